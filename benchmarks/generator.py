@@ -1,0 +1,125 @@
+"""Benchmark the shipped lower-line generator.
+
+    .venv/bin/python benchmarks/generator.py [--limit N] [--threads T]
+
+On the leak-free test split (and its novel subset) and on the classic set: BLEU, every rule's
+compliance, exact matches; latency per line at batch 1 with beam 5; batched throughput; model load
+time; resident memory. Prints a table and writes benchmarks/results/generator.json plus the
+predictions (upper<TAB>lower) next to it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import statistics
+import time
+from pathlib import Path
+
+import torch
+from tqdm import tqdm
+
+from couplet.evaluate import evaluate, retrieval_baseline
+from couplet.metrics import references_by_upper
+from couplet.model.generator import Generator
+from couplet.models import get_badwords
+from couplet.prepare import read_split
+from couplet.settings import Settings
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def predict(generator: Generator, uppers: list[str], batch: int) -> tuple[dict[str, str], list[float]]:
+    """Best lower line per upper; per-line latencies when batch == 1."""
+    preds, latencies = {}, []
+    for i in tqdm(range(0, len(uppers), batch), desc=f"generate (batch {batch})", unit="batch"):
+        chunk = uppers[i : i + batch]
+        started = time.perf_counter()
+        results = generator.generate_batch(chunk, n=1)
+        latencies.append((time.perf_counter() - started) * 1000)
+        preds.update({u: r[0].lower for u, r in zip(chunk, results, strict=True)})
+    return preds, latencies
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--limit", type=int, help="Only the first N upper lines of each set (quick runs).")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--batch", type=int, default=32)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    settings = Settings.from_env()
+    rss_before = rss_mb()
+    generator = Generator(settings.generator_dir, get_badwords(settings))
+    report: dict = {
+        "model": str(settings.generator_dir),
+        "parameters_m": sum(p.numel() for p in generator.model.parameters()) / 1e6,
+        "load_seconds": generator.load_seconds,
+        "threads": args.threads,
+    }
+    train = read_split(settings.prepared_dir, "train")
+    for split in ("test", "classic"):
+        uppers = list(references_by_upper(read_split(settings.prepared_dir, split)))[: args.limit]
+        preds, latencies = predict(generator, uppers, batch=1)
+        started = time.perf_counter()
+        predict(generator, uppers, batch=args.batch)
+        throughput = len(uppers) / (time.perf_counter() - started)
+        scored = _evaluate_subset(preds, settings, split, uppers)
+        baseline = _evaluate_subset(retrieval_baseline(uppers, train), settings, split, uppers)
+        report[split] = {
+            **scored,
+            "retrieval_baseline": {k: baseline[k] for k in ("bleu", "bleu_novel", "exact") if k in baseline},
+            "latency_ms_p50": statistics.median(latencies),
+            "latency_ms_p95": statistics.quantiles(latencies, n=20)[-1],
+            "throughput_lines_s_batched": throughput,
+        }
+        (RESULTS / f"generator_{split}_predictions.tsv").write_text(
+            "".join(f"{u}\t{preds[u]}\n" for u in uppers), encoding="utf-8"
+        )
+        if split == "test":
+            refs = references_by_upper(read_split(settings.prepared_dir, "test"))
+            sample = random.Random(0).sample(uppers, min(20, len(uppers)))
+            report["examples"] = [{"upper": u, "ours": preds[u], "reference": refs[u][0]} for u in sample]
+    report["rss_mb"] = rss_mb()
+    report["rss_mb_model"] = report["rss_mb"] - rss_before
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "generator.json").write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
+    print(format_table(report))
+
+
+def _evaluate_subset(preds: dict[str, str], settings: Settings, split: str, uppers: list[str]) -> dict:
+    if len(uppers) == len(references_by_upper(read_split(settings.prepared_dir, split))):
+        return evaluate(preds, settings.prepared_dir, split)
+    # --limit: score only what was generated
+    from couplet.evaluate import score
+
+    refs = references_by_upper(read_split(settings.prepared_dir, split))
+    return {"split": split, **score(preds, {u: refs[u] for u in uppers})}
+
+
+def format_table(report: dict) -> str:
+    rows = [f"model {report['model']} ({report['parameters_m']:.1f}M parameters), load {report['load_seconds']:.2f}s, "
+            f"RSS {report['rss_mb']:.0f} MB, {report['threads']} threads"]
+    header = f"{'set':<8}{'n':>6}{'BLEU':>8}{'novel':>8}{'base':>8}{'b.novel':>8}{'exact':>8}{'p50 ms':>9}{'p95 ms':>9}{'lines/s':>9}"
+    rows.append(header)
+    for split in ("test", "classic"):
+        r = report[split]
+        b = r["retrieval_baseline"]
+        rows.append(
+            f"{split:<8}{r['n']:>6}{r['bleu']:>8.2f}{r.get('bleu_novel', float('nan')):>8.2f}{b['bleu']:>8.2f}"
+            f"{b.get('bleu_novel', float('nan')):>8.2f}{r['exact']:>8.1%}{r['latency_ms_p50']:>9.1f}"
+            f"{r['latency_ms_p95']:>9.1f}{r['throughput_lines_s_batched']:>9.1f}"
+        )
+    rows.append("rule compliance: " + "  ".join(f"{k} {v:.1%}" for k, v in report["test"]["rules"].items()))
+    rows.append("classic rules:   " + "  ".join(f"{k} {v:.1%}" for k, v in report["classic"]["rules"].items()))
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":
+    main()

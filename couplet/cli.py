@@ -1,0 +1,173 @@
+"""The ``couplet`` command. Each sub-command is a thin shell over a domain function."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from couplet.errors import UserError
+from couplet.settings import Settings
+
+
+class Group(click.Group):
+    """Turns a UserError anywhere below into its message and exit code 2."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except UserError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(2)
+
+
+@click.group(cls=Group)
+@click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
+@click.pass_context
+def main(ctx: click.Context, verbose: bool) -> None:
+    """联景联情: couplets from photos, and the handwriting module."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    ctx.obj = Settings.from_env()
+
+
+@main.group()
+def data() -> None:
+    """Download and prepare the couplet corpus."""
+
+
+@data.command("fetch")
+@click.option("--from", "mirror", type=click.Path(path_type=Path), help="Local mirror (or COUPLET_DATA_MIRROR).")
+@click.option("--force", is_flag=True, help="Fetch again even if verified copies exist.")
+@click.pass_obj
+def data_fetch(settings: Settings, mirror: Path | None, force: bool) -> None:
+    """Download the corpus, bad-word list and classic couplets (checksummed, resumable)."""
+    from couplet.fetch import fetch_all
+
+    hashes = fetch_all(settings.raw_dir, mirror or settings.data_mirror, force=force)
+    for name, digest in hashes.items():
+        click.echo(f"{name}\t{digest}")
+
+
+@data.command("prepare")
+@click.option("--force", is_flag=True, help="Rebuild even if the outputs are up to date.")
+@click.pass_obj
+def data_prepare(settings: Settings, force: bool) -> None:
+    """Clean the corpus and build train / dev / leak-free test / novel / classic splits."""
+    from couplet.prepare import prepare
+
+    result = prepare(settings.raw_dir, settings.prepared_dir, force=force)
+    if result.skipped:
+        click.echo(f"{settings.prepared_dir} is up to date (nothing to do)")
+    click.echo(json.dumps(result.manifest, ensure_ascii=False, indent=2))
+
+
+@main.command()
+@click.argument("predictions", required=False, type=click.Path(path_type=Path))
+@click.option("--baseline", type=click.Choice(["copy", "retrieval"]), help="Score a built-in baseline instead.")
+@click.option("--split", default="test", type=click.Choice(["test", "dev", "classic"]), show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.pass_obj
+def evaluate(settings: Settings, predictions: Path | None, baseline: str | None, split: str, as_json: bool) -> None:
+    """Score PREDICTIONS (upper<TAB>lower per line) or a baseline: BLEU, novel-subset BLEU, rule rates."""
+    from couplet import evaluate as ev
+
+    if (predictions is None) == (baseline is None):
+        raise UserError("give either a predictions file or --baseline")
+    report = ev.evaluate_source(settings.prepared_dir, split, predictions=predictions, baseline=baseline)
+    click.echo(json.dumps(report, ensure_ascii=False) if as_json else ev.format_report(report))
+
+
+@main.command()
+@click.option("--size", default="small", type=click.Choice(["tiny", "small", "base"]), show_default=True)
+@click.option("--device", default="cpu", show_default=True, help="cpu, cuda or cuda:N.")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), help="Checkpoints [data/checkpoints/generator].")
+@click.option("--export/--no-export", default=True, show_default=True, help="Write fp16 weights to the models dir.")
+@click.option("--resume", is_flag=True, help="Continue from the checkpoint in --out.")
+@click.option("--max-minutes", type=float, help="Stop (and end the LR schedule) after this long.")
+@click.option("--max-steps", type=int, default=1_000_000, show_default=True)
+@click.option("--epochs", type=float, help="Stop after this many epochs.")
+@click.option("--batch-tokens", type=int, default=4096, show_default=True)
+@click.option("--lr", type=float, default=1e-3, show_default=True)
+@click.option("--warmup-steps", type=int, default=1000, show_default=True)
+@click.option("--label-smoothing", type=float, default=0.1, show_default=True)
+@click.option("--eval-every", type=int, default=500, show_default=True)
+@click.option("--train-limit", type=int, help="Train on the first N pairs only (smoke runs).")
+@click.option("--no-bf16", is_flag=True, help="Train in fp32.")
+@click.pass_obj
+def train(settings: Settings, out_dir: Path | None, export: bool, no_bf16: bool, **knobs) -> None:
+    """Train the lower-line generator (resumable; run under torchrun for data parallelism)."""
+    import torch
+
+    from couplet.model.train import TrainConfig
+    from couplet.model.train import train as run_training
+
+    if knobs["device"].startswith("cuda") and not torch.cuda.is_available():
+        raise UserError("--device cuda was asked for but no CUDA device is available")
+    cfg = TrainConfig(
+        prepared_dir=settings.prepared_dir,
+        out_dir=out_dir or settings.data_dir / "checkpoints" / "generator",
+        export_dir=settings.generator_dir if export else None,
+        bf16=not no_bf16,
+        **knobs,
+    )
+    summary = run_training(cfg)
+    click.echo(json.dumps(summary["final"], ensure_ascii=False))
+
+
+@main.command()
+@click.argument("upper")
+@click.option("-n", "n", default=3, show_default=True, help="How many lower lines.")
+@click.option("--beams", default=5, show_default=True)
+@click.option("--sample", is_flag=True, help="Sample instead of beam search (varied output).")
+@click.option("--temperature", default=1.0, show_default=True)
+@click.option("--top-k", default=20, show_default=True)
+@click.option("--seed", type=int, help="Seed for --sample.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def generate(settings: Settings, upper: str, n: int, beams: int, sample: bool, temperature: float, top_k: int,
+             seed: int | None, as_json: bool) -> None:
+    """Write lower lines for UPPER, ranked, with their rule results."""
+    from couplet.couplets import checked_upper
+    from couplet.couplets import generate as generate_lines
+    from couplet.model.generator import DecodeOptions
+
+    line = checked_upper(upper, settings)
+    options = DecodeOptions(beams=beams, sample=sample, temperature=temperature, top_k=top_k, seed=seed)
+    candidates = generate_lines(line, n, options, settings)
+    if as_json:
+        click.echo(json.dumps({"upper": line, "candidates": [c.to_dict() for c in candidates]}, ensure_ascii=False))
+        return
+    click.echo(f"上联  {line}")
+    for rank, c in enumerate(candidates, 1):
+        failed = [name for name, r in c.rules.items() if not r.passed]
+        note = "all rules pass" if not failed else "fails: " + ", ".join(failed)
+        click.echo(f"{rank}. 下联  {c.lower}   score {c.score:.3f}  ({note})")
+
+
+@main.command()
+@click.option("--check", is_flag=True, help="Build the app and exit (a smoke test of the setup).")
+@click.pass_obj
+def serve(settings: Settings, check: bool) -> None:
+    """Serve the web app and API with gunicorn (COUPLET_HOST, COUPLET_PORT, COUPLET_WORKERS, COUPLET_THREADS)."""
+    import os
+
+    from couplet.web import create_app
+
+    create_app(settings)
+    if check:
+        click.echo("app OK")
+        return
+    bind = f"{settings.host}:{settings.port}"
+    click.echo(f"serving on http://{bind} with {settings.workers} workers x {settings.threads} threads")
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    os.execv(gunicorn, [str(gunicorn), "--workers", str(settings.workers), "--threads", str(settings.threads),
+                        "--bind", bind, "--timeout", "120", "--access-logfile", "-", "couplet.web:create_app()"])
+
+
+if __name__ == "__main__":
+    main()

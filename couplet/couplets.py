@@ -1,0 +1,28 @@
+"""The couplet text API as a domain function: validate an upper line, then generate lower lines."""
+
+from __future__ import annotations
+
+from couplet.model.generator import Candidate, DecodeOptions
+from couplet.models import get_badwords, get_generator
+from couplet.rules import InvalidUpper, validate_upper
+from couplet.settings import Settings
+
+MAX_CANDIDATES = 10
+
+
+def checked_upper(text: str, settings: Settings | None = None) -> str:
+    """The normalised upper line; InvalidUpper if it breaks the input rules or holds a bad word."""
+    upper = validate_upper(text)
+    word = get_badwords(settings).find(upper)
+    if word:
+        raise InvalidUpper("bad_word", f"the upper line contains a blocked word ({word})")
+    return upper
+
+
+def generate(upper: str, n: int = 3, options: DecodeOptions | None = None,
+             settings: Settings | None = None) -> list[Candidate]:
+    """Up to ``n`` ranked lower lines for ``upper``."""
+    if not 1 <= n <= MAX_CANDIDATES:
+        raise InvalidUpper("bad_n", f"n must be between 1 and {MAX_CANDIDATES}, got {n}")
+    line = checked_upper(upper, settings)
+    return get_generator(settings).generate(line, n, options)

@@ -1,0 +1,134 @@
+"""Lower lines for an upper line: constrained beam search (or seeded sampling), then reranking by rules."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from transformers import BartForConditionalGeneration, LogitsProcessorList, PreTrainedTokenizerFast
+
+from couplet.badwords import BadWords
+from couplet.errors import DataError
+from couplet.model.decoding import CoupletConstraints
+from couplet.rules import RuleResult, check, is_punct
+
+log = logging.getLogger(__name__)
+
+# Rerank weights, in nats of per-character model log-probability: a lower line that ends on 平 may
+# cost the model this much more and still win; tone opposition is a softer preference.
+W_ENDS_PING = 0.3
+W_TONE_OPPOSITION = 0.2
+
+
+@dataclass(frozen=True)
+class Candidate:
+    lower: str
+    score: float
+    model_score: float
+    rules: dict[str, RuleResult]
+
+    def to_dict(self) -> dict:
+        return {
+            "lower": self.lower,
+            "score": round(self.score, 4),
+            "model_score": round(self.model_score, 4),
+            "rules": {k: {"passed": r.passed, "score": round(r.score, 3)} for k, r in self.rules.items()},
+        }
+
+
+@dataclass(frozen=True)
+class DecodeOptions:
+    beams: int = 5
+    sample: bool = False
+    temperature: float = 1.0
+    top_k: int = 20
+    seed: int | None = None
+
+
+class Generator:
+    def __init__(self, model_dir: Path, badwords: BadWords | None, device: str = "cpu") -> None:
+        if not (model_dir / "config.json").exists():
+            raise DataError(f"no generator model in {model_dir}: train one with `couplet train`")
+        started = time.perf_counter()
+        self.tokenizer = PreTrainedTokenizerFast.from_pretrained(model_dir)
+        # Shipped weights are fp16; fp32 is faster than either half type for batch-1 CPU decoding.
+        self.model = BartForConditionalGeneration.from_pretrained(model_dir, dtype=torch.float32).to(device).eval()
+        self.badwords = badwords
+        self.device = device
+        vocab = self.tokenizer.get_vocab()
+        self._vocab = vocab
+        self._chars = {i: t for t, i in vocab.items()}
+        self.load_seconds = time.perf_counter() - started
+        log.info("generator loaded from %s in %.2fs", model_dir, self.load_seconds)
+
+    def generate(self, upper: str, n: int = 3, options: DecodeOptions | None = None) -> list[Candidate]:
+        return self.generate_batch([upper], n, options)[0]
+
+    @torch.inference_mode()
+    def generate_batch(self, uppers: list[str], n: int = 3, options: DecodeOptions | None = None) -> list[list[Candidate]]:
+        """Ranked candidates for each (already validated) upper line."""
+        opts = options or DecodeOptions()
+        beams = max(opts.beams, n)
+        unk, eos, pad = self.tokenizer.unk_token_id, self.tokenizer.eos_token_id, self.tokenizer.pad_token_id
+        width = max(len(u) for u in uppers) + 1
+        ids = torch.full((len(uppers), width), pad)
+        for k, u in enumerate(uppers):
+            ids[k, : len(u) + 1] = torch.tensor([self._vocab.get(c, unk) for c in u] + [eos])
+        ids = ids.to(self.device)
+        rows_per_upper = n if opts.sample else beams
+        constraints = CoupletConstraints(uppers, self.tokenizer, self.badwords, rows_per_upper)
+        if opts.seed is not None:
+            torch.manual_seed(opts.seed)
+        kwargs = dict(
+            input_ids=ids, attention_mask=ids.ne(pad), max_new_tokens=width + 1,
+            logits_processor=LogitsProcessorList([constraints]), return_dict_in_generate=True,
+        )
+        if opts.sample:
+            out = self.model.generate(**kwargs, do_sample=True, num_beams=1, num_return_sequences=n,
+                                      temperature=opts.temperature, top_k=opts.top_k, output_logits=True)
+            model_scores = self._sequence_scores(out, uppers, n)
+        else:
+            out = self.model.generate(**kwargs, do_sample=False, num_beams=beams, num_return_sequences=beams,
+                                      length_penalty=1.0, early_stopping=True, output_scores=True)
+            model_scores = out.sequences_scores.tolist()
+        results = []
+        for k, upper in enumerate(uppers):
+            seen, cands = set(), []
+            for r in range(k * rows_per_upper, (k + 1) * rows_per_upper):
+                lower = self._text(upper, out.sequences[r].tolist())
+                if lower in seen:
+                    continue
+                seen.add(lower)
+                cands.append(self._candidate(upper, lower, model_scores[r]))
+            cands.sort(key=lambda c: c.score, reverse=True)
+            results.append(cands[:n])
+        return results
+
+    def _text(self, upper: str, ids: list[int]) -> str:
+        chars = [self._chars.get(i, "") for i in ids[1 : len(upper) + 1]]
+        # Punctuation is forced in the search; copying it here keeps marks the vocabulary lacks.
+        return "".join(u if is_punct(u) else c for u, c in zip(upper, chars, strict=True))
+
+    def _sequence_scores(self, out, uppers: list[str], n: int) -> list[float]:
+        """Mean model log-probability per token of each sampled sequence (raw logits, as beam scores are)."""
+        logprobs = torch.stack([torch.log_softmax(s.float(), dim=-1) for s in out.logits], dim=1)
+        chosen = out.sequences[:, 1 : 1 + logprobs.shape[1]]
+        token_lp = logprobs.gather(-1, chosen.unsqueeze(-1)).squeeze(-1)
+        scores = []
+        for r in range(len(chosen)):
+            length = len(uppers[r // n]) + 1
+            scores.append(float(token_lp[r, :length].mean()))
+        return scores
+
+    @staticmethod
+    def _candidate(upper: str, lower: str, model_score: float) -> Candidate:
+        rules = check(upper, lower)
+        score = (
+            model_score
+            + W_ENDS_PING * rules["lower_ends_ping"].score
+            + W_TONE_OPPOSITION * rules["tone_opposition"].score
+        )
+        return Candidate(lower=lower, score=score, model_score=model_score, rules=rules)

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# The two commands a new user runs:
+#   ./run.sh serve   set everything up (venv, packages, data) and serve the app
+#   ./run.sh test    set everything up and run the whole test suite
+# Set COUPLET_DATA_MIRROR=PATH to take the data from a local mirror instead of downloading it.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+venv() {
+  local python
+  python=$(command -v python3.11 || command -v python3)
+  if ! "$python" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))'; then
+    echo "error: Python 3.11 is required (found $("$python" --version))" >&2
+    exit 2
+  fi
+  if [ ! -x .venv/bin/python ]; then
+    echo "==> creating .venv"
+    "$python" -m venv .venv
+  fi
+  echo "==> installing packages into .venv"
+  .venv/bin/pip install --progress-bar on -q -e '.[dev]'
+}
+
+data() {
+  echo "==> fetching data${COUPLET_DATA_MIRROR:+ from $COUPLET_DATA_MIRROR}"
+  .venv/bin/couplet data fetch
+  echo "==> preparing the corpus"
+  .venv/bin/couplet data prepare > /dev/null
+}
+
+case "${1:-}" in
+  serve)
+    venv
+    data
+    exec .venv/bin/couplet serve
+    ;;
+  test)
+    venv
+    echo "==> ruff"
+    .venv/bin/ruff check .
+    echo "==> pytest"
+    exec .venv/bin/python -m pytest "${@:2}"
+    ;;
+  *)
+    echo "usage: ./run.sh serve | ./run.sh test [pytest args]" >&2
+    exit 2
+    ;;
+esac

@@ -1,0 +1,54 @@
+"""Fixtures for the generator: a generated corpus and a tiny, randomly initialised model."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+from transformers import BartForConditionalGeneration
+
+from couplet.model.config import bart_config
+from couplet.model.tokenizer import build_tokenizer
+
+UPPER_CHARS = "春风花雨山水月云天地日星江河松竹梅兰书画琴棋诗酒茶"
+LOWER_CHARS = "秋霜草雪海湖年夜草木时辰川泉柳菊桃李墨笔歌舞词曲烟"
+
+
+def synthetic_pairs(n: int, seed: int = 0) -> list[tuple[str, str]]:
+    """Pairs of equal length with punctuation in the same place and disjoint character pools."""
+    rng = random.Random(seed)
+    pairs = []
+    for _ in range(n):
+        length = rng.choice([5, 7, 7, 9])
+        upper = "".join(rng.choice(UPPER_CHARS) for _ in range(length))
+        lower = "".join(rng.choice(LOWER_CHARS) for _ in range(length))
+        if length == 9:
+            upper, lower = upper[:4] + "，" + upper[5:], lower[:4] + "，" + lower[5:]
+        pairs.append((upper, lower))
+    return pairs
+
+
+@pytest.fixture(scope="session")
+def synthetic_prepared(tmp_path_factory) -> Path:
+    """A prepared-data folder (train/dev/test/test_novel) made of generated pairs."""
+    root = tmp_path_factory.mktemp("prepared")
+    splits = {"train": synthetic_pairs(400, 1), "dev": synthetic_pairs(40, 2), "test": synthetic_pairs(40, 3)}
+    splits["test_novel"] = splits["test"][:20]
+    for name, pairs in splits.items():
+        (root / f"{name}.tsv").write_text("".join(f"{u}\t{d}\n" for u, d in pairs), encoding="utf-8")
+    return root
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory) -> Path:
+    """A randomly initialised tiny generator whose vocabulary covers the synthetic pools and test lines."""
+    import torch
+
+    torch.manual_seed(0)
+    path = tmp_path_factory.mktemp("tiny_model")
+    extra = "晚摇树还挺来去开落人间天上好，。？！"
+    tok = build_tokenizer([UPPER_CHARS + LOWER_CHARS + extra])
+    BartForConditionalGeneration(bart_config(tok, "tiny")).save_pretrained(path)
+    tok.save_pretrained(path)
+    return path
