@@ -12,6 +12,7 @@ import json
 import logging
 import tarfile
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -150,7 +151,10 @@ def _verify_members(source: Source, archive: Path) -> None:
                 digest = hashlib.sha256(f.read()).hexdigest()
                 if digest != expected:
                     raise DataError(f"{source.name}: {member} has sha256 {digest}, expected {expected}")
-    except (tarfile.TarError, EOFError, OSError, KeyError) as exc:
+    except DataError:
+        archive.unlink(missing_ok=True)  # a kept .download would be "resumed" as complete and fail forever
+        raise
+    except (tarfile.TarError, EOFError, OSError, KeyError, zlib.error) as exc:
         archive.unlink(missing_ok=True)
         raise DataError(f"{source.name}: corrupt archive ({exc}); fetch it again") from exc
 

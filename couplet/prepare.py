@@ -10,6 +10,7 @@ import json
 import logging
 import random
 import tarfile
+import zlib
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,7 +41,10 @@ class PrepareResult:
 
 def read_pairs(tar: tarfile.TarFile, split: str) -> list[Pair]:
     def lines(name: str) -> list[str]:
-        f = tar.extractfile(f"couplet/{split}/{name}")
+        try:
+            f = tar.extractfile(f"couplet/{split}/{name}")
+        except KeyError:  # not in the archive at all (None means present but not a regular file)
+            f = None
         if f is None:
             raise DataError(f"couplet/{split}/{name} is missing from the corpus archive")
         return ["".join(line.split()) for line in f.read().decode("utf-8").splitlines()]
@@ -137,7 +141,7 @@ def prepare(raw_dir: Path, out_dir: Path, force: bool = False) -> PrepareResult:
     try:
         with tarfile.open(inputs["couplet.tar.gz"], "r:gz") as tar:
             raw_train, raw_test = read_pairs(tar, "train"), read_pairs(tar, "test")
-    except (tarfile.TarError, EOFError, OSError) as exc:
+    except (tarfile.TarError, EOFError, OSError, zlib.error) as exc:
         raise DataError(f"corpus archive is corrupt ({exc}): run `couplet data fetch --force`") from exc
 
     train_all, dropped_train = clean(raw_train, bad, "train")
