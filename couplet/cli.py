@@ -11,6 +11,7 @@ import click
 
 from couplet.errors import UserError
 from couplet.settings import Settings
+from digits.cli import digits as digits_commands
 
 
 class Group(click.Group):
@@ -167,6 +168,9 @@ def serve(settings: Settings, check: bool) -> None:
     gunicorn = Path(sys.executable).with_name("gunicorn")
     os.execv(gunicorn, [str(gunicorn), "--workers", str(settings.workers), "--threads", str(settings.threads),
                         "--bind", bind, "--timeout", "120", "--access-logfile", "-", "couplet.web:create_app()"])
+
+
+main.add_command(digits_commands)
 
 
 if __name__ == "__main__":

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import torch
 from transformers import BartForConditionalGeneration, LogitsProcessorList, PreTrainedTokenizerFast
+from transformers.utils import logging as hf_logging
 
 from couplet.badwords import BadWords
 from couplet.errors import DataError
-from couplet.model.decoding import CoupletConstraints
+from couplet.model.decoding import CoupletConstraints, TokenTable
 from couplet.rules import RuleResult, check, is_punct
 
 log = logging.getLogger(__name__)
@@ -53,14 +54,15 @@ class Generator:
         if not (model_dir / "config.json").exists():
             raise DataError(f"no generator model in {model_dir}: train one with `couplet train`")
         started = time.perf_counter()
+        hf_logging.disable_progress_bar()  # a server log wants one line per load, not a bar
         self.tokenizer = PreTrainedTokenizerFast.from_pretrained(model_dir)
         # Shipped weights are fp16; fp32 is faster than either half type for batch-1 CPU decoding.
         self.model = BartForConditionalGeneration.from_pretrained(model_dir, dtype=torch.float32).to(device).eval()
         self.badwords = badwords
         self.device = device
-        vocab = self.tokenizer.get_vocab()
-        self._vocab = vocab
-        self._chars = {i: t for t, i in vocab.items()}
+        self._table = TokenTable(self.tokenizer)
+        self._vocab = self._table.vocab
+        self._chars = self._table.id_to_char
         self.load_seconds = time.perf_counter() - started
         log.info("generator loaded from %s in %.2fs", model_dir, self.load_seconds)
 
@@ -79,7 +81,7 @@ class Generator:
             ids[k, : len(u) + 1] = torch.tensor([self._vocab.get(c, unk) for c in u] + [eos])
         ids = ids.to(self.device)
         rows_per_upper = n if opts.sample else beams
-        constraints = CoupletConstraints(uppers, self.tokenizer, self.badwords, rows_per_upper)
+        constraints = CoupletConstraints(uppers, self._table, self.badwords, rows_per_upper)
         if opts.seed is not None:
             torch.manual_seed(opts.seed)
         kwargs = dict(

@@ -22,9 +22,11 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     from couplet.web.couplet_api import bp as couplet_bp
     from couplet.web.pages import bp as pages_bp
+    from digits.web import bp as digits_bp
 
     app.register_blueprint(couplet_bp)
     app.register_blueprint(pages_bp)
+    app.register_blueprint(digits_bp)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

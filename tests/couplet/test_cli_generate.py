@@ -1,0 +1,54 @@
+"""`couplet generate` prints ranked lower lines (text or JSON) and exits 2 on bad input."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+from click.testing import CliRunner
+
+from couplet.cli import main
+
+
+@pytest.fixture
+def env(tiny_model_dir, tmp_path):
+    shutil.copytree(tiny_model_dir, tmp_path / "models" / "generator")
+    (tmp_path / "data" / "raw").mkdir(parents=True)
+    (tmp_path / "data" / "raw" / "badwords.txt").write_text("坏词\n", encoding="utf-8")
+    return {"COUPLET_DATA_DIR": str(tmp_path / "data"), "COUPLET_MODELS_DIR": str(tmp_path / "models")}
+
+
+def test_generate_json(env):
+    result = CliRunner().invoke(main, ["generate", "春来春去，花开花落", "-n", "2", "--json"], env=env)
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    assert body["upper"] == "春来春去，花开花落"
+    assert [len(c["lower"]) for c in body["candidates"]] == [9, 9]
+    assert all(c["rules"]["repeats_mirrored"]["passed"] for c in body["candidates"])
+
+
+def test_generate_text_lists_rank_and_rules(env):
+    result = CliRunner().invoke(main, ["generate", "天高云淡", "-n", "3"], env=env)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == "上联  天高云淡"
+    assert [line.split(".")[0] for line in lines[1:]] == ["1", "2", "3"]
+
+
+def test_generate_sampling_with_seed_is_reproducible(env):
+    args = ["generate", "天高云淡", "--sample", "--seed", "3", "--json"]
+    assert CliRunner().invoke(main, args, env=env).stdout == CliRunner().invoke(main, args, env=env).stdout
+
+
+@pytest.mark.parametrize("upper", ["", "hello", "春" * 33, "坏词来了"])
+def test_generate_bad_input_exits_2(env, upper):
+    result = CliRunner().invoke(main, ["generate", upper], env=env)
+    assert result.exit_code == 2
+    assert result.output.startswith("error: ")
+
+
+def test_generate_without_model_exits_2(env, tmp_path):
+    result = CliRunner().invoke(main, ["generate", "天高云淡"], env={**env, "COUPLET_MODELS_DIR": str(tmp_path / "none")})
+    assert result.exit_code == 2
+    assert "couplet train" in result.output
