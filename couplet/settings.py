@@ -7,7 +7,7 @@ cannot drift apart.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -31,6 +31,19 @@ class Settings:
     workers: int
     """gunicorn worker processes; each loads its own models."""
     threads: int
+    # Image tagging (vision/). Defaults let code that builds Settings by hand leave them out; the keys
+    # are kept out of repr so a logged Settings never shows a secret.
+    tagger: str = "local"
+    """Tagger name or fallback chain, e.g. `local` or `azure,local` (COUPLET_TAGGER)."""
+    tagger_timeout: float = 10.0
+    """Seconds a cloud tagger may take per HTTP request."""
+    azure_endpoint: str | None = None
+    azure_key: str | None = field(default=None, repr=False)
+    azure_api: str = "3.2"
+    """Azure API: `3.2` (Computer Vision tag) or `4.0` (Image Analysis)."""
+    baidu_api_key: str | None = field(default=None, repr=False)
+    baidu_secret_key: str | None = field(default=None, repr=False)
+    baidu_base_url: str = "https://aip.baidubce.com"
 
     @property
     def raw_dir(self) -> Path:
@@ -55,4 +68,12 @@ class Settings:
             port=int(os.environ.get("COUPLET_PORT", "8000")),
             workers=int(os.environ.get("COUPLET_WORKERS", "2")),
             threads=int(os.environ.get("COUPLET_THREADS", "4")),
+            tagger=os.environ.get("COUPLET_TAGGER", "local"),
+            tagger_timeout=float(os.environ.get("COUPLET_TAGGER_TIMEOUT", "10")),
+            azure_endpoint=os.environ.get("COUPLET_AZURE_ENDPOINT") or None,
+            azure_key=os.environ.get("COUPLET_AZURE_KEY") or None,
+            azure_api=os.environ.get("COUPLET_AZURE_API", "3.2"),
+            baidu_api_key=os.environ.get("COUPLET_BAIDU_API_KEY") or None,
+            baidu_secret_key=os.environ.get("COUPLET_BAIDU_SECRET_KEY") or None,
+            baidu_base_url=os.environ.get("COUPLET_BAIDU_BASE_URL", "https://aip.baidubce.com"),
         )
