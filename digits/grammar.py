@@ -1,0 +1,188 @@
+"""Arithmetic on recognised symbols: a recursive-descent parser evaluated exactly with ``Fraction``.
+
+    expression := sum ["="]
+    sum        := product (("+" | "-") product)*
+    product    := unary (("×" | "÷") unary)*
+    unary      := ("-" | "+") unary | primary
+    primary    := NUMBER | "(" sum ")"
+
+Numbers are runs of digits. ``*``, ``x``, ``/`` and ``:`` are accepted as typed spellings of × and ÷.
+Nothing is ever passed to ``eval``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_EVEN, Decimal, localcontext
+from fractions import Fraction
+
+from couplet.errors import UserError
+
+SPELLINGS = {"*": "×", "x": "×", "X": "×", "·": "×", "/": "÷", ":": "÷", "−": "-", "–": "-", "＋": "+", "＝": "="}
+MAX_LENGTH = 200
+DECIMAL_PLACES = 12
+
+
+class ExpressionError(UserError):
+    """A malformed expression; ``code`` says which kind, ``position`` where (0-based, in symbols)."""
+
+    def __init__(self, code: str, message: str, position: int | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.position = position
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str  # "num", one of "+-×÷()=", or "end"
+    text: str
+    position: int
+
+
+def normalise(text: str) -> str:
+    return "".join(SPELLINGS.get(c, c) for c in text if not c.isspace())
+
+
+def tokenize(text: str) -> list[Token]:
+    text = normalise(text)
+    if not text:
+        raise ExpressionError("empty_expression", "the expression is empty")
+    if len(text) > MAX_LENGTH:
+        raise ExpressionError("too_long", f"the expression has {len(text)} symbols (at most {MAX_LENGTH})")
+    tokens, i = [], 0
+    while i < len(text):
+        c = text[i]
+        if c.isdigit() and c.isascii():
+            j = i
+            while j < len(text) and text[j].isdigit() and text[j].isascii():
+                j += 1
+            tokens.append(Token("num", text[i:j], i))
+            i = j
+        elif c in "+-×÷()=":
+            tokens.append(Token(c, c, i))
+            i += 1
+        else:
+            raise ExpressionError("malformed_expression", f"unexpected symbol {c!r} at position {i + 1}", i)
+    tokens.append(Token("end", "", len(text)))
+    return tokens
+
+
+class _Parser:
+    def __init__(self, tokens: list[Token]) -> None:
+        self.tokens = tokens
+        self.i = 0
+
+    @property
+    def tok(self) -> Token:
+        return self.tokens[self.i]
+
+    def take(self) -> Token:
+        t = self.tokens[self.i]
+        self.i += 1
+        return t
+
+    def expression(self) -> Fraction:
+        value = self.sum()
+        if self.tok.kind == "=":
+            equals = self.take()
+            if self.tok.kind != "end":
+                raise ExpressionError("malformed_expression", "'=' may only end the expression", equals.position)
+        t = self.tok
+        if t.kind == ")":
+            raise ExpressionError("unbalanced_parentheses", f"')' at position {t.position + 1} has no matching '('",
+                                  t.position)
+        if t.kind == "=":
+            raise ExpressionError("malformed_expression", "'=' may only end the expression", t.position)
+        if t.kind != "end":
+            raise ExpressionError("malformed_expression",
+                                  f"missing operator before {t.text!r} at position {t.position + 1}", t.position)
+        return value
+
+    def sum(self) -> Fraction:
+        value = self.product()
+        while self.tok.kind in ("+", "-"):
+            op = self.take().kind
+            rhs = self.product()
+            value = value + rhs if op == "+" else value - rhs
+        return value
+
+    def product(self) -> Fraction:
+        value = self.unary()
+        while self.tok.kind in ("×", "÷"):
+            op = self.take()
+            rhs = self.unary()
+            if op.kind == "÷":
+                if rhs == 0:
+                    raise ExpressionError("division_by_zero", f"division by zero at position {op.position + 1}",
+                                          op.position)
+                value = value / rhs
+            else:
+                value = value * rhs
+        return value
+
+    def unary(self) -> Fraction:
+        if self.tok.kind in ("-", "+"):
+            op = self.take().kind
+            value = self.unary()
+            return -value if op == "-" else value
+        return self.primary()
+
+    def primary(self) -> Fraction:
+        t = self.take()
+        if t.kind == "num":
+            return Fraction(int(t.text))
+        if t.kind == "(":
+            value = self.sum()
+            if self.tok.kind != ")":
+                if self.tok.kind in ("end", "="):
+                    raise ExpressionError("unbalanced_parentheses", f"'(' at position {t.position + 1} is never closed",
+                                          t.position)
+                raise ExpressionError("malformed_expression",
+                                      f"expected ')' at position {self.tok.position + 1}", self.tok.position)
+            self.take()
+            return value
+        if t.kind == "end":
+            raise ExpressionError("malformed_expression", "the expression ends where a number was expected",
+                                  t.position)
+        if t.kind == ")":
+            if not any(x.kind == "(" for x in self.tokens[: self.i - 1]):
+                raise ExpressionError("unbalanced_parentheses",
+                                      f"')' at position {t.position + 1} has no matching '('", t.position)
+            raise ExpressionError("malformed_expression", f"empty parentheses or missing number at position "
+                                  f"{t.position + 1}", t.position)
+        raise ExpressionError("malformed_expression",
+                              f"expected a number at position {t.position + 1}, found {t.text!r}", t.position)
+
+
+def evaluate(text: str) -> Fraction:
+    """The exact value of an arithmetic expression; ExpressionError when it is malformed."""
+    return _Parser(tokenize(text)).expression()
+
+
+def format_decimal(value: Fraction, places: int = DECIMAL_PLACES) -> str:
+    """Exact when the decimal terminates, else rounded to ``places`` decimals (e.g. 1/3 → 0.333333333333)."""
+    with localcontext() as ctx:
+        ctx.prec = 200
+        exact = Decimal(value.numerator) / Decimal(value.denominator)
+        den = value.denominator
+        for p in (2, 5):
+            while den % p == 0:
+                den //= p
+        if den != 1:
+            exact = exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
+        text = format(exact.normalize(), "f") if exact != 0 else "0"
+    return text
+
+
+@dataclass(frozen=True)
+class Result:
+    expression: str
+    value: Fraction
+
+    def to_dict(self) -> dict:
+        return {"expression": self.expression, "value": str(self.value), "decimal": format_decimal(self.value)}
+
+
+def calculate(text: str) -> Result:
+    expression = normalise(text)
+    return Result(expression, evaluate(expression))

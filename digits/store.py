@@ -1,0 +1,28 @@
+"""The one place that holds the loaded digit and symbol models: each is read on first use, once per process."""
+
+from __future__ import annotations
+
+import threading
+from functools import cache
+from pathlib import Path
+
+from couplet.settings import Settings
+from digits import models
+
+_lock = threading.Lock()
+
+
+def models_dir(settings: Settings) -> Path:
+    return settings.models_dir / "digits"
+
+
+@cache
+def _load(folder: Path, kind: str):
+    return models.load(models.weights_path(folder, kind), kind)
+
+
+def get_model(kind: str, settings: Settings | None = None):
+    """The ``fc``, ``cnn`` or ``symbols`` model in eval mode (DataError when its weights are missing)."""
+    settings = settings or Settings.from_env()
+    with _lock:  # threads of one gunicorn worker must not load a model twice
+        return _load(models_dir(settings), kind)

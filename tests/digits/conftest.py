@@ -1,0 +1,37 @@
+"""Fixtures for the handwriting tests: the data mirror, the shipped weights, tiny random models."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from couplet.settings import Settings
+from digits import models
+
+
+@pytest.fixture(scope="session")
+def mirror() -> Path:
+    value = os.environ.get("COUPLET_DATA_MIRROR")
+    if not value or not (Path(value) / "mnist").is_dir():
+        pytest.skip("needs the data mirror: set COUPLET_DATA_MIRROR to a folder holding mnist/ and math-symbols/")
+    return Path(value)
+
+
+@pytest.fixture(scope="session")
+def random_models(tmp_path_factory) -> Path:
+    """A models dir holding randomly initialised fc, cnn and symbols weights (fp16 files)."""
+    import torch
+
+    torch.manual_seed(0)
+    root = tmp_path_factory.mktemp("models")
+    for kind in models.KINDS:
+        models.save(models.build(kind), models.weights_path(root / "digits", kind), kind)
+    return root
+
+
+@pytest.fixture
+def random_settings(random_models, tmp_path) -> Settings:
+    return replace(Settings.from_env(), data_dir=tmp_path / "data", models_dir=random_models)

@@ -1,0 +1,124 @@
+"""Recognition: the reading search on hand-made symbol lists, and with the shipped weights when present."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from handwriting import digit_image, draw_strokes, expression_strokes, shipped
+from PIL import Image
+
+from digits import models
+from digits.grammar import ExpressionError
+from digits.recognise import Symbol, predict_digit, read_image, read_strokes, solve
+from digits.segment import parse_strokes
+
+
+def sym(*top: tuple[str, float]) -> Symbol:
+    return Symbol(top[0][0], top[0][1], (0, 0, 1, 1), list(top))
+
+
+def test_solve_takes_the_best_reading():
+    result = solve([sym(("1", 0.9)), sym(("+", 0.8), ("4", 0.1)), sym(("2", 0.99))])
+    assert result["expression"] == "1+2" and result["value"] == "3" and result["decimal"] == "3"
+    assert [s["char"] for s in result["symbols"]] == ["1", "+", "2"]
+    assert set(result["symbols"][0]) == {"char", "confidence", "box"}
+
+
+def test_solve_falls_back_to_a_likely_alternative_that_parses():
+    # "(" read as "1" by the model, with "(" a close second
+    result = solve([sym(("1", 0.55), ("(", 0.4)), sym(("3", 0.9)), sym(("+", 0.9)), sym(("2", 0.9)),
+                    sym((")", 0.95)), sym(("÷", 0.9)), sym(("2", 0.9))])
+    assert result["expression"] == "(3+2)÷2" and result["value"] == "5/2" and result["decimal"] == "2.5"
+    assert result["symbols"][0] == {"char": "(", "confidence": 0.4, "box": [0, 0, 1, 1]}
+
+
+def test_unlikely_alternatives_are_not_used_to_hide_errors():
+    with pytest.raises(ExpressionError) as info:
+        solve([sym(("1", 0.9)), sym(("+", 0.96), ("4", 0.03))])
+    assert info.value.code == "malformed_expression" and info.value.expression == "1+"
+
+
+def test_division_by_zero_is_reported_not_guessed_away():
+    with pytest.raises(ExpressionError) as info:
+        solve([sym(("5", 0.9)), sym(("÷", 0.9)), sym(("0", 0.7), ("6", 0.25))])
+    assert info.value.code == "division_by_zero"
+
+
+def test_nothing_written():
+    with pytest.raises(ExpressionError, match="no handwriting"):
+        solve([])
+
+
+def test_random_model_gives_well_formed_outputs(random_models):
+    model = models.load(models.weights_path(random_models / "digits", "cnn"), "cnn")
+    p = predict_digit(digit_image("5"), model, min_confidence=0.0)
+    assert p.digit in range(10) and abs(sum(p.probabilities) - 1) < 1e-4
+    blank = predict_digit(Image.new("L", (50, 50), 255), model)
+    assert blank.digit is None and blank.reason == "blank"
+    symbols_model = models.load(models.weights_path(random_models / "digits", "symbols"), "symbols")
+    assert len(read_strokes(parse_strokes(expression_strokes("12+3")), symbols_model)) == 4
+
+
+# --- with the shipped weights -------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def cnn():
+    return models.load(shipped("cnn"), "cnn")
+
+
+@pytest.fixture(scope="module")
+def symbols_model():
+    return models.load(shipped("symbols"), "symbols")
+
+
+def photo(image: Image.Image) -> bytes:
+    """The picture as a noisy, unevenly lit colour JPEG."""
+    pixels = np.asarray(image.convert("RGB"), dtype=np.float32)
+    light = np.linspace(0.6, 1.0, pixels.shape[0])[:, None, None]
+    noisy = pixels * light + np.random.default_rng(0).normal(0, 5, pixels.shape)
+    buffer = io.BytesIO()
+    Image.fromarray(noisy.clip(0, 255).astype(np.uint8)).save(buffer, "JPEG", quality=85)
+    return buffer.getvalue()
+
+
+def test_shipped_cnn_reads_drawn_digits(cnn):
+    pictures = [(d, digit_image(d)) for d in "0123456789"]
+    pictures += [(d, digit_image(d, ink=255, paper=0, width=20)) for d in "0123456789"]
+    pictures += [(d, photo(digit_image(d, size=(600, 800), width=25))) for d in "0123456789"]
+    right = sum(predict_digit(p, cnn).digit == int(d) for d, p in pictures)
+    assert right >= 27, f"{right}/30 drawn digits read correctly"
+
+
+def test_shipped_cnn_refuses_blank_and_non_digits(cnn):
+    assert predict_digit(Image.new("RGB", (400, 300), (200, 190, 180)), cnn).reason == "blank"
+    blob = Image.new("L", (200, 200), 255)
+    blob.paste(0, (40, 40, 160, 160))
+    assert predict_digit(blob, cnn).digit is None
+
+
+EXPRESSIONS = {"(3+2)÷2=": "5/2", "12×(4-5)": "-12", "45÷9-7=": "-2", "8×6+0": "48", "1+1=": "2",
+               "(9-3)÷(2+4)": "1", "7-6÷4": "11/2", "36÷8": "9/2"}
+
+
+def test_shipped_symbols_model_reads_stroke_expressions(symbols_model):
+    right = 0
+    for text, value in EXPRESSIONS.items():
+        try:
+            result = solve(read_strokes(parse_strokes(expression_strokes(text)), symbols_model))
+        except ExpressionError:
+            continue
+        right += result["expression"] == text and result["value"] == value
+    assert right >= 7, f"{right}/{len(EXPRESSIONS)} expressions read exactly"
+
+
+def test_shipped_symbols_model_reads_expression_images(symbols_model):
+    right = 0
+    for text, value in EXPRESSIONS.items():
+        try:
+            result = solve(read_image(photo(draw_strokes(expression_strokes(text), width=5)), symbols_model))
+        except ExpressionError:
+            continue
+        right += result["expression"] == text and result["value"] == value
+    assert right >= 7, f"{right}/{len(EXPRESSIONS)} expressions read exactly"
