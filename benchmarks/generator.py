@@ -21,7 +21,7 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
-from couplet.evaluate import evaluate, retrieval_baseline
+from couplet.evaluate import evaluate, retrieval_baseline, score
 from couplet.metrics import references_by_upper
 from couplet.model.generator import Generator
 from couplet.models import get_badwords
@@ -97,8 +97,6 @@ def _evaluate_subset(preds: dict[str, str], settings: Settings, split: str, uppe
     if len(uppers) == len(references_by_upper(read_split(settings.prepared_dir, split))):
         return evaluate(preds, settings.prepared_dir, split)
     # --limit: score only what was generated
-    from couplet.evaluate import score
-
     refs = references_by_upper(read_split(settings.prepared_dir, split))
     return {"split": split, **score(preds, {u: refs[u] for u in uppers})}
 

@@ -89,13 +89,8 @@ def tones(line: str) -> tuple[str | None, ...]:
 
 
 def _syllables(line: str) -> list[str]:
-    # One syllable per character: pypinyin groups runs of non-Chinese text, so split those back up.
-    out: list[str] = []
-    for item in pinyin(line, style=Style.TONE3, neutral_tone_with_five=True, errors=lambda s: list(s)):
-        out.append(item[0])
-    if len(out) != len(line):  # pypinyin kept a non-Chinese run together
-        out = [pinyin(ch, style=Style.TONE3, neutral_tone_with_five=True, errors="default")[0][0] for ch in line]
-    return out
+    # The errors callback splits non-Chinese runs into single characters, so there is one syllable per character.
+    return [item[0] for item in pinyin(line, style=Style.TONE3, neutral_tone_with_five=True, errors=list)]
 
 
 def clause_spans(line: str) -> list[tuple[int, int]]:

@@ -61,8 +61,6 @@ class Generator:
         self.badwords = badwords
         self.device = device
         self._table = TokenTable(self.tokenizer)
-        self._vocab = self._table.vocab
-        self._chars = self._table.id_to_char
         self.load_seconds = time.perf_counter() - started
         log.info("generator loaded from %s in %.2fs", model_dir, self.load_seconds)
 
@@ -78,7 +76,7 @@ class Generator:
         width = max(len(u) for u in uppers) + 1
         ids = torch.full((len(uppers), width), pad)
         for k, u in enumerate(uppers):
-            ids[k, : len(u) + 1] = torch.tensor([self._vocab.get(c, unk) for c in u] + [eos])
+            ids[k, : len(u) + 1] = torch.tensor([self._table.vocab.get(c, unk) for c in u] + [eos])
         ids = ids.to(self.device)
         rows_per_upper = n if opts.sample else beams
         constraints = CoupletConstraints(uppers, self._table, self.badwords, rows_per_upper)
@@ -110,7 +108,7 @@ class Generator:
         return results
 
     def _text(self, upper: str, ids: list[int]) -> str:
-        chars = [self._chars.get(i, "") for i in ids[1 : len(upper) + 1]]
+        chars = [self._table.id_to_char.get(i, "") for i in ids[1 : len(upper) + 1]]
         # Punctuation is forced in the search; copying it here keeps marks the vocabulary lacks.
         return "".join(u if is_punct(u) else c for u, c in zip(upper, chars, strict=True))
 
