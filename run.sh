@@ -21,20 +21,38 @@ venv() {
   .venv/bin/pip install --progress-bar on -q -e '.[dev]'
 }
 
+system_packages() {
+  # Debian packages: the font the couplets are drawn in, and (for the tests) Chromium and Redis.
+  local wanted=("$@") missing=()
+  for pkg in "${wanted[@]}"; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return
+  echo "==> installing Debian packages: ${missing[*]}"
+  local sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
 data() {
   echo "==> fetching data${COUPLET_DATA_MIRROR:+ from $COUPLET_DATA_MIRROR}"
   .venv/bin/couplet data fetch
   echo "==> preparing the corpus"
   .venv/bin/couplet data prepare > /dev/null
+  echo "==> matcher index (a no-op when up to date)"
+  .venv/bin/couplet index build > /dev/null || echo "==> no matcher index: the app matches upper lines by keywords"
 }
 
 case "${1:-}" in
   serve)
+    system_packages fonts-lxgw-wenkai
     venv
     data
     exec .venv/bin/couplet serve
     ;;
   test)
+    system_packages fonts-lxgw-wenkai chromium redis-server
     venv
     echo "==> ruff"
     .venv/bin/ruff check .

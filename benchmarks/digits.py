@@ -5,11 +5,17 @@
 - MNIST test accuracy of the shipped fc and cnn models; held-out accuracy of the symbol classifier.
 - Exact-match accuracy on synthesized handwritten expressions built only from MNIST *test* digits and
   held-out symbol images, read from the picture and from strokes recovered by skeletonising it.
-- The same expressions (strokes) through the ``mathnote-ocr`` package, when it is installed
-  (``pip install --no-deps mathnote-ocr``; its classifier's two torchvision transforms are provided here,
-  since this project never installs torchvision).
+- The same expressions (strokes) through the ``mathnote-ocr`` package, when it is installed. It is not a
+  dependency of the project; install it with
+
+      .venv/bin/pip install --no-deps mathnote-ocr==0.2.1
+
+  Of its declared needs, numpy, pillow, torch and pyyaml are already in the venv (pyyaml comes with
+  transformers), ziamath is used only by its training-data synthesis, and torchvision only for two
+  transforms of its classifier, which this script provides (the project never installs torchvision).
 - The photo pipeline: the cnn on MNIST test digits made into photos (size, paper, polarity, light,
-  noise, JPEG), and the share of scene photos without digits (from the data mirror) answered "not a digit".
+  noise, JPEG), and the share of photos without a digit answered "not a digit": the 96 scene photos and
+  the 1,000 ImageNet sample photos of the data mirror.
 - Latency per expression and per photo.
 
 Needs the data under data/raw/digits (``couplet digits fetch``). Prints a table and writes
@@ -45,8 +51,9 @@ from digits.fetch import SYMBOLS_ARCHIVE, digits_raw_dir
 from digits.grammar import ExpressionError
 from digits.idx import load_mnist
 from digits.preprocess import prepare_character
-from digits.recognise import predict_digit, read_image, read_strokes, solve
+from digits.recognise import Reader, predict_digit, read_image, read_strokes, solve
 from digits.segment import parse_strokes
+from digits.skeleton import skeleton_fields
 from digits.store import models_dir
 from digits.synth import GlyphBank, compose, random_expression, strokes_from_picture
 from digits.train import accuracy
@@ -119,12 +126,12 @@ def photo_benchmark(model, test_x, test_y, count: int, seed: int) -> dict:
             "latency": latency_summary(seconds)}
 
 
-def scene_benchmark(model, folder: Path) -> dict | None:
-    """Photos with no digit at all (everyday scenes): the share answered "not a digit"."""
-    files = sorted(folder.glob("*.jpg")) if folder.is_dir() else []
+def non_digit_benchmark(model, folder: Path) -> dict | None:
+    """Photos with no digit (everyday scenes, ImageNet samples): the share answered "not a digit"."""
+    files = sorted(f for f in folder.iterdir() if f.suffix.lower() in (".jpg", ".jpeg", ".png")) if folder.is_dir() else []
     if not files:
         return None
-    answers = [predict_digit(f, model) for f in tqdm(files, desc="scene photos", unit="photo")]
+    answers = [predict_digit(f, model) for f in tqdm(files, desc=folder.name, unit="photo")]
     return {"photos": len(files), "rejected": round(sum(a.digit is None for a in answers) / len(files), 4)}
 
 
@@ -191,10 +198,10 @@ def latex_to_text(latex: str) -> str:
     return text
 
 
-def run_ours(read, source, model) -> tuple[str, str | None, float]:
+def run_ours(read, source, reader: Reader) -> tuple[str, str | None, float]:
     """(text read, value or None, seconds)."""
     started = time.perf_counter()
-    symbols = read(source, model)
+    symbols = read(source, reader)
     try:
         result = solve(symbols)
         text, value = result["expression"], result["value"]
@@ -227,6 +234,7 @@ def main() -> None:
     report: dict = {"threads": args.threads, "seed": args.seed, "models": {}}
 
     test_x, test_y = load_mnist(raw, "test")
+    skeletons = skeleton_fields(test_x)  # the test digits as strokes recovered from them look to the models
     for kind in ("fc", "cnn", "symbols"):
         path = models.weights_path(folder, kind)
         if not path.is_file():
@@ -236,21 +244,24 @@ def main() -> None:
         started = time.perf_counter()
         acc, _ = accuracy(model, test_x, test_y)
         entry = {"mnist_test_accuracy": round(acc, 5), "mnist_test_seconds": round(time.perf_counter() - started, 2),
+                 "mnist_test_skeletons_accuracy": round(accuracy(model, skeletons, test_y)[0], 5),
                  "trained": models.metadata(path)["info"]}
         report["models"][kind] = entry
     if "cnn" in report["models"]:
         cnn = models.load(models.weights_path(folder, "cnn"), "cnn")
         report["digit_photos"] = photo_benchmark(cnn, test_x, test_y, args.photos, args.seed)
         mirror = settings.data_mirror
-        scenes = scene_benchmark(cnn, mirror / "images" / "scenes") if mirror else None
-        if scenes:
-            report["scene_photos"] = scenes
+        for key, name in (("scene_photos", "scenes"), ("imagenet_photos", "imagenet-samples")):
+            found = non_digit_benchmark(cnn, mirror / "images" / name) if mirror else None
+            if found:
+                report[key] = found
     held = held_out_symbols(raw / SYMBOLS_ARCHIVE)
     symbols_path = models.weights_path(folder, "symbols")
     if not symbols_path.is_file():
         raise SystemExit(f"{symbols_path} is missing: train it with `couplet digits train --model symbols`")
     symbols_model = models.load(symbols_path, "symbols")
     report["models"]["symbols"]["held_out_symbols"] = symbol_accuracy(symbols_model, held)
+    reader = Reader(symbols_model, cnn if "cnn" in report["models"] else None)
 
     # Synthesized expressions from MNIST test digits and held-out symbol pictures only.
     glyphs = {str(d): [test_x[i] / 255.0 for i in np.nonzero(test_y == d)[0]] for d in range(10)}
@@ -265,9 +276,9 @@ def main() -> None:
     rows, lat = [], {"image": [], "strokes": [], "mathnote": []}
     for k, (text, picture, strokes) in enumerate(tqdm(cases, desc="expressions", unit="expr")):
         row = {"truth": text}
-        row["image"], row["image_value"], t = run_ours(read_image, picture, symbols_model)
+        row["image"], row["image_value"], t = run_ours(read_image, picture, reader)
         lat["image"].append(t)
-        row["strokes"], row["strokes_value"], t = run_ours(read_strokes, parse_strokes(strokes), symbols_model)
+        row["strokes"], row["strokes_value"], t = run_ours(read_strokes, parse_strokes(strokes), reader)
         lat["strokes"].append(t)
         row["n_strokes"] = len(strokes)
         if mathnote is not None and k < args.mathnote:
@@ -284,6 +295,10 @@ def main() -> None:
         "count": len(rows),
         "exact_match": {"ours_image": exact("image", rows), "ours_strokes": exact("strokes", rows)},
         "latency": {"ours_image": latency_summary(lat["image"]), "ours_strokes": latency_summary(lat["strokes"])},
+        # a reading with more or fewer symbols than written went wrong in segmentation, else in a symbol
+        "errors": {key: {"segmentation": sum(r[k] != r["truth"] and len(r[k]) != len(r["truth"]) for r in rows),
+                         "symbol": sum(r[k] != r["truth"] and len(r[k]) == len(r["truth"]) for r in rows)}
+                   for key, k in (("ours_image", "image"), ("ours_strokes", "strokes"))},
         "mean_symbols": round(statistics.fmean(len(r["truth"]) for r in rows), 2),
         "mean_strokes": round(statistics.fmean(r["n_strokes"] for r in rows), 2),
     }
@@ -305,18 +320,19 @@ def main() -> None:
 
 
 def print_table(report: dict) -> None:
-    print("\nmodel      MNIST test   trained (min, threads, epochs)")
+    print("\nmodel      MNIST test   as skeletons   trained (min, threads, epochs)")
     for kind, entry in report["models"].items():
         info = entry.get("trained", {})
-        print(f"{kind:<10} {entry['mnist_test_accuracy']:>9.2%}   {info.get('train_minutes', '?')} min, "
-              f"{info.get('threads', '?')} threads, {info.get('epochs', '?')} epochs")
+        print(f"{kind:<10} {entry['mnist_test_accuracy']:>9.2%}   {entry['mnist_test_skeletons_accuracy']:>11.2%}   "
+              f"{info.get('train_minutes', '?')} min, {info.get('threads', '?')} threads, {info.get('epochs', '?')} epochs")
     if "digit_photos" in report:
         ph = report["digit_photos"]
         print(f"cnn on {ph['photos']} MNIST test digits made into photos: {ph['accuracy']:.2%} right, "
               f"{ph['rejected']:.2%} 'not a digit' ({ph['latency']['mean_ms']} ms each)")
-    if "scene_photos" in report:
-        print(f"scene photos without digits answered 'not a digit': {report['scene_photos']['rejected']:.2%} "
-              f"of {report['scene_photos']['photos']}")
+    for key in ("scene_photos", "imagenet_photos"):
+        if key in report:
+            print(f"{key.replace('_', ' ')} (no digit) answered 'not a digit': {report[key]['rejected']:.2%} "
+                  f"of {report[key]['photos']}")
     sym = report["models"]["symbols"]["held_out_symbols"]
     print(f"held-out symbol images: {sym['accuracy']:.2%} of {sym['images']}")
     ex = report["expressions"]
@@ -324,7 +340,9 @@ def print_table(report: dict) -> None:
     print("reader                  exact match   latency mean / p95 (ms)")
     for key in ("ours_image", "ours_strokes"):
         lat = ex["latency"][key]
-        print(f"{key:<23} {ex['exact_match'][key]:>10.2%}   {lat['mean_ms']} / {lat['p95_ms']}")
+        err = ex["errors"][key]
+        print(f"{key:<23} {ex['exact_match'][key]:>10.2%}   {lat['mean_ms']} / {lat['p95_ms']}   "
+              f"wrong: {err['segmentation']} segmentation, {err['symbol']} symbol")
     if "mathnote_subset" in ex:
         mn = ex["mathnote_subset"]
         lat = mn["latency"]["mathnote_strokes"]

@@ -59,11 +59,14 @@ def data_fetch(settings: Settings, mirror: Path | None, force: bool) -> None:
 @click.pass_obj
 def data_prepare(settings: Settings, force: bool) -> None:
     """Clean the corpus and build train / dev / leak-free test / novel / classic splits."""
+    from couplet.memory import build_memory
     from couplet.prepare import prepare
 
     result = prepare(settings.raw_dir, settings.prepared_dir, force=force)
     if result.skipped:
         click.echo(f"{settings.prepared_dir} is up to date (nothing to do)")
+    if build_memory(settings.prepared_dir, settings.memory_dir, force=force):
+        click.echo(f"corpus memory written to {settings.memory_dir}", err=True)
     click.echo(json.dumps(result.manifest, ensure_ascii=False, indent=2))
 
 
@@ -157,6 +160,7 @@ def serve(settings: Settings, check: bool) -> None:
     """Serve the web app and API with gunicorn (COUPLET_HOST, COUPLET_PORT, COUPLET_WORKERS, COUPLET_THREADS)."""
     import os
 
+    from couplet.telemetry import MULTIPROC_ENV, prepare_multiproc_dir
     from couplet.web import create_app
 
     create_app(settings)
@@ -165,9 +169,93 @@ def serve(settings: Settings, check: bool) -> None:
         return
     bind = f"{settings.host}:{settings.port}"
     click.echo(f"serving on http://{bind} with {settings.workers} workers x {settings.threads} threads")
+    # Set before exec: prometheus_client picks its multiprocess mode when the workers import it.
+    os.environ[MULTIPROC_ENV] = str(prepare_multiproc_dir(settings.port))
     gunicorn = Path(sys.executable).with_name("gunicorn")
-    os.execv(gunicorn, [str(gunicorn), "--workers", str(settings.workers), "--threads", str(settings.threads),
-                        "--bind", bind, "--timeout", "120", "--access-logfile", "-", "couplet.web:create_app()"])
+    # No gunicorn access log: the app writes one structured line per request, with its request id.
+    os.execv(gunicorn, [str(gunicorn), "--config", "python:couplet.gunicorn_conf",
+                        "--workers", str(settings.workers), "--threads", str(settings.threads),
+                        "--bind", bind, "--timeout", "120", "--graceful-timeout", "30",
+                        "couplet.web:create_app()"])
+
+
+@main.group()
+def matcher() -> None:
+    """The upper-line matcher's encoder."""
+
+
+@matcher.command("train")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), help="Checkpoints [data/checkpoints/matcher].")
+@click.option("--export/--no-export", default=True, show_default=True, help="Write the fp16 encoder to the models dir.")
+@click.option("--resume", is_flag=True, help="Continue from the checkpoint in --out.")
+@click.option("--max-minutes", type=float, help="Stop (and export) after this long.")
+@click.option("--max-steps", type=int, default=-1, show_default=True, help="-1: one pass over the examples.")
+@click.option("--batch-size", type=int, default=256, show_default=True)
+@click.option("--lr", type=float, default=1e-3, show_default=True)
+@click.option("--layers", type=int, default=2, show_default=True)
+@click.option("--hidden", type=int, default=128, show_default=True)
+@click.option("--heads", type=int, default=4, show_default=True)
+@click.option("--save-steps", type=int, default=500, show_default=True)
+@click.option("--limit", type=int, help="Train on the first N pairs only (smoke runs).")
+@click.pass_obj
+def matcher_train(settings: Settings, out_dir: Path | None, export: bool, **knobs) -> None:
+    """Train the sentence encoder on self-supervised (query, line) and (upper, lower) pairs."""
+    from couplet.matching.training import EncoderTrainConfig, train_encoder
+
+    cfg = EncoderTrainConfig(
+        prepared_dir=settings.prepared_dir,
+        out_dir=out_dir or settings.data_dir / "checkpoints" / "matcher",
+        export_dir=settings.matcher_dir if export else None,
+        **knobs,
+    )
+    click.echo(json.dumps(train_encoder(cfg)))
+
+
+@main.group()
+def index() -> None:
+    """The matcher's vector index over the corpus's upper lines."""
+
+
+@index.command("build")
+@click.option("--force", is_flag=True, help="Rebuild even if the index matches the corpus and the encoder.")
+@click.option("--m", "m", type=int, default=32, show_default=True, help="HNSW graph neighbours per line.")
+@click.pass_obj
+def index_build(settings: Settings, force: bool, m: int) -> None:
+    """Embed every distinct upper line and build the FAISS index (a no-op when up to date)."""
+    from dataclasses import asdict
+
+    from couplet.matching.index import build_index
+
+    report = build_index(settings.prepared_dir, settings.index_dir, settings.matcher_dir, m=m, force=force)
+    if report.skipped:
+        click.echo(f"{settings.index_dir} is up to date (nothing to do)", err=True)
+    click.echo(json.dumps(asdict(report.meta)))
+
+
+@main.command("match")
+@click.argument("tags", nargs=-1, required=True)
+@click.option("-k", "k", default=3, show_default=True, help="How many upper lines.")
+@click.option("--seed", type=int, help="Same seed, same picks.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def match_command(settings: Settings, tags: tuple[str, ...], k: int, seed: int | None, as_json: bool) -> None:
+    """Upper lines for TAGS, e.g. `couplet match 山 湖 夕阳` or with confidences `山:0.9 湖:0.4`."""
+    from couplet.matching import match
+    from couplet.matching.query import BadTags
+
+    pairs = []
+    for tag in tags:
+        name, _, confidence = tag.partition(":")
+        try:
+            pairs.append((name, float(confidence) if confidence else 1.0))
+        except ValueError:
+            raise BadTags(f"the confidence in {tag!r} is not a number") from None
+    matches = match(pairs, k=k, seed=seed, settings=settings)
+    if as_json:
+        click.echo(json.dumps({"matches": [m.to_dict() for m in matches]}, ensure_ascii=False))
+        return
+    for rank, m in enumerate(matches, 1):
+        click.echo(f"{rank}. {m.upper}   score {m.score:.3f} ({m.source})")
 
 
 main.add_command(digits_commands)

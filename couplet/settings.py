@@ -44,6 +44,50 @@ class Settings:
     baidu_api_key: str | None = field(default=None, repr=False)
     baidu_secret_key: str | None = field(default=None, repr=False)
     baidu_base_url: str = "https://aip.baidubce.com"
+    # Upper-line matcher (couplet/matching/).
+    match_min_len: int = 5
+    """Shortest upper line the matcher returns, in characters (COUPLET_MATCH_MIN_LEN)."""
+    match_max_len: int = 11
+    """Longest upper line the matcher returns (COUPLET_MATCH_MAX_LEN)."""
+    match_prefer_ze: bool = True
+    """Prefer upper lines ending on 仄 when enough fit the tags (COUPLET_MATCH_PREFER_ZE=0 turns it off)."""
+    # Photo to couplet (couplet/photo.py, couplet/render.py, couplet/results.py).
+    result_ttl: float = 86400.0
+    """Seconds a photo session or a rendered image lives after its last write (COUPLET_RESULT_TTL)."""
+    font: Path | None = None
+    """Font file for the couplet text (COUPLET_FONT); None: LXGW WenKai found through fontconfig."""
+    fallback_fonts: tuple[Path, ...] = ()
+    """Fonts tried for characters the text font lacks, before the known CJK paths (COUPLET_FALLBACK_FONTS,
+    separated by the OS path separator)."""
+
+    # The production service (couplet/web/, limits.py, cache.py, safety.py, logs.py).
+    redis_url: str | None = field(default=None, repr=False)
+    """Redis shared by replicas for rate limits, the lower-line cache and results (REDIS_URL); None keeps
+    them in process. Out of repr: the URL may carry a password."""
+    trust_proxy: int = 0
+    """How many proxies in front of the app set X-Forwarded-For; 0 trusts none (COUPLET_TRUST_PROXY)."""
+    rate_limit_text: str = "60/minute"
+    """Per client and text endpoint, e.g. `60/minute` or `5/second;100/hour` (COUPLET_RATE_LIMIT_TEXT); empty: none."""
+    rate_limit_photo: str = "10/minute"
+    """Per client and photo upload endpoint (COUPLET_RATE_LIMIT_PHOTO); empty: none."""
+    max_request_mb: float = 10.0
+    """Largest request body in MiB; larger ones get 413 (COUPLET_MAX_REQUEST_MB)."""
+    cache_size: int = 10000
+    """Generated answers kept by the in-process cache (COUPLET_CACHE_SIZE); 0 turns caching off."""
+    cache_ttl: float = 86400.0
+    """Seconds a generated answer lives in the Redis cache (COUPLET_CACHE_TTL)."""
+    log_level: str = "INFO"
+    """COUPLET_LOG_LEVEL: DEBUG, INFO, WARNING or ERROR."""
+    log_format: str = "json"
+    """`json` (one object a line, with the request id) or `text` (COUPLET_LOG_FORMAT)."""
+    wechat_appid: str | None = None
+    """Mini-program AppID; with the secret, text is also checked by WeChat msgSecCheck v2 (COUPLET_WECHAT_APPID)."""
+    wechat_secret: str | None = field(default=None, repr=False)
+    wechat_base_url: str = "https://api.weixin.qq.com"
+    wechat_scene: int = 2
+    """msgSecCheck scene: 1 profile, 2 comment, 3 forum, 4 social log (COUPLET_WECHAT_SCENE)."""
+    wechat_timeout: float = 5.0
+    """Seconds per WeChat API request (COUPLET_WECHAT_TIMEOUT)."""
 
     @property
     def raw_dir(self) -> Path:
@@ -56,6 +100,24 @@ class Settings:
     @property
     def generator_dir(self) -> Path:
         return self.models_dir / "generator"
+
+    @property
+    def results_dir(self) -> Path:
+        """Photo sessions and rendered images of the local result store."""
+        return self.data_dir / "results"
+
+    @property
+    def memory_dir(self) -> Path:
+        """The corpus memory (known couplets), built from the prepared train split."""
+        return self.data_dir / "memory"
+
+    @property
+    def matcher_dir(self) -> Path:
+        return self.models_dir / "matcher"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "index"
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -76,4 +138,24 @@ class Settings:
             baidu_api_key=os.environ.get("COUPLET_BAIDU_API_KEY") or None,
             baidu_secret_key=os.environ.get("COUPLET_BAIDU_SECRET_KEY") or None,
             baidu_base_url=os.environ.get("COUPLET_BAIDU_BASE_URL", "https://aip.baidubce.com"),
+            result_ttl=float(os.environ.get("COUPLET_RESULT_TTL", "86400")),
+            font=_path("COUPLET_FONT", None),
+            fallback_fonts=tuple(Path(p).expanduser() for p in os.environ.get("COUPLET_FALLBACK_FONTS", "").split(os.pathsep) if p),
+            match_min_len=int(os.environ.get("COUPLET_MATCH_MIN_LEN", "5")),
+            match_max_len=int(os.environ.get("COUPLET_MATCH_MAX_LEN", "11")),
+            match_prefer_ze=os.environ.get("COUPLET_MATCH_PREFER_ZE", "1") not in ("0", "false", "no"),
+            redis_url=os.environ.get("REDIS_URL") or None,
+            trust_proxy=int(os.environ.get("COUPLET_TRUST_PROXY", "0")),
+            rate_limit_text=os.environ.get("COUPLET_RATE_LIMIT_TEXT", "60/minute"),
+            rate_limit_photo=os.environ.get("COUPLET_RATE_LIMIT_PHOTO", "10/minute"),
+            max_request_mb=float(os.environ.get("COUPLET_MAX_REQUEST_MB", "10")),
+            cache_size=int(os.environ.get("COUPLET_CACHE_SIZE", "10000")),
+            cache_ttl=float(os.environ.get("COUPLET_CACHE_TTL", "86400")),
+            log_level=os.environ.get("COUPLET_LOG_LEVEL", "INFO").upper(),
+            log_format=os.environ.get("COUPLET_LOG_FORMAT", "json"),
+            wechat_appid=os.environ.get("COUPLET_WECHAT_APPID") or None,
+            wechat_secret=os.environ.get("COUPLET_WECHAT_SECRET") or None,
+            wechat_base_url=os.environ.get("COUPLET_WECHAT_BASE_URL", "https://api.weixin.qq.com"),
+            wechat_scene=int(os.environ.get("COUPLET_WECHAT_SCENE", "2")),
+            wechat_timeout=float(os.environ.get("COUPLET_WECHAT_TIMEOUT", "5")),
         )

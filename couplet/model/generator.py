@@ -13,6 +13,7 @@ from transformers.utils import logging as hf_logging
 
 from couplet.badwords import BadWords
 from couplet.errors import DataError
+from couplet.memory import CorpusMemory
 from couplet.model.decoding import CoupletConstraints, TokenTable
 from couplet.rules import RuleResult, check, is_punct
 
@@ -22,6 +23,7 @@ log = logging.getLogger(__name__)
 # cost the model this much more and still win; tone opposition is a softer preference.
 W_ENDS_PING = 0.3
 W_TONE_OPPOSITION = 0.2
+HARD_RULES = ("equal_length", "punctuation", "no_reuse", "repeats_mirrored")
 
 
 @dataclass(frozen=True)
@@ -30,10 +32,13 @@ class Candidate:
     score: float
     model_score: float
     rules: dict[str, RuleResult]
+    source: str = "model"
+    """`model` (written by the generator) or `memory` (a corpus lower line of a nearly identical upper line)."""
 
     def to_dict(self) -> dict:
         return {
             "lower": self.lower,
+            "source": self.source,
             "score": round(self.score, 4),
             "model_score": round(self.model_score, 4),
             "rules": {k: {"passed": r.passed, "score": round(r.score, 3)} for k, r in self.rules.items()},
@@ -50,7 +55,8 @@ class DecodeOptions:
 
 
 class Generator:
-    def __init__(self, model_dir: Path, badwords: BadWords | None, device: str = "cpu") -> None:
+    def __init__(self, model_dir: Path, badwords: BadWords | None, device: str = "cpu",
+                 memory: CorpusMemory | None = None) -> None:
         if not (model_dir / "config.json").exists():
             raise DataError(f"no generator model in {model_dir}: train one with `couplet train`")
         started = time.perf_counter()
@@ -59,6 +65,7 @@ class Generator:
         # Shipped weights are fp16; fp32 is faster than either half type for batch-1 CPU decoding.
         self.model = BartForConditionalGeneration.from_pretrained(model_dir, dtype=torch.float32).to(device).eval()
         self.badwords = badwords
+        self.memory = memory
         self.device = device
         self._table = TokenTable(self.tokenizer)
         self.load_seconds = time.perf_counter() - started
@@ -71,6 +78,19 @@ class Generator:
     def generate_batch(self, uppers: list[str], n: int = 3, options: DecodeOptions | None = None) -> list[list[Candidate]]:
         """Ranked candidates for each (already validated) upper line."""
         opts = options or DecodeOptions()
+        known = [None if opts.sample else self._remembered(u) for u in uppers]
+        # A person's answer to a nearly identical line beats the model's: it leads and the model fills
+        # the rest, so a remembered line that is all that was asked for needs no search at all.
+        need = [u for u, k in zip(uppers, known, strict=True) if k is None or n > 1]
+        written = dict(zip(need, self._search(need, n, opts), strict=True)) if need else {}
+        results = []
+        for upper, k in zip(uppers, known, strict=True):
+            cands = [c for c in written.get(upper, []) if k is None or c.lower != k.lower]
+            results.append([k, *cands[: n - 1]] if k else cands[:n])
+        return results
+
+    def _search(self, uppers: list[str], n: int, opts: DecodeOptions) -> list[list[Candidate]]:
+        """The model's ranked lower lines: constrained beam search (or sampling), reranked by the rules."""
         beams = max(opts.beams, n)
         unk, eos, pad = self.tokenizer.unk_token_id, self.tokenizer.eos_token_id, self.tokenizer.pad_token_id
         width = max(len(u) for u in uppers) + 1
@@ -104,8 +124,28 @@ class Generator:
                 seen.add(lower)
                 cands.append(self._candidate(upper, lower, model_scores[r]))
             cands.sort(key=lambda c: c.score, reverse=True)
-            results.append(cands[:n])
+            results.append(cands)
         return results
+
+    def _remembered(self, upper: str) -> Candidate | None:
+        """The corpus lower line of a nearly identical upper line, if it passes the hard rules here."""
+        recall = self.memory.recall(upper) if self.memory else None
+        if recall is None:
+            return None
+        rules = check(upper, recall.lower)
+        if not all(rules[name].passed for name in HARD_RULES):
+            return None
+        if self.badwords is not None and self.badwords.find(recall.lower):
+            return None
+        return self._candidate(upper, recall.lower, self._model_score(upper, recall.lower), source="memory")
+
+    def _model_score(self, upper: str, lower: str) -> float:
+        """Mean log-probability per token of ``lower`` under the model (the scale of beam scores)."""
+        unk, eos = self.tokenizer.unk_token_id, self.tokenizer.eos_token_id
+        enc = torch.tensor([[self._table.vocab.get(c, unk) for c in upper] + [eos]], device=self.device)
+        labels = torch.tensor([[self._table.vocab.get(c, unk) for c in lower] + [eos]], device=self.device)
+        logits = self.model(input_ids=enc, labels=labels).logits
+        return float(torch.log_softmax(logits.float(), dim=-1).gather(-1, labels.unsqueeze(-1)).mean())
 
     def _text(self, upper: str, ids: list[int]) -> str:
         chars = [self._table.id_to_char.get(i, "") for i in ids[1 : len(upper) + 1]]
@@ -124,11 +164,11 @@ class Generator:
         return scores
 
     @staticmethod
-    def _candidate(upper: str, lower: str, model_score: float) -> Candidate:
+    def _candidate(upper: str, lower: str, model_score: float, source: str = "model") -> Candidate:
         rules = check(upper, lower)
         score = (
             model_score
             + W_ENDS_PING * rules["lower_ends_ping"].score
             + W_TONE_OPPOSITION * rules["tone_opposition"].score
         )
-        return Candidate(lower=lower, score=score, model_score=model_score, rules=rules)
+        return Candidate(lower=lower, score=score, model_score=model_score, rules=rules, source=source)

@@ -1,46 +1,90 @@
-"""The Flask app factory. Views are thin: they parse requests and call domain functions."""
+"""The app factory. Views are thin: they parse requests and call domain functions.
+
+One app serves every blueprint (couplet, photo, digits, pages, health). What it shares between
+processes and replicas depends on REDIS_URL: without it rate limits and the answer cache live in
+each process (one machine, nothing else to run); with it both live in Redis. The OpenAPI document is
+generated from the schemas at /openapi.json; /docs shows it with a Swagger UI served from this app
+(the swagger-ui-bundle package), so the docs work without a CDN.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, jsonify
-from werkzeug.exceptions import HTTPException
+from apiflask import APIFlask
+from flask import request, send_from_directory
+from swagger_ui_bundle import swagger_ui_path
+from werkzeug.exceptions import UnsupportedMediaType
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from couplet.errors import DataError, UserError
+from couplet.limits import init_limits
+from couplet.logs import configure_logging
 from couplet.settings import Settings
+from couplet.web.couplet_api import BadRequest
+from couplet.web.errors import register_error_handlers
+from couplet.web.observe import init_observability
+from couplet.web.schemas import Error
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+DOCS_ASSETS = "/docs/assets"
 
 
-def create_app(settings: Settings | None = None) -> Flask:
+def create_app(settings: Settings | None = None) -> APIFlask:
     settings = settings or Settings.from_env()
-    app = Flask(__name__, static_folder=str(STATIC_DIR), static_url_path="/static")
-    app.config["SETTINGS"] = settings
-    app.config["MAX_CONTENT_LENGTH"] = 10 * 1024 * 1024
+    configure_logging(settings)
+    app = APIFlask(__name__, title="联景联情 API", version="1", static_folder=str(STATIC_DIR),
+                   static_url_path="/static", docs_ui="swagger-ui", json_errors=False)
+    app.config.update(
+        SETTINGS=settings,
+        MAX_CONTENT_LENGTH=int(settings.max_request_mb * 1024 * 1024),
+        # 3.0, not 3.1: the bundled Swagger UI (4.x) renders 3.0 documents.
+        OPENAPI_VERSION="3.0.3",
+        VALIDATION_ERROR_STATUS_CODE=400,
+        VALIDATION_ERROR_DESCRIPTION="Invalid request: `missing_field`, `invalid_field` or `invalid_json`",
+        VALIDATION_ERROR_SCHEMA=Error,
+        HTTP_ERROR_SCHEMA=Error,
+        SWAGGER_UI_CSS=f"{DOCS_ASSETS}/swagger-ui.css",
+        SWAGGER_UI_BUNDLE_JS=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
+        SWAGGER_UI_STANDALONE_PRESET_JS=f"{DOCS_ASSETS}/swagger-ui-standalone-preset.js",
+        DOCS_FAVICON=f"{DOCS_ASSETS}/favicon-32x32.png",
+    )
     app.json.ensure_ascii = False
+    if settings.trust_proxy:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trust_proxy, x_proto=settings.trust_proxy)
 
     from couplet.web.couplet_api import bp as couplet_bp
+    from couplet.web.health import bp as health_bp
+    from couplet.web.match_api import bp as match_bp
     from couplet.web.pages import bp as pages_bp
+    from couplet.web.photo_api import bp as photo_bp
     from digits.web import bp as digits_bp
 
+    init_observability(app)  # first, so that every other hook's rejections are timed and logged
     app.register_blueprint(couplet_bp)
+    app.register_blueprint(match_bp)
     app.register_blueprint(pages_bp)
+    app.register_blueprint(photo_bp)
     app.register_blueprint(digits_bp)
+    app.register_blueprint(health_bp)
 
-    @app.errorhandler(HTTPException)
-    def http_error(exc: HTTPException):
-        code = (exc.name or "error").lower().replace(" ", "_")
-        return jsonify(error=code, message=exc.description), exc.code
+    @app.get(f"{DOCS_ASSETS}/<path:name>")
+    @app.doc(hide=True)
+    def docs_asset(name: str):
+        return send_from_directory(swagger_ui_path, name, max_age=86400)
 
-    @app.errorhandler(DataError)
-    def data_error(exc: DataError):
-        app.logger.error("service not ready: %s", exc)
-        return jsonify(error="not_ready", message=str(exc)), 503
+    @app.before_request
+    def check_request_body() -> None:
+        """415 for a view whose schema takes JSON and a body that is not; 400 for JSON nested so deep
+        that parsing it would exhaust the stack (the json module raises RecursionError, not ValueError)."""
+        spec = getattr(app.view_functions.get(request.endpoint), "_spec", {})
+        if spec.get("body") is not None and spec.get("content_type") == "application/json" and not request.is_json:
+            raise UnsupportedMediaType(f"send the body as JSON (Content-Type: application/json), not {request.mimetype or 'nothing'}")
+        if request.is_json:
+            try:
+                request.get_json(silent=True)  # parsed once here, cached for the view
+            except RecursionError:
+                raise BadRequest("invalid_json", "the JSON body is nested too deeply") from None
 
-    @app.errorhandler(UserError)
-    def user_error(exc: UserError):
-        return jsonify(error=getattr(exc, "code", "bad_request"), message=str(exc)), 400
-
+    register_error_handlers(app)
+    init_limits(app, settings)
     return app
-

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, request
+from apiflask import APIBlueprint
+from flask import current_app, request
 
-from couplet.couplets import MAX_CANDIDATES, checked_upper, generate
+from couplet.cache import answer_key, cached, get_answer_cache, model_fingerprint
+from couplet.couplets import checked_upper, generate
 from couplet.errors import UserError
+from couplet.limits import CLIENT_HEADER
 from couplet.model.generator import DecodeOptions
+from couplet.safety import screen
+from couplet.telemetry import stage_timer
+from couplet.web.schemas import CoupletIn, CoupletOut, error_responses
 
-bp = Blueprint("couplet", __name__)
+bp = APIBlueprint("couplet", __name__, tag="couplet")
 
 
 class BadRequest(UserError):
@@ -18,6 +24,7 @@ class BadRequest(UserError):
 
 
 def json_body() -> dict:
+    """The request's JSON object, for views that parse by hand (those with a schema use @bp.input)."""
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise BadRequest("invalid_json", "the request body must be a JSON object (Content-Type: application/json)")
@@ -36,23 +43,26 @@ def field(body: dict, name: str, kind: type, default=None, lo=None, hi=None):
 
 
 @bp.post("/api/couplet")
-def couplet():
-    body = json_body()
-    if "upper" not in body:
-        raise BadRequest("missing_field", "'upper' is required")
-    upper = field(body, "upper", str)
-    n = field(body, "n", int, 3, 1, MAX_CANDIDATES)
-    sample = field(body, "sample", bool, False)
-    seed = body.get("seed")
-    if seed is not None:
-        seed = field(body, "seed", int, None, 0, 2**31 - 1)
-    options = DecodeOptions(
-        sample=sample,
-        seed=seed,
-        temperature=field(body, "temperature", float, 1.0, 0.1, 2.0),
-        top_k=field(body, "top_k", int, 20, 1, 200),
-    )
+@bp.input(CoupletIn, arg_name="body")
+@bp.output(CoupletOut)
+@bp.doc(responses=error_responses(400, 413, 415, 429, 503))
+def couplet(body: dict):
+    """Lower lines for an upper line
+
+    Ranked lower lines (下联) written under the formal rules of a couplet, each with its rule results.
+    Beam search (the default) and seeded sampling are deterministic and cached.
+    """
     settings = current_app.config["SETTINGS"]
-    line = checked_upper(upper, settings)
-    candidates = generate(line, n, options, settings)
-    return jsonify(upper=line, candidates=[c.to_dict() for c in candidates])
+    line = checked_upper(body["upper"], settings)
+    n = body["n"]
+    options = DecodeOptions(sample=body["sample"], seed=body["seed"], temperature=body["temperature"],
+                            top_k=body["top_k"])
+
+    def write() -> list[dict]:
+        with stage_timer("generate"):
+            return [c.to_dict() for c in generate(line, n, options, settings)]
+
+    key = answer_key(line, n, options, model_fingerprint(settings))
+    candidates = cached(get_answer_cache(settings), key, write)
+    safe = set(screen(line, [c["lower"] for c in candidates], settings, request.headers.get(CLIENT_HEADER)))
+    return {"upper": line, "candidates": [c for c in candidates if c["lower"] in safe]}

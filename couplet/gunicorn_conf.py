@@ -1,0 +1,28 @@
+"""gunicorn settings that flags cannot carry (`couplet serve` passes `-c python:couplet.gunicorn_conf`).
+
+- gunicorn's own log lines go through the app's structured, redacting handler;
+- a dead worker's metrics files are marked so (prometheus_client multiprocess mode);
+- worker heartbeats live in /dev/shm where it exists: a container's overlay /tmp can stall them.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from couplet.logs import make_handler
+from couplet.settings import Settings
+from couplet.telemetry import worker_exited
+
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+
+
+def on_starting(server) -> None:
+    # Workers are forked from the arbiter, so they inherit the handler set here.
+    error_log = logging.getLogger("gunicorn.error")
+    error_log.handlers = [make_handler(Settings.from_env())]
+    error_log.propagate = False
+
+
+def child_exit(server, worker) -> None:
+    worker_exited(worker.pid)

@@ -1,0 +1,126 @@
+"""Choosing the 横批 (the horizontal scroll) for a couplet from a list of classic four-character ones.
+
+With the matcher's sentence encoder shipped, a 横批 is scored by the cosine similarity of its embedding
+to that of the photo's tags plus the couplet; without it, by the characters it shares with the tags
+(weighted by their confidence) and the couplet, plus a bonus when its theme is a tag's theme. The
+three candidates of a photo get three different 横批. Without a seed the best one is taken; with a
+seed one of the best few is drawn, favouring the better ones, so a regeneration brings variety.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import random
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from couplet.errors import DataError
+from couplet.rules import is_punct
+from couplet.settings import Settings
+
+log = logging.getLogger(__name__)
+
+TABLE = Path(__file__).resolve().parent / "data" / "horizontal.tsv"
+POOL = 8  # a seeded choice draws from this many of the best
+W_LINE_CHAR = 0.3  # a character shared with the couplet counts this much; one shared with a tag, its confidence
+W_THEME = 1.0  # a tag's theme (动物, 水 …) says more than a shared character, which may mean something else
+GENERAL_THEME = "吉祥"  # fits any photo: a small prior so that they win when nothing else matches
+W_GENERAL = 0.05
+
+
+@dataclass(frozen=True)
+class Horizontal:
+    text: str
+    theme: str
+
+
+@cache
+def load_horizontals(path: Path = TABLE) -> tuple[Horizontal, ...]:
+    with path.open(encoding="utf-8") as f:
+        rows = csv.DictReader((line for line in f if not line.startswith("#")), delimiter="\t")
+        return tuple(Horizontal(row["horizontal"], row["theme"]) for row in rows)
+
+
+def _tag_fields(tag: Any) -> tuple[str, float, str | None]:
+    if isinstance(tag, tuple):
+        return tag[0], float(tag[1]), None
+    return tag.name, float(tag.confidence), getattr(tag, "theme", None)
+
+
+def overlap_scores(items: Sequence[Horizontal], tags: Sequence[Any], upper: str, lower: str) -> np.ndarray:
+    """Score of each 横批 by shared characters and theme; tags: Tag objects or (name, confidence) tuples."""
+    char_weight: dict[str, float] = {}
+    theme_weight: dict[str, float] = {}
+    for name, confidence, theme in map(_tag_fields, tags):
+        for ch in name:
+            char_weight[ch] = max(char_weight.get(ch, 0.0), confidence)
+        if theme:
+            theme_weight[theme] = max(theme_weight.get(theme, 0.0), confidence)
+    line_chars = {ch for ch in upper + lower if not is_punct(ch)}
+    scores = np.zeros(len(items), dtype=np.float32)
+    for i, item in enumerate(items):
+        shared = set(item.text)
+        scores[i] = (
+            sum(char_weight.get(ch, 0.0) for ch in shared)
+            + W_LINE_CHAR * len(shared & line_chars)
+            + W_THEME * theme_weight.get(item.theme, 0.0)
+            + (W_GENERAL if item.theme == GENERAL_THEME else 0.0)
+        )
+    return scores
+
+
+def choose(scores: np.ndarray, taken: set[int], rng: random.Random | None) -> int:
+    """The best index not taken; with rng, one of the POOL best, drawn with weight 1/rank."""
+    order = [int(i) for i in np.argsort(-scores, kind="stable") if int(i) not in taken]
+    if rng is None:
+        return order[0]
+    pool = order[:POOL]
+    return rng.choices(pool, weights=[1 / (rank + 1) for rank in range(len(pool))])[0]
+
+
+_lock = threading.Lock()
+
+
+@cache
+def _embedded_horizontals(settings: Settings) -> np.ndarray:
+    from couplet.matching import encode
+
+    return encode([h.text for h in load_horizontals()], settings=settings)
+
+
+def _embedding_scores(tags: Sequence[Any], couplets: Sequence[tuple[str, str]], settings: Settings) -> np.ndarray | None:
+    """Cosine similarities (couplets × 横批), or None while no encoder is shipped."""
+    from couplet.matching import encode
+
+    try:
+        with _lock:
+            table = _embedded_horizontals(settings)
+        words = " ".join(_tag_fields(t)[0] for t in tags)
+        queries = encode([f"{words} {upper} {lower}" for upper, lower in couplets], settings=settings)
+    except DataError as e:
+        log.debug("横批 by character overlap: %s", e)
+        return None
+    return queries @ table.T
+
+
+def pick_horizontals(tags: Sequence[Any], couplets: Sequence[tuple[str, str]], seed: int | None = None,
+                     settings: Settings | None = None) -> list[str]:
+    """One 横批 per (upper, lower) couplet, all different."""
+    settings = settings or Settings.from_env()
+    items = load_horizontals()
+    similarity = _embedding_scores(tags, couplets, settings)
+    rng = random.Random(seed) if seed is not None else None
+    chosen: list[int] = []
+    for k, (upper, lower) in enumerate(couplets):
+        scores = similarity[k] if similarity is not None else overlap_scores(items, tags, upper, lower)
+        # A 横批 that the couplet already says word for word only repeats it.
+        repeated = {i for i, item in enumerate(items) if item.text in upper or item.text in lower}
+        chosen.append(choose(scores, set(chosen) | repeated, rng))
+    return [items[i].text for i in chosen]

@@ -1,0 +1,24 @@
+"""The upper-line matcher: tags of a photo -> upper lines from the corpus (issue #4).
+
+`match(tags, k, seed)` picks lines; `encode(texts)` embeds text with the shipped encoder (e.g. to pick
+a 横批 by similarity).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from couplet.matching.matcher import Match, match
+from couplet.matching.query import BadTags
+from couplet.settings import Settings
+
+
+def encode(texts: list[str], settings: Settings | None = None) -> np.ndarray:
+    """float32 rows of unit length, one per text, from the shipped encoder (DataError if there is none)."""
+    from couplet.matching.encoder import embed
+    from couplet.models import get_encoder
+
+    return embed(get_encoder(settings), texts)
+
+
+__all__ = ["BadTags", "Match", "encode", "match"]

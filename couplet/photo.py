@@ -1,0 +1,298 @@
+"""Photo to couplet, the product's main job: decode → tag → match → generate → pick 横批 → render.
+
+`create` runs the whole pipeline for an upload and keeps a session (tags, candidates and the
+downscaled upright photo) in the result store under a random id, so that `render_candidate`,
+`render_custom` and `regenerate` can work on it later without the upload. Every step is timed
+(`Timings`), for the Server-Timing header, the log, Prometheus and benchmarks/photo.py; decode runs
+beside tag → match → generate, so the stages add up to more than the wall time.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import secrets
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+
+from PIL import Image
+
+from couplet.couplets import checked_upper
+from couplet.errors import DataError, UserError
+from couplet.fonts import get_fonts
+from couplet.horizontal import pick_horizontals
+from couplet.model.generator import DecodeOptions
+from couplet.models import get_generator
+from couplet.render import MAX_SIDE, Couplet, render, to_jpeg
+from couplet.results import get_result_store, new_id
+from couplet.rules import InvalidUpper, check, is_hanzi, normalise
+from couplet.settings import Settings
+from couplet.telemetry import stage_timer
+from vision.imageio import open_image
+from vision.registry import get_tagger
+from vision.tags import Tag
+
+log = logging.getLogger(__name__)
+
+CANDIDATES = 3
+SOURCE_QUALITY = 90  # the kept photo is decoded again for every render: keep it close to the upload
+HARD_RULES = ("equal_length", "punctuation", "no_reuse", "repeats_mirrored")
+"""The rules the generator enforces while decoding; a user's edit must pass them too."""
+HORIZONTAL_LEN = 4
+# Magic numbers of the accepted formats; the client's Content-Type and file name are not trusted.
+SIGNATURES = {"jpeg": (b"\xff\xd8\xff",), "png": (b"\x89PNG\r\n\x1a\n",)}
+
+
+class PhotoError(UserError):
+    status = 400
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class UnsupportedImage(PhotoError):
+    status = 415
+
+
+class UnknownPhoto(PhotoError):
+    status = 404
+
+
+@dataclass
+class Timings:
+    """Milliseconds per stage, in the order the stages finished: wall time, and the CPU time of the
+    thread that ran the stage (what the stage costs on an idle core, however busy the machine is)."""
+
+    stages: dict[str, float] = field(default_factory=dict)
+    cpu: dict[str, float] = field(default_factory=dict)
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        """Times the block here and in the Prometheus stage histogram."""
+        started, cpu_started = time.perf_counter(), time.thread_time()
+        try:
+            with stage_timer(name):
+                yield
+        finally:
+            self.stages[name] = self.stages.get(name, 0.0) + (time.perf_counter() - started) * 1000
+            self.cpu[name] = self.cpu.get(name, 0.0) + (time.thread_time() - cpu_started) * 1000
+
+
+@dataclass(frozen=True)
+class PhotoSession:
+    id: str
+    tags: list[Tag]
+    candidates: list[Couplet]
+    result_id: str
+    """The first candidate, rendered."""
+    timings: Timings
+
+
+def sniff(data: bytes) -> str:
+    """jpeg, png or webp by the file's first bytes; UnsupportedImage otherwise."""
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "webp"
+    for kind, magics in SIGNATURES.items():
+        if data.startswith(magics):
+            return kind
+    raise UnsupportedImage("unsupported_media_type", "only JPEG, PNG and WebP images are accepted")
+
+
+def decode(data: bytes, max_side: int = MAX_SIDE) -> Image.Image:
+    """The upright RGB photo, at most max_side pixels on its long side.
+
+    A JPEG is decoded at the smallest scale (1/2, 1/4, 1/8) that still gives max_side pixels on the
+    long side: a 12-megapixel photo then takes a fraction of a full decode. ImageError (a 400) for
+    corrupt, truncated or decompression-bomb files.
+    """
+    sniff(data)
+    image = open_image(data, draft_size=_draft_side(data, max_side))
+    if max(image.size) > max_side:
+        scale = max_side / max(image.size)
+        size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+        image = image.resize(size, Image.Resampling.BICUBIC, reducing_gap=2.0)
+    return image
+
+
+def _draft_side(data: bytes, max_side: int) -> int | None:
+    """The short side the decoder must keep for the long side to reach max_side (open_image's draft
+    size bounds both sides)."""
+    try:
+        with Image.open(io.BytesIO(data)) as probe:
+            width, height = probe.size
+    except Exception:  # open_image reports the broken file with a proper message
+        return None
+    return max(1, -(-max_side * min(width, height) // max(width, height)))
+
+
+def create(data: bytes, settings: Settings | None = None) -> PhotoSession:
+    """Tags, three couplets and the first one rendered, for an uploaded photo."""
+    from couplet.matching import match
+
+    settings = settings or Settings.from_env()
+    sniff(data)
+    timings = Timings()
+    # Decoding the photo for drawing needs nothing from tagging, matching or generating, and Pillow and
+    # torch both release the GIL: on two cores it is done in the shadow of the tagger.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        kept = pool.submit(_keep_photo, data, timings)
+        with timings.stage("tag"):
+            tags = get_tagger(settings).tag(data)
+        with timings.stage("match"):
+            uppers = [m.upper for m in match(tags, k=CANDIDATES, settings=settings)]
+        with timings.stage("generate"):
+            pairs = _lower_lines(uppers, DecodeOptions(), settings)
+        with timings.stage("horizontal"):
+            candidates = _with_horizontals(tags, pairs, None, settings)
+        photo, source = kept.result()
+    session_id, result_id = new_id(), new_id()
+    with timings.stage("render"):
+        image = render(photo, candidates[0], get_fonts(settings)).image
+    with timings.stage("encode"):
+        result = to_jpeg(image)
+    with timings.stage("store"):
+        store = get_result_store(settings)
+        store.put(session_id, source, _session_meta(tags, candidates))
+        store.put(result_id, result, _result_meta(session_id, candidates[0]))
+    log.info("photo %s: %s tags, %d candidates, %s", session_id, ",".join(t.name for t in tags),
+             len(candidates), " ".join(f"{k}={v:.0f}ms" for k, v in timings.stages.items()))
+    return PhotoSession(session_id, tags, candidates, result_id, timings)
+
+
+def _keep_photo(data: bytes, timings: Timings) -> tuple[Image.Image, bytes]:
+    """The upright photo to draw on, and its JPEG, kept in the session for later renders."""
+    with timings.stage("decode"):
+        photo = decode(data)
+    with timings.stage("encode"):
+        return photo, to_jpeg(photo, SOURCE_QUALITY)
+
+
+def _lower_lines(uppers: list[str], options: DecodeOptions, settings: Settings,
+                 avoid: list[str] | None = None) -> list[tuple[str, str]]:
+    """(upper, lower) for each upper line, in one batched generator call; with avoid (the current
+    lower line of each upper line), a different lower line whenever the generator offers one."""
+    if not uppers:
+        raise DataError("the matcher found no upper line for the photo")
+    n = 1 if avoid is None else CANDIDATES
+    found = get_generator(settings).generate_batch(uppers, n, options)
+    pairs = []
+    for upper, previous, options_for_upper in zip(uppers, avoid or [None] * len(uppers), found, strict=True):
+        lowers = [c.lower for c in options_for_upper]
+        fresh = [lower for lower in lowers if lower != previous] or lowers
+        if fresh:
+            pairs.append((upper, fresh[0]))
+    if not pairs:
+        raise DataError("the generator found no lower line for the matched upper lines")
+    return pairs
+
+
+def _with_horizontals(tags: list[Tag], pairs: list[tuple[str, str]], seed: int | None,
+                      settings: Settings) -> list[Couplet]:
+    horizontals = pick_horizontals(tags, pairs, seed=seed, settings=settings)
+    return [Couplet(upper, lower, h) for (upper, lower), h in zip(pairs, horizontals, strict=True)]
+
+
+def _session_meta(tags: list[Tag], candidates: list[Couplet]) -> dict:
+    return {"kind": "photo", "tags": [asdict(t) for t in tags], "candidates": [asdict(c) for c in candidates]}
+
+
+def _result_meta(session_id: str, couplet: Couplet) -> dict:
+    return {"kind": "result", "photo": session_id, "couplet": asdict(couplet)}
+
+
+def load_session(session_id: str, settings: Settings) -> tuple[dict, bytes]:
+    """The session's meta and kept photo; UnknownPhoto for an unknown, expired or malformed id."""
+    store = get_result_store(settings)
+    meta = store.get_meta(session_id)
+    source = store.get(session_id) if meta is not None and meta.get("kind") == "photo" else None
+    if source is None:
+        raise UnknownPhoto("unknown_photo", "no such photo: the id is wrong or the photo has expired")
+    return meta, source
+
+
+def candidates_of(meta: dict) -> list[Couplet]:
+    return [Couplet(**c) for c in meta["candidates"]]
+
+
+def render_candidate(session_id: str, number: int, settings: Settings | None = None) -> str:
+    """Render candidate `number` (1-based, as the page shows them) of the photo; returns the result id."""
+    settings = settings or Settings.from_env()
+    meta, source = load_session(session_id, settings)
+    candidates = candidates_of(meta)
+    if not 1 <= number <= len(candidates):
+        raise PhotoError("invalid_field", f"'candidate' must be between 1 and {len(candidates)} (1-based), got {number}")
+    return _render_and_store(session_id, source, candidates[number - 1], settings)
+
+
+def render_custom(session_id: str, upper: str, lower: str, horizontal: str, settings: Settings | None = None) -> str:
+    """Render the user's own couplet after checking it by the rules; returns the result id."""
+    settings = settings or Settings.from_env()
+    meta, source = load_session(session_id, settings)
+    return _render_and_store(session_id, source, checked_couplet(upper, lower, horizontal, settings), settings)
+
+
+def _render_and_store(session_id: str, source: bytes, couplet: Couplet, settings: Settings) -> str:
+    image = render(open_image(source), couplet, get_fonts(settings)).image
+    result_id = new_id()
+    get_result_store(settings).put(result_id, to_jpeg(image), _result_meta(session_id, couplet))
+    return result_id
+
+
+def regenerate(session_id: str, settings: Settings | None = None) -> list[Couplet]:
+    """New lower lines (sampled with a fresh seed) and 横批 for the same upper lines; the session keeps them."""
+    settings = settings or Settings.from_env()
+    meta, source = load_session(session_id, settings)
+    old = candidates_of(meta)
+    seed = secrets.randbelow(2**31)
+    options = DecodeOptions(sample=True, seed=seed, temperature=1.0, top_k=20)
+    pairs = _lower_lines([c.upper for c in old], options, settings, avoid=[c.lower for c in old])
+    tags = [Tag(**t) for t in meta["tags"]]
+    candidates = _with_horizontals(tags, pairs, seed, settings)
+    get_result_store(settings).put(session_id, source, _session_meta(tags, candidates))
+    return candidates
+
+
+def checked_couplet(upper: str, lower: str, horizontal: str, settings: Settings | None = None) -> Couplet:
+    """The user's couplet, normalised; PhotoError naming the field or the rule it breaks.
+
+    Each line follows the input rules of an upper line (Chinese, 1–32 characters, no blocked word);
+    together they must pass the hard rules the generator enforces (HARD_RULES); the 横批 is four
+    Chinese characters without a blocked word.
+    """
+    up, down = _checked_line("upper", upper, settings), _checked_line("lower", lower, settings)
+    results = check(up, down)
+    broken = [name for name in HARD_RULES if not results[name].passed]
+    if broken:
+        raise PhotoError("broken_rule", f"the couplet breaks the rule{'s' if len(broken) > 1 else ''} "
+                         f"{', '.join(broken)}: " + "; ".join(RULE_HELP[name] for name in broken))
+    across = normalise(horizontal)
+    if len(across) != HORIZONTAL_LEN or not all(is_hanzi(ch) for ch in across):
+        raise PhotoError("invalid_horizontal", f"the 横批 must be {HORIZONTAL_LEN} Chinese characters, got {across!r}")
+    try:
+        checked_upper(across, settings)
+    except InvalidUpper as e:
+        raise PhotoError("invalid_horizontal", e.message.replace("the upper line", "the 横批")) from e
+    return Couplet(up, down, across)
+
+
+RULE_HELP = {
+    "equal_length": "both lines need the same number of characters",
+    "punctuation": "punctuation must stand at the same positions in both lines",
+    "no_reuse": "the lower line may not use a character of the upper line",
+    "repeats_mirrored": "a character repeated in one line needs a repeat at the same positions in the other",
+}
+
+
+def _checked_line(name: str, text: str, settings: Settings | None) -> str:
+    try:
+        return checked_upper(text, settings)
+    except InvalidUpper as e:
+        # The input rules are the upper line's and some of their messages name it: name the field instead.
+        message = e.message.replace("the upper line", f"the {name} line")
+        if f"the {name} line" not in message:
+            message = f"the {name} line: {message}"
+        raise PhotoError(f"invalid_{name}", message) from e

@@ -1,0 +1,157 @@
+"""Content safety for every line the service takes in or hands out.
+
+Two layers:
+
+1. The corpus bad-word list (always): an upper line with a bad word is refused (400 `bad_word`);
+   a lower line with one is dropped from the answer.
+2. WeChat `msgSecCheck` v2 (when COUPLET_WECHAT_APPID and COUPLET_WECHAT_SECRET are set and the
+   request names its user: the openid in X-Client-Id, which v2 requires). Only `suggest == "pass"`
+   counts as safe. The upper line and all lower lines go in one call; only when that call is not
+   a pass are they checked one by one, to refuse the upper line or drop the lower lines at fault.
+
+If WeChat cannot be reached or answers an error, the bad-word layer alone decides and a warning is
+logged: the service stays up when WeChat is down (the bad-word list already ran).
+
+Wire format (https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/sec-center/sec-check/msgSecCheck.html):
+- token: GET {base}/cgi-bin/token?grant_type=client_credential&appid=APPID&secret=SECRET →
+  {"access_token", "expires_in"} or {"errcode", "errmsg"}; cached until it expires (less a margin).
+- check: POST {base}/wxa/msg_sec_check?access_token=TOKEN with JSON
+  {"content", "version": 2, "scene", "openid"} → {"errcode": 0, "errmsg": "ok",
+  "result": {"suggest": "pass"|"review"|"risky", "label": 100|…}, "detail": [...], "trace_id"}.
+  errcode 40001 / 40014 / 42001 (token invalid or expired): fetch a new token and try once more.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
+
+import requests
+
+from couplet.models import get_badwords
+from couplet.rules import InvalidUpper
+from couplet.settings import Settings
+
+log = logging.getLogger(__name__)
+
+TOKEN_PATH = "/cgi-bin/token"
+CHECK_PATH = "/wxa/msg_sec_check"
+TOKEN_ERRORS = {40001, 40014, 42001}
+EXPIRY_MARGIN = 300.0
+"""Seconds before its expiry that a token is renewed, so it never expires in flight."""
+MAX_CONTENT = 2500
+"""Characters msgSecCheck takes at most."""
+
+
+class SafetyServiceError(Exception):
+    """WeChat could not give a verdict (network, HTTP or API error). Never carries the secret or token."""
+
+
+@dataclass
+class WeChatSecCheck:
+    appid: str
+    secret: str = field(repr=False)
+    base_url: str = "https://api.weixin.qq.com"
+    scene: int = 2
+    timeout: float = 5.0
+    session: requests.Session = field(default_factory=requests.Session, repr=False)
+    clock: Callable[[], float] = field(default=time.monotonic, repr=False)
+    """Seconds, monotonic; tests pass their own to expire the token."""
+    _token: str | None = field(default=None, init=False, repr=False)
+    _expires_at: float = field(default=0.0, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.base_url = self.base_url.rstrip("/")
+
+    def access_token(self, renew: bool = False) -> str:
+        with self._lock:  # the threads of a worker share one token and fetch it once
+            if renew or self._token is None or self.clock() >= self._expires_at:
+                body = self._call("GET", TOKEN_PATH, params={
+                    "grant_type": "client_credential", "appid": self.appid, "secret": self.secret})
+                try:
+                    self._token, lifetime = str(body["access_token"]), float(body["expires_in"])
+                except (KeyError, TypeError, ValueError):
+                    raise SafetyServiceError(f"wechat refused the token request: {_describe(body)}") from None
+                self._expires_at = self.clock() + max(0.0, lifetime - EXPIRY_MARGIN)
+            return self._token
+
+    def suggest(self, content: str, openid: str) -> str:
+        """WeChat's verdict on ``content``: `pass`, `review` or `risky`."""
+        payload = {"content": content[:MAX_CONTENT], "version": 2, "scene": self.scene, "openid": openid}
+        renewed = False
+        while True:
+            body = self._call("POST", CHECK_PATH, params={"access_token": self.access_token(renew=renewed)},
+                              json=payload)
+            code = body.get("errcode", 0)
+            if code in TOKEN_ERRORS and not renewed:
+                renewed = True
+                continue
+            if code != 0:
+                raise SafetyServiceError(f"wechat msg_sec_check failed: {_describe(body)}")
+            try:
+                return str(body["result"]["suggest"])
+            except (KeyError, TypeError):
+                raise SafetyServiceError("wechat msg_sec_check answered without result.suggest") from None
+
+    def _call(self, method: str, path: str, **kwargs) -> dict:
+        try:
+            response = self.session.request(method, self.base_url + path, timeout=self.timeout, **kwargs)
+        except requests.RequestException as e:
+            # The exception text holds the URL, and with it the secret or the token: name the type only.
+            raise SafetyServiceError(f"wechat unreachable ({type(e).__name__})") from None
+        if response.status_code != 200:
+            raise SafetyServiceError(f"wechat answered HTTP {response.status_code}")
+        try:
+            body = response.json()
+        except ValueError:
+            raise SafetyServiceError("wechat answered something that is not JSON") from None
+        if not isinstance(body, dict):
+            raise SafetyServiceError("wechat answered JSON that is not an object")
+        return body
+
+
+def _describe(body: dict) -> str:
+    return f"errcode {body.get('errcode')}: {body.get('errmsg', '')}".strip()
+
+
+_lock = threading.Lock()
+
+
+@cache
+def _wechat(settings: Settings) -> WeChatSecCheck | None:
+    if not (settings.wechat_appid and settings.wechat_secret):
+        return None
+    return WeChatSecCheck(settings.wechat_appid, settings.wechat_secret, settings.wechat_base_url,
+                          settings.wechat_scene, settings.wechat_timeout)
+
+
+def get_wechat(settings: Settings) -> WeChatSecCheck | None:
+    """The msgSecCheck client, one per process; None when WeChat is not configured."""
+    with _lock:
+        return _wechat(settings)
+
+
+def screen(upper: str, lowers: list[str], settings: Settings, openid: str | None = None) -> list[str]:
+    """The lower lines that are safe to show; InvalidUpper if the upper line itself is not."""
+    badwords = get_badwords(settings)
+    word = badwords.find(upper)
+    if word:
+        raise InvalidUpper("bad_word", f"the upper line contains a blocked word ({word})")
+    lowers = [line for line in lowers if not badwords.find(line)]
+    wechat = get_wechat(settings)
+    if wechat is None or not openid:
+        return lowers
+    try:
+        if wechat.suggest("\n".join([upper, *lowers]), openid) == "pass":
+            return lowers
+        if wechat.suggest(upper, openid) != "pass":
+            raise InvalidUpper("unsafe_content", "the upper line did not pass the content-safety check")
+        return [line for line in lowers if wechat.suggest(line, openid) == "pass"]
+    except SafetyServiceError as e:
+        log.warning("content-safety check unavailable, bad-word list only: %s", e)
+        return lowers

@@ -1,0 +1,110 @@
+"""Request and response schemas of the JSON API: they validate requests and make the OpenAPI document.
+
+JSON types are taken strictly: "3" is not a number and 1 is not a boolean, as a typed client expects.
+What a schema cannot say (an upper line's characters, its length after normalising) is checked by
+the domain (couplet.rules.validate_upper), whose error codes are more precise.
+"""
+
+from __future__ import annotations
+
+from apiflask import Schema, fields
+from apiflask.validators import Range
+from marshmallow import EXCLUDE
+
+from couplet.couplets import MAX_CANDIDATES
+
+MAX_SEED = 2**31 - 1
+
+
+class _NoStringsOrBools:
+    """A number field that refuses strings and booleans (marshmallow casts "3" and True by default)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str | bool):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class JsonInteger(_NoStringsOrBools, fields.Integer):
+    def __init__(self, **kwargs) -> None:
+        super().__init__(strict=True, **kwargs)
+
+
+class JsonFloat(_NoStringsOrBools, fields.Float):
+    pass
+
+
+class JsonBoolean(fields.Boolean):
+    """true or false only (marshmallow also takes "yes", 1, "on"…)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
+class Error(Schema):
+    error = fields.String(required=True, metadata={"description": "Machine-readable code, e.g. `too_long`."})
+    message = fields.String(required=True, metadata={"description": "What is wrong, for a person."})
+
+
+class CoupletIn(Schema):
+    class Meta:
+        unknown = EXCLUDE  # a newer client may send more; what we do not know we ignore
+
+    upper = fields.String(required=True, metadata={
+        "description": "The upper line (上联): 1–32 Chinese characters; half-width punctuation is normalised.",
+        "example": "春风化雨千山绿",
+    })
+    n = JsonInteger(load_default=3, validate=Range(1, MAX_CANDIDATES),
+                    metadata={"description": "How many lower lines to return."})
+    sample = JsonBoolean(load_default=False, metadata={"description": "Sample instead of beam search."})
+    seed = JsonInteger(load_default=None, allow_none=True, validate=Range(0, MAX_SEED),
+                       metadata={"description": "Seed for sampling: the same seed gives the same lines."})
+    temperature = JsonFloat(load_default=1.0, validate=Range(0.1, 2.0), metadata={"description": "Sampling temperature."})
+    top_k = JsonInteger(load_default=20, validate=Range(1, 200), metadata={"description": "Sample among the k likeliest."})
+
+
+class RuleResult(Schema):
+    passed = fields.Boolean(required=True)
+    score = fields.Float(required=True)
+
+
+class Candidate(Schema):
+    lower = fields.String(required=True, metadata={"description": "The lower line (下联)."})
+    source = fields.String(required=True, metadata={
+        "description": "`model` (written by the generator) or `memory` (a known corpus couplet)."})
+    score = fields.Float(required=True, metadata={"description": "Rank score: model score plus tone rules."})
+    model_score = fields.Float(required=True, metadata={"description": "Mean log-probability per character."})
+    rules = fields.Dict(keys=fields.String(), values=fields.Nested(RuleResult), required=True,
+                        metadata={"description": "Each rule of a couplet: passed, and a 0–1 score."})
+
+
+class CoupletOut(Schema):
+    upper = fields.String(required=True, metadata={"description": "The normalised upper line."})
+    candidates = fields.List(fields.Nested(Candidate), required=True)
+
+
+class Health(Schema):
+    status = fields.String(required=True)
+
+
+class Readiness(Schema):
+    status = fields.String(required=True, metadata={"description": "`ready` or `not_ready`."})
+    checks = fields.Dict(keys=fields.String(), values=fields.String(), required=True,
+                         metadata={"description": "Each component: `ok`, or why it is not."})
+
+
+ERROR_REASONS = {
+    400: "Bad input: the code says what (e.g. `empty`, `too_long`, `invalid_field`)",
+    404: "Unknown id",
+    413: "Request body too large",
+    415: "Wrong Content-Type",
+    429: "Too many requests from this client; see Retry-After",
+    503: "A model, the data or a backing service is not available",
+}
+
+
+def error_responses(*statuses: int) -> dict[int, str]:
+    """`@doc(responses=...)` for the error statuses an endpoint can answer (the app gives them the Error body)."""
+    return {status: ERROR_REASONS[status] for status in statuses}

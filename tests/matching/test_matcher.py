@@ -1,0 +1,106 @@
+"""match(): both paths (vector index and keyword fallback) on a generated corpus."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from couplet.errors import DataError
+from couplet.matching import BadTags, encode, match, matcher
+from couplet.matching.matcher import POOL_PER_PICK, concept_lines, concepts_of, coverage
+from couplet.matching.query import parse_tags
+from couplet.matching.synonyms import load_synonyms
+from couplet.rules import upper_ends_ze, validate_upper
+from vision.tags import Tag
+
+
+def check_answers(matches, k, source):
+    assert len(matches) == k and len({m.upper for m in matches}) == k
+    for m in matches:
+        assert validate_upper(m.upper) == m.upper
+        assert 5 <= len(m.upper) <= 11 and "烟" not in m.upper
+        assert m.source == source
+    assert [m.score for m in matches] == sorted((m.score for m in matches), reverse=True)
+
+
+@pytest.mark.parametrize("site", ["keyword_site", "indexed_site"])
+def test_k_distinct_clean_lines_from_either_path(site, request):
+    settings = request.getfixturevalue(site)
+    source = "keyword" if site == "keyword_site" else "encoder"
+    for k in (1, 3, 10):
+        check_answers(match([("山", 0.9), ("月", 0.4)], k=k, seed=1, settings=settings), k, source)
+    check_answers(match([Tag("江", 0.8, "local"), Tag("舟", 0.6, "local")], settings=settings), 3, source)
+
+
+@pytest.mark.parametrize("site", ["keyword_site", "indexed_site"])
+def test_same_seed_same_picks_and_no_seed_varies(site, request):
+    settings = request.getfixturevalue(site)
+    tags = [("山", 0.9)]
+    assert match(tags, seed=3, settings=settings) == match(tags, seed=3, settings=settings)
+    draws = {tuple(m.upper for m in match(tags, settings=settings)) for _ in range(10)}
+    assert len(draws) > 1
+
+
+def test_keywords_find_the_classical_word_for_a_modern_tag(keyword_site):
+    """狗 is in no line, but the concept 狗 includes 犬."""
+    matches = match([("狗", 1.0)], k=3, seed=0, settings=keyword_site)
+    assert all("犬" in m.upper and m.score > 0 for m in matches)
+
+
+def test_keyword_picks_hold_the_tag_and_prefer_lines_ending_on_ze(keyword_site, pairs):
+    fitting = {u for u, _ in pairs if "湖" in u and 5 <= len(u) <= 11 and upper_ends_ze(u, "").passed}
+    assert len(fitting) >= 3 * POOL_PER_PICK  # enough for the preference to hold
+    matches = match([("湖", 1.0)], k=3, seed=0, settings=keyword_site)
+    assert {m.upper for m in matches} <= fitting
+
+
+def test_coverage_is_the_weighted_share_of_concepts_said():
+    concepts = concepts_of(parse_tags([("狗", 0.6), ("湖泊", 0.3), ("塔", 0.1)]), load_synonyms())
+    assert coverage("老犬闲眠湖上风", concepts) == pytest.approx(0.9)
+    assert coverage("千山万水", concepts) == 0.0
+
+
+def test_the_encoder_path_rescores_by_concepts(indexed_site, pairs, monkeypatch):
+    """With the re-scoring dominant, even an untrained encoder's picks all say the tag."""
+    monkeypatch.setattr(matcher, "COVERAGE_BONUS", 10.0)
+    for tag in ("山", "梅", "雪"):
+        fitting = {u for u, _ in pairs if tag in u and 5 <= len(u) <= 11 and upper_ends_ze(u, "").passed}
+        assert len(fitting) >= 2 * POOL_PER_PICK  # the draw's pool holds only such lines
+        matches = match([(tag, 1.0)], k=2, seed=0, settings=indexed_site)
+        assert {m.upper for m in matches} <= fitting, (tag, matches)
+
+
+@pytest.mark.parametrize("site", ["keyword_site", "indexed_site"])
+def test_tags_no_line_mentions_still_get_k_lines(site, request):
+    check_answers(match([("鑫", 0.5)], k=3, seed=2, settings=request.getfixturevalue(site)), 3,
+                  "keyword" if site == "keyword_site" else "encoder")
+
+
+@pytest.mark.parametrize("k", [0, 11, 2.0, True])
+def test_bad_k_raises(k, keyword_site):
+    with pytest.raises(BadTags):
+        match([("山", 1.0)], k=k, settings=keyword_site)
+
+
+def test_encode_gives_unit_rows_or_explains_there_is_no_encoder(indexed_site, keyword_site):
+    vectors = encode(["山", "明月照松间"], settings=indexed_site)
+    assert vectors.dtype == np.float32 and vectors.shape[0] == 2
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    with pytest.raises(DataError, match="couplet matcher train"):
+        encode(["山"], settings=keyword_site)
+
+
+def test_concept_lines_are_a_superset_of_the_lines_that_say_every_concept(keyword_site):
+    from couplet.models import get_line_table
+
+    table = get_line_table(keyword_site)
+    synonyms = load_synonyms()
+    for tags in ([("山", 1.0)], [("山", 0.5), ("月", 0.5)], [("狗", 1.0), ("江", 1.0)], [("鑫", 1.0)]):
+        concepts = concepts_of(parse_tags(tags), synonyms)
+        ids = concept_lines(concepts, table)
+        assert list(ids) == sorted(set(ids))
+        saying = {i for i, line in enumerate(table.lines) if coverage(line, concepts) == pytest.approx(1.0)}
+        assert saying <= set(ids.tolist())
+        # Character postings are exact for one-character concepts.
+        if all(len(form) == 1 for forms, _ in concepts for form in forms):
+            assert saying == set(ids.tolist())

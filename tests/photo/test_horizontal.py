@@ -1,0 +1,78 @@
+"""The 横批 list and the choice among it (character overlap; the encoder path when one is shipped)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import replace
+
+import pytest
+
+from couplet.badwords import BadWords
+from couplet.horizontal import load_horizontals, overlap_scores, pick_horizontals
+from couplet.rules import is_hanzi
+from couplet.settings import Settings
+from vision.tags import Tag
+
+
+def test_the_list_holds_hundreds_of_distinct_four_character_entries():
+    items = load_horizontals()
+    texts = [h.text for h in items]
+    assert len(items) >= 300 and len(set(texts)) == len(texts)
+    assert all(len(t) == 4 and all(is_hanzi(ch) for ch in t) for t in texts)
+    themes = Counter(h.theme for h in items)
+    assert {"吉祥", "山", "水", "植物", "动物", "建筑"} <= set(themes)
+
+
+def test_no_entry_holds_a_blocked_word():
+    path = Settings.from_env().raw_dir / "badwords.txt"
+    if not path.exists():
+        pytest.skip(f"the bad-word list {path} is missing: run `couplet data fetch`")
+    words = BadWords.load(path)
+    assert [h.text for h in load_horizontals() if words.find(h.text)] == []
+
+
+def test_overlap_prefers_the_tags_and_the_couplet():
+    items = load_horizontals()
+    lake = overlap_scores(items, [Tag("湖", 0.9, "local", theme="水"), Tag("山", 0.6, "local", theme="山")],
+                          "一湖春水映明月", "两岸垂杨拂暖风")
+    best = items[int(lake.argmax())].text
+    assert "湖" in best and "山" in best  # 湖光山色 or 湖山胜境
+    dog = overlap_scores(items, [("狗", 0.8)], "小狗摇尾迎新岁", "喜鹊登梅报早春")
+    assert items[int(dog.argmax())].theme in ("动物", "吉祥")
+
+
+def test_theme_counts_when_no_character_is_shared():
+    items = load_horizontals()
+    scores = overlap_scores(items, [Tag("金鱼", 0.9, "local", theme="动物")], "", "")
+    assert items[int(scores.argmax())].theme == "动物"
+
+
+def test_three_candidates_get_three_different_horizontals(site_settings):
+    tags = [Tag("湖", 0.9, "local", theme="水")]
+    couplets = [("一湖春水映明月", "两岸垂杨拂暖风")] * 3
+    chosen = pick_horizontals(tags, couplets, settings=site_settings)
+    assert len(set(chosen)) == 3
+    assert chosen == pick_horizontals(tags, couplets, settings=site_settings)  # no seed: always the best
+
+
+def test_a_seed_varies_the_choice_reproducibly(site_settings):
+    tags = [Tag("山", 0.9, "local", theme="山")]
+    couplets = [("青山不老千年翠", "绿水长流万古清")]
+    draws = {seed: pick_horizontals(tags, couplets, seed=seed, settings=site_settings)[0] for seed in range(40)}
+    assert len(set(draws.values())) >= 3
+    assert draws[7] == pick_horizontals(tags, couplets, seed=7, settings=site_settings)[0]
+
+
+def test_without_an_encoder_the_overlap_decides(site_settings, tmp_path):
+    empty_models = replace(site_settings, models_dir=tmp_path)  # no matcher encoder there
+    tags = [Tag("湖", 0.9, "local", theme="水"), Tag("山", 0.6, "local", theme="山")]
+    couplets = [("一湖春水映明月", "两岸垂杨拂暖风")]
+    items = load_horizontals()
+    best = items[int(overlap_scores(items, tags, *couplets[0]).argmax())].text
+    assert pick_horizontals(tags, couplets, settings=empty_models) == [best]
+
+
+def test_a_horizontal_never_repeats_the_couplet_word_for_word(site_settings):
+    couplets = [("春风化雨千山绿", "旭日临窗万户红"), ("山清水秀风光好", "人寿年丰喜事多")]
+    chosen = pick_horizontals([("雨", 0.9)], couplets, settings=site_settings)
+    assert chosen[0] != "春风化雨" and chosen[1] != "山清水秀"

@@ -1,0 +1,44 @@
+"""The domain functions under the photo API: sniffing, decoding, checking a user's couplet."""
+
+from __future__ import annotations
+
+import pytest
+from photos import encode, scene
+
+from couplet.photo import PhotoError, UnsupportedImage, checked_couplet, decode, sniff
+from couplet.render import MAX_SIDE
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP"])
+def test_sniff_reads_the_content_not_the_name(fmt):
+    assert sniff(encode(scene((64, 48)), fmt)) == fmt.lower()
+
+
+@pytest.mark.parametrize("data", [b"", b"GIF89a....", b"BM\x00\x00", b"RIFF\x00\x00\x00\x00WAVEfmt ", b"<svg/>"])
+def test_sniff_refuses_other_formats(data):
+    with pytest.raises(UnsupportedImage):
+        sniff(data)
+
+
+@pytest.mark.parametrize(("size", "expected"), [((4000, 3000), (1600, 1200)), ((3000, 4000), (1200, 1600)),
+                                                ((640, 480), (640, 480)), ((5000, 1000), (1600, 320))])
+def test_decode_gives_at_most_1600_pixels_keeping_the_shape(size, expected):
+    assert decode(encode(scene(size), quality=80)).size == expected
+
+
+def test_decode_of_a_png_and_a_webp():
+    for fmt in ("PNG", "WEBP"):
+        image = decode(encode(scene((2400, 1200)), fmt))
+        assert image.size == (MAX_SIDE, 800) and image.mode == "RGB"
+
+
+def test_a_users_couplet_is_normalised(site_settings):
+    couplet = checked_couplet(" 春来春去,花开花落 ", "秋收秋藏,月缺月圆", " 四季平安", site_settings)
+    assert (couplet.upper, couplet.lower, couplet.horizontal) == ("春来春去，花开花落", "秋收秋藏，月缺月圆", "四季平安")
+
+
+def test_every_broken_rule_is_named(site_settings):
+    with pytest.raises(PhotoError) as caught:
+        checked_couplet("春来春去", "春去", "四季平安", site_settings)
+    assert caught.value.code == "broken_rule"
+    assert "equal_length" in str(caught.value) and "no_reuse" in str(caught.value)

@@ -1,0 +1,88 @@
+"""`couplet serve` under gunicorn with two workers: metrics add up across workers, logs are JSON lines."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+import requests
+from servicekit import free_port, write_site
+
+
+@pytest.fixture(scope="module")
+def served(tiny_generator, tmp_path_factory):
+    """One server for the module: starting two workers (torch and all) takes several seconds."""
+    root = tmp_path_factory.mktemp("served")
+    write_site(root, tiny_generator)
+    port = free_port()
+    metrics_dir = root / "metrics"
+    metrics_dir.mkdir()
+    (metrics_dir / "counter_stale.db").write_bytes(b"left over by an earlier run")
+    env = {**os.environ, "COUPLET_DATA_DIR": str(root / "data"), "COUPLET_MODELS_DIR": str(root / "models"),
+           "COUPLET_HOST": "127.0.0.1", "COUPLET_PORT": str(port), "COUPLET_WORKERS": "2", "COUPLET_THREADS": "1",
+           "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir), "COUPLET_LOG_FORMAT": "json"}
+    env.pop("REDIS_URL", None)
+    log_path = root / "server.log"
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen([str(Path(sys.executable).with_name("couplet")), "serve"], env=env,
+                                stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(600):
+            try:
+                requests.get(url + "/healthz", timeout=2)
+                break
+            except requests.RequestException:
+                time.sleep(0.1)
+        yield url, metrics_dir, log_path
+    finally:
+        proc.send_signal(signal.SIGINT)  # gunicorn's quick shutdown: no waiting for idle keep-alives
+        proc.wait(timeout=30)
+
+
+def test_metrics_of_all_workers_add_up(served):
+    url, metrics_dir, _ = served
+    assert not (metrics_dir / "counter_stale.db").exists()  # serve emptied the folder first
+
+    def ask(i: int) -> int:
+        body = {"upper": "春风化雨千山绿", "n": 3, "sample": True, "seed": i}  # seeded: each one is generated
+        return requests.post(url + "/api/couplet", json=body, timeout=60).status_code
+
+    # Rounds of six requests at once against two single-threaded workers, until both have taken some
+    # (on a busy machine the second worker may still be importing torch when the first answers).
+    sent = 0
+    for _ in range(10):
+        with ThreadPoolExecutor(6) as pool:
+            assert list(pool.map(ask, range(sent, sent + 6))) == [200] * 6
+        sent += 6
+        pids = {p.name.rsplit("_", 1)[-1] for p in metrics_dir.glob("histogram_*.db")}
+        if len(pids) == 2:
+            break
+        time.sleep(2)
+    assert len(pids) == 2, f"expected both workers to have answered, files: {sorted(pids)}"
+    for _ in range(3):  # whichever worker answers /metrics, it counts the requests of both
+        text = requests.get(url + "/metrics", timeout=10).text
+        count = re.search(r'^couplet_http_request_duration_seconds_count\{endpoint="/api/couplet",method="POST",'
+                          r'status="200"\} (\S+)$', text, re.M)
+        assert count and float(count.group(1)) == sent
+
+
+def test_logs_are_json_with_the_request_id(served):
+    url, _, log_path = served
+    response = requests.post(url + "/api/couplet", json={"upper": "春风化雨", "n": 1},
+                             headers={"X-Request-Id": "trace-42"}, timeout=30)
+    assert response.status_code == 200 and response.headers["X-Request-Id"] == "trace-42"
+    time.sleep(0.3)
+    lines = [line for line in log_path.read_text(encoding="utf-8").splitlines() if line.startswith("{")]
+    entries = [json.loads(line) for line in lines]
+    access = [e for e in entries if e.get("logger") == "couplet.access" and e.get("request_id") == "trace-42"]
+    assert access and access[0]["status"] == 200 and access[0]["endpoint"] == "/api/couplet"
+    assert any(e.get("logger") == "gunicorn.error" for e in entries)  # gunicorn's own lines are JSON too

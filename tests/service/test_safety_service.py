@@ -1,0 +1,111 @@
+"""Content safety: the bad-word list always, WeChat msgSecCheck v2 against a loopback fake; secrets never logged."""
+
+from __future__ import annotations
+
+import io
+import logging
+
+import pytest
+from fakewechat import FakeWeChat
+
+from couplet.logs import configure_logging
+from couplet.rules import InvalidUpper
+from couplet.safety import SafetyServiceError, WeChatSecCheck, screen
+from couplet.web import create_app
+
+APPID, SECRET = "wx0123456789abcdef", "S3cr3t-WX-0123456789"
+
+
+@pytest.fixture
+def wechat():
+    with FakeWeChat(APPID, SECRET) as fake:
+        yield fake
+
+
+def test_token_is_cached_until_it_expires(wechat):
+    now = [1000.0]
+    client = WeChatSecCheck(APPID, SECRET, wechat.url, clock=lambda: now[0])
+    assert [client.suggest(text, "openid-1") for text in ("春风化雨", "危险的话", "秋月")] == ["pass", "risky", "pass"]
+    assert wechat.token_requests == 1
+    assert wechat.checked[0] == {"content": "春风化雨", "version": 2, "scene": 2, "openid": "openid-1"}
+    now[0] += 7200 - 300 + 1  # past the expiry, less the safety margin
+    client.suggest("春风", "openid-1")
+    assert wechat.token_requests == 2
+
+
+def test_a_revoked_token_is_renewed_once(wechat):
+    client = WeChatSecCheck(APPID, SECRET, wechat.url)
+    client.suggest("春风", "openid-1")
+    wechat.revoke_tokens()
+    assert client.suggest("春风", "openid-1") == "pass"
+    assert wechat.token_requests == 2
+
+
+@pytest.mark.parametrize("problem", ["wrong secret", "server down", "no server"])
+def test_failures_are_safety_service_errors_without_the_secret(wechat, problem):
+    secret, url = SECRET, wechat.url
+    if problem == "wrong secret":
+        secret = "wrong-secret-value"
+    elif problem == "server down":
+        wechat.broken = True
+    else:
+        url = "http://127.0.0.1:1"
+    client = WeChatSecCheck(APPID, secret, url, timeout=2)
+    with pytest.raises(SafetyServiceError) as caught:
+        client.suggest("春风", "openid-1")
+    assert secret not in str(caught.value)
+
+
+def test_screen_refuses_unsafe_upper_and_drops_unsafe_lowers(make_site, wechat):
+    settings = make_site(wechat_appid=APPID, wechat_secret=SECRET, wechat_base_url=wechat.url)
+    assert screen("春风化雨", ["秋月映江", "夏日炎炎"], settings, "openid-1") == ["秋月映江", "夏日炎炎"]
+    assert len(wechat.checked) == 1  # all safe: one call for the upper line and every lower line
+    assert screen("春风化雨", ["秋月映江", "违规言论", "有烟之处"], settings, "openid-1") == ["秋月映江"]
+    with pytest.raises(InvalidUpper) as caught:
+        screen("危险春风", ["秋月映江"], settings, "openid-1")
+    assert caught.value.code == "unsafe_content"
+    # No openid: msgSecCheck v2 cannot be asked, the bad-word list still applies.
+    assert screen("危险春风", ["秋月", "烟雨"], settings, None) == ["秋月"]
+    with pytest.raises(InvalidUpper):
+        screen("坏词春风", [], settings, None)
+
+
+def test_wechat_down_falls_back_to_the_bad_word_list(make_site, wechat):
+    settings = make_site(wechat_appid=APPID, wechat_secret=SECRET, wechat_base_url=wechat.url)
+    wechat.broken = True
+    assert screen("危险春风", ["秋月", "烟雨"], settings, "openid-1") == ["秋月"]
+
+
+def test_couplet_api_checks_input_with_wechat(make_client, wechat):
+    client = make_client(wechat_appid=APPID, wechat_secret=SECRET, wechat_base_url=wechat.url)
+    refused = client.post("/api/couplet", json={"upper": "危险春风"}, headers={"X-Client-Id": "openid-1"})
+    assert refused.status_code == 400 and refused.get_json()["error"] == "unsafe_content"
+    fine = client.post("/api/couplet", json={"upper": "春风化雨", "n": 2}, headers={"X-Client-Id": "openid-1"})
+    assert fine.status_code == 200 and len(fine.get_json()["candidates"]) == 2
+    assert wechat.checked[-1]["content"].startswith("春风化雨\n")
+
+
+def test_secrets_never_reach_the_logs(make_site, wechat):
+    redis_password = "R3dis-pw-0123456789"
+    settings = make_site(
+        wechat_appid=APPID, wechat_secret=SECRET, wechat_base_url=wechat.url, azure_key="AZ-KEY-0123456789",
+        baidu_secret_key="BAIDU-SK-0123456789", redis_url=f"redis://:{redis_password}@127.0.0.1:1/0",
+        log_level="DEBUG",
+    )
+    client = create_app(settings).test_client()
+    out = io.StringIO()
+    configure_logging(settings, stream=out)  # the app's own handler, pointed at a buffer
+    client.post("/api/couplet", json={"upper": "春风化雨", "n": 1}, headers={"X-Client-Id": "openid-1"})
+    client.get("/readyz")  # Redis is unreachable: its error is logged
+    log = logging.getLogger("test")
+    log.info("settings: %s", settings)
+    log.warning("calling %s/cgi-bin/token?grant_type=client_credential&appid=%s&secret=%s", wechat.url, APPID, SECRET)
+    log.info("token", extra={"url": "https://api.weixin.qq.com/wxa/msg_sec_check?access_token=TOKEN-9-SECRETISH"})
+    try:
+        raise RuntimeError(f"failed with key {settings.azure_key}")
+    except RuntimeError:
+        log.exception("crash")
+    text = out.getvalue()
+    assert "msg_sec_check" in text and "***" in text  # urllib3's debug lines were there, scrubbed
+    for secret in (SECRET, "AZ-KEY-0123456789", "BAIDU-SK-0123456789", redis_password, "SECRETISH"):
+        assert secret not in text, secret
