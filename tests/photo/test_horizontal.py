@@ -76,3 +76,20 @@ def test_a_horizontal_never_repeats_the_couplet_word_for_word(site_settings):
     couplets = [("春风化雨千山绿", "旭日临窗万户红"), ("山清水秀风光好", "人寿年丰喜事多")]
     chosen = pick_horizontals([("雨", 0.9)], couplets, settings=site_settings)
     assert chosen[0] != "春风化雨" and chosen[1] != "山清水秀"
+
+
+def test_with_the_shipped_encoder_the_embedding_decides(site_settings):
+    from couplet.horizontal import _embedding_scores
+
+    if not (site_settings.models_dir / "matcher" / "config.json").exists():
+        pytest.skip("the shipped matcher encoder (data/models/matcher) is missing")
+    couplets = [("一湖春水映明月", "两岸垂杨拂暖风"), ("小狗摇尾迎新岁", "喜鹊登梅报早春")]
+    tags = [Tag("湖", 0.9, "local", theme="水")]
+    similarity = _embedding_scores(tags, couplets, site_settings)
+    texts = [h.text for h in load_horizontals()]
+    assert similarity is not None and similarity.shape == (2, len(texts))
+    picks = pick_horizontals(tags, couplets, settings=site_settings)
+    assert picks[0] == texts[int(similarity[0].argmax())]
+    assert picks[1] != picks[0] and picks[1] in texts
+    # the encoder puts a water 横批 first for a lake couplet
+    assert load_horizontals()[texts.index(picks[0])].theme == "水"
