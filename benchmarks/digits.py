@@ -9,10 +9,12 @@
   dependency of the project; install it with
 
       .venv/bin/pip install --no-deps mathnote-ocr==0.2.1
+      .venv/bin/pip install ziamath==0.13 ziafont==0.11 latex2mathml==3.81.1
 
   Of its declared needs, numpy, pillow, torch and pyyaml are already in the venv (pyyaml comes with
-  transformers), ziamath is used only by its training-data synthesis, and torchvision only for two
-  transforms of its classifier, which this script provides (the project never installs torchvision).
+  transformers), ziamath (with ziafont and latex2mathml) is imported when it parses, and torchvision is
+  used only for two transforms of its classifier, which this script provides (the project does not
+  install torchvision).
 - The photo pipeline: the cnn on MNIST test digits made into photos (size, paper, polarity, light,
   noise, JPEG), and the share of photos without a digit answered "not a digit": the 96 scene photos and
   the 1,000 ImageNet sample photos of the data mirror.
@@ -182,7 +184,10 @@ def mathnote_reader():
     ocr = MathOCR(vocabulary=vocabulary, relations=Relations(exclude={"sup", "sub", "sqrt", "upper", "lower"}))
 
     def read(strokes) -> str:
-        latex = ocr.detect([[(float(x), float(y)) for x, y in s] for s in strokes]).latex
+        try:
+            latex = ocr.detect([[(float(x), float(y)) for x, y in s] for s in strokes]).latex
+        except Exception as exc:  # noqa: BLE001 - a third-party reader failing on one input is a wrong answer
+            return f"error: {type(exc).__name__}"
         return latex_to_text(latex)
 
     import importlib.metadata

@@ -36,6 +36,9 @@ def fetch(settings: Settings, mirror: Path | None, force: bool) -> None:
 @click.option("--max-minutes", type=float, help="Stop after the epoch that passes this time.")
 @click.option("--train-limit", type=int, help="Use only the first N training images (smoke runs).")
 @click.option("--no-augment", is_flag=True, help="Train without augmentation.")
+@click.option("--skeletons", is_flag=True, help="Add every training picture once more, redrawn from its skeleton.")
+@click.option("--init", type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              help="Start from these weights (fine-tuning) instead of a random model.")
 @click.option("--no-bf16", is_flag=True, help="Train in fp32 (bf16 autocast is the default).")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--out", type=click.Path(path_type=Path), help="Weights file [data/models/digits/KIND.safetensors].")
@@ -95,17 +98,17 @@ def calc(settings: Settings, source: Path, as_json: bool) -> None:
     from digits.grammar import ExpressionError
     from digits.recognise import read_image, read_strokes, solve
     from digits.segment import parse_strokes
-    from digits.store import get_model
+    from digits.store import get_reader
 
-    model = get_model("symbols", settings)
+    reader = get_reader(settings)
     if source.suffix.lower() == ".json":
         try:
             payload = json.loads(source.read_text(encoding="utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise UserError(f"{source}: not a JSON file ({exc})") from exc
-        symbols = read_strokes(parse_strokes(payload), model)
+        symbols = read_strokes(parse_strokes(payload), reader)
     else:
-        symbols = read_image(source, model)
+        symbols = read_image(source, reader)
     try:
         result = solve(symbols)
     except ExpressionError as exc:

@@ -232,13 +232,17 @@ def normalise(crop: np.ndarray, thicken: bool = True) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Prepared:
-    """A picture of one character, ready for the models."""
+    """A picture of one character, ready for the models, with what tells a character from a scene."""
 
     field: np.ndarray | None
     """The 28×28 input in [-0.5, 0.5]; None when the picture is blank."""
     inverted: bool
     ink_fraction: float
     """Share of the 20×20 box that is ink (a filled blob or a photo of a scene is not a character)."""
+    ink_cover: float = 0.0
+    """Share of the whole picture that is ink: a written character leaves most of the paper blank."""
+    border_ink: float = 0.0
+    """Share of the picture's edge that is ink: a character lies on the paper, a scene runs off the edges."""
 
 
 def prepare_character(source: bytes | str | Path | Image.Image) -> Prepared:
@@ -250,7 +254,10 @@ def prepare_character(source: bytes | str | Path | Image.Image) -> Prepared:
     if bbox(ink) is None:
         return Prepared(None, found.inverted, 0.0)
     field = normalise(ink)
-    return Prepared(field, found.inverted, float((field > 0).mean() * FIELD * FIELD / (BOX * BOX)))
+    mask = ink > 0
+    edge = np.concatenate([mask[0], mask[-1], mask[1:-1, 0], mask[1:-1, -1]])
+    return Prepared(field, found.inverted, float((field > 0).mean() * FIELD * FIELD / (BOX * BOX)),
+                    ink_cover=float(mask.mean()), border_ink=float(edge.mean()))
 
 
 def to_unit(images: np.ndarray) -> np.ndarray:

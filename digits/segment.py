@@ -62,8 +62,9 @@ class Segmentation:
         self.make = make
         self.segments = [make(tuple(g)) for g in groups]
 
-    def merged(self, a: Segment, b: Segment) -> Segment:
-        return self.make(tuple(sorted(a.members + b.members)))
+    def merged(self, parts: list[Segment]) -> Segment:
+        """One symbol made of all of ``parts``."""
+        return parts[0] if len(parts) == 1 else self.make(tuple(sorted(m for p in parts for m in p.members)))
 
 
 def parse_strokes(payload) -> list[np.ndarray]:
@@ -128,7 +129,7 @@ def group_boxes(boxes: list[Box], links: list[tuple[int, int]] = ()) -> list[lis
     merged = True
     while merged:
         merged = False
-        spans = [_union([boxes[i] for i in g]) for g in groups]
+        spans = [union([boxes[i] for i in g]) for g in groups]
         for a in range(len(groups)):
             for b in range(a + 1, len(groups)):
                 if _overlaps(spans[a], spans[b], eps):
@@ -138,11 +139,11 @@ def group_boxes(boxes: list[Box], links: list[tuple[int, int]] = ()) -> list[lis
                     break
             if merged:
                 break
-    groups.sort(key=lambda g: (_union([boxes[i] for i in g])[0] + _union([boxes[i] for i in g])[2]) / 2)
+    groups.sort(key=lambda g: (union([boxes[i] for i in g])[0] + union([boxes[i] for i in g])[2]) / 2)
     return groups
 
 
-def _union(boxes: list[Box]) -> Box:
+def union(boxes: list[Box]) -> Box:
     return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
 
 
@@ -196,7 +197,7 @@ def segment_strokes(strokes: list[np.ndarray]) -> Segmentation:
     links = touching(strokes, TOUCH * max(height, typical_size(boxes)))
 
     def make(members: tuple[int, ...]) -> Segment:
-        return Segment(_union([boxes[i] for i in members]), render([strokes[i] for i in members]), members)
+        return Segment(union([boxes[i] for i in members]), render([strokes[i] for i in members]), members)
 
     return Segmentation(make, group_boxes(boxes, links))
 
@@ -209,7 +210,7 @@ def segment_ink(ink: np.ndarray, contrast: float) -> Segmentation:
     boxes = [(float(s[1].start), float(s[0].start), float(s[1].stop), float(s[0].stop)) for s in slices]
 
     def make(members: tuple[int, ...]) -> Segment:
-        x0, y0, x1, y1 = (int(v) for v in _union([boxes[i] for i in members]))
+        x0, y0, x1, y1 = (int(v) for v in union([boxes[i] for i in members]))
         mine = np.isin(labels[y0:y1, x0:x1], [i + 1 for i in members])
         return Segment((x0, y0, x1, y1), np.where(mine, clean[y0:y1, x0:x1], 0.0).astype(np.float32), members)
 

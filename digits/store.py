@@ -8,6 +8,7 @@ from pathlib import Path
 
 from couplet.settings import Settings
 from digits import models
+from digits.recognise import Reader
 
 _lock = threading.Lock()
 
@@ -26,3 +27,8 @@ def get_model(kind: str, settings: Settings | None = None):
     settings = settings or Settings.from_env()
     with _lock:  # threads of one gunicorn worker must not load a model twice
         return _load(models_dir(settings), kind)
+
+
+def get_reader(settings: Settings | None = None) -> Reader:
+    """The expression reader: the symbol classifier with the digit CNN beside it."""
+    return Reader(get_model("symbols", settings), get_model("cnn", settings))

@@ -1,5 +1,5 @@
 """Synthetic handwritten expressions for the benchmark: glyph pictures laid out in a row, and strokes
-recovered from a picture by skeletonising it (Zhang-Suen thinning, then tracing the skeleton into paths).
+recovered from a picture by skeletonising it (``digits.skeleton``).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from PIL import Image
 from scipy import ndimage
 
 from digits.grammar import ExpressionError, evaluate
+from digits.skeleton import thin, trace
 
 OPS = "+-×÷"
 SMALL = "+-×÷="  # drawn at about half the height of a digit
@@ -68,18 +69,30 @@ def _fit(ink: np.ndarray, height: float | None = None, longest: float | None = N
     return np.clip(out / max(float(out.max()), 1e-6), 0, 1)
 
 
+def _parts(ink: np.ndarray) -> int:
+    return ndimage.label(ink > 0.5, structure=np.ones((3, 3)))[1]
+
+
+def _fit_wide(ink: np.ndarray, **size: float) -> np.ndarray:
+    """A thin-pen symbol picture fitted with a wider pen, so that its lines stay solid once shrunk; the pen
+    grows less where the full width would run separate parts together (the bars of =, the dots of ÷)."""
+    parts = _parts(ink)
+    for side in (5, 3):
+        glyph = _fit(ndimage.grey_dilation(np.pad(ink, 3), footprint=np.ones((side, side), bool)), **size)
+        if _parts(glyph) >= parts:
+            return glyph
+    return _fit(ink, **size)
+
+
 def compose(text: str, bank: GlyphBank, rng: np.random.Generator, height: int = 40) -> Image.Image:
     """The expression as a picture (dark ink on light paper), one glyph per character, left to right."""
     pieces = []
     for char in text:
         ink = bank.pick(char, rng)
-        if char in SMALL or char in "()":
-            # thin-pen symbol pictures: widen the pen before shrinking so that the lines stay solid
-            ink = ndimage.grey_dilation(np.pad(ink, 3), footprint=np.ones((5, 5), bool))
-            if char in SMALL:
-                glyph = _fit(ink, longest=height * rng.uniform(0.45, 0.65))
-            else:
-                glyph = _fit(ink, height=height * rng.uniform(1.0, 1.25))
+        if char in SMALL:
+            glyph = _fit_wide(ink, longest=height * rng.uniform(0.45, 0.65))
+        elif char in "()":
+            glyph = _fit_wide(ink, height=height * rng.uniform(1.0, 1.25))
         else:
             glyph = _fit(ink, height=height * rng.uniform(0.85, 1.1))
         pieces.append(glyph)
@@ -93,83 +106,6 @@ def compose(text: str, bank: GlyphBank, rng: np.random.Generator, height: int = 
         canvas[top : top + h, x : x + w] = np.maximum(canvas[top : top + h, x : x + w], glyph)
         x += w + gap
     return Image.fromarray(np.clip((1 - canvas) * 255, 0, 255).astype(np.uint8), "L")
-
-
-_NEIGHBOURS = [(-1, 0), (-1, 1), (0, 1), (1, 1), (1, 0), (1, -1), (0, -1), (-1, -1)]  # p2..p9, clockwise from north
-
-
-def thin(mask: np.ndarray) -> np.ndarray:
-    """Zhang-Suen thinning of a boolean picture to one-pixel-wide lines."""
-    img = np.pad(mask.astype(np.uint8), 1)
-    while True:
-        changed = False
-        for step in (0, 1):
-            p = [np.roll(np.roll(img, -dy, 0), -dx, 1) for dy, dx in _NEIGHBOURS]
-            b = sum(p)
-            a = sum(((p[k] == 0) & (p[(k + 1) % 8] == 1)).astype(np.uint8) for k in range(8))
-            if step == 0:
-                c = (p[0] * p[2] * p[4] == 0) & (p[2] * p[4] * p[6] == 0)
-            else:
-                c = (p[0] * p[2] * p[6] == 0) & (p[0] * p[4] * p[6] == 0)
-            remove = (img == 1) & (b >= 2) & (b <= 6) & (a == 1) & c
-            if remove.any():
-                img[remove] = 0
-                changed = True
-        if not changed:
-            return img[1:-1, 1:-1].astype(bool)
-
-
-def trace(skeleton: np.ndarray) -> list[list[list[float]]]:
-    """A skeleton as pen-like strokes: paths start at line ends where there are some and go straight on
-    through crossings (so a + gives a bar and the two halves of the other bar, as a pen would draw it).
-    """
-    ys, xs = np.nonzero(skeleton)
-    pixels = set(zip(ys.tolist(), xs.tolist(), strict=True))
-
-    def neighbours(p):
-        y, x = p
-        near = [(y + dy, x + dx) for dy, dx in ((-1, 0), (0, 1), (1, 0), (0, -1), (-1, 1), (1, 1), (1, -1), (-1, -1))]
-        return [q for q in near if q in pixels]
-
-    def straightest(path, options):
-        if len(path) < 2:
-            return options[0]
-        back = path[max(0, len(path) - 5)]
-        dy, dx = path[-1][0] - back[0], path[-1][1] - back[1]
-        norm = max(1e-9, (dy * dy + dx * dx) ** 0.5)
-
-        def turn(q):
-            qy, qx = q[0] - path[-1][0], q[1] - path[-1][1]
-            return -(qy * dy + qx * dx) / (norm * (qy * qy + qx * qx) ** 0.5)
-
-        return min(options, key=turn)
-
-    visited: set = set()
-    strokes = []
-    while len(visited) < len(pixels):
-        todo = [p for p in pixels if p not in visited]
-        ends = [p for p in todo if len(neighbours(p)) == 1]
-        start = min(ends or todo)
-        path = [start]
-        joined = [q for q in neighbours(start) if q in visited]
-        if joined:
-            path.insert(0, joined[0])
-        visited.add(start)
-        while True:
-            options = [q for q in neighbours(path[-1]) if q not in visited]
-            if not options:
-                close = [q for q in neighbours(path[-1]) if q in visited and q not in path[-3:]]
-                if close:
-                    path.append(close[0])
-                break
-            nxt = straightest(path, options)
-            # corner pixels of a staircase touch both ends of the step: the stroke covers them
-            visited.update(q for q in options if q in neighbours(nxt))
-            visited.add(nxt)
-            path.append(nxt)
-        strokes.append([[float(x), float(y)] for y, x in path])
-    strokes.sort(key=lambda s: min(p[0] for p in s))
-    return strokes
 
 
 def strokes_from_picture(image: Image.Image, level: float = 0.5) -> list[list[list[float]]]:

@@ -2,10 +2,14 @@
 
 One loop for all three: AdamW with a one-cycle learning rate, batch augmentation, bf16 autocast on CPU,
 MNIST-test (or held-out symbols) accuracy after every epoch, and fp16 safetensors written at the end.
+Optionally (``skeletons``) every training picture is added once more, redrawn from its skeleton
+(``digits.skeleton``): strokes have a thin, even pen that MNIST's fat digits never show. Training can
+start from existing weights (``init``) to fine-tune them.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -20,8 +24,9 @@ from tqdm import tqdm
 
 from digits import SYMBOLS, datasets
 from digits.augment import Augment, augment
-from digits.models import build, classes_of, save
+from digits.models import build, classes_of, load, metadata, save
 from digits.preprocess import to_unit
+from digits.skeleton import skeleton_fields
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +50,8 @@ class DigitTrainConfig:
     label_smoothing: float = 0.05
     samples_per_epoch: int | None = None  # symbols: class-balanced draws per epoch (default 90,000)
     augment: bool = True
+    skeletons: bool = False  # add every training picture redrawn from its skeleton
+    init: Path | None = None  # start from these weights (fine-tuning) instead of a random model
     bf16: bool = True
     seed: int = 0
     train_limit: int | None = None  # smoke runs: first N training images of each source
@@ -79,7 +86,25 @@ def _load(cfg: DigitTrainConfig) -> tuple[dict[str, datasets.Split], dict[str, d
             sym_train = datasets.Split(sym_train.images[keep], sym_train.labels[keep])
         train["symbols"] = sym_train
         test["symbols"] = cut(sym_test, tlim)
+    if cfg.skeletons:
+        for name in list(train):
+            train[f"{name}_skeletons"] = _skeletons(train[name], cfg.cache_dir)
+        test["mnist_skeletons"] = _skeletons(test["mnist"], cfg.cache_dir)
     return train, test
+
+
+def _skeletons(split: datasets.Split, cache_dir: Path) -> datasets.Split:
+    """The split redrawn from its skeletons, cached under a digest of its pictures (minutes to compute)."""
+    digest = hashlib.sha256(split.images.tobytes()).hexdigest()[:16]
+    cache = cache_dir / f"skeletons_{digest}.npy"
+    if cache.is_file():
+        return datasets.Split(np.load(cache), split.labels)
+    images = skeleton_fields(split.images)
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    tmp = cache.with_suffix(".tmp.npy")
+    np.save(tmp, images)
+    tmp.replace(cache)
+    return datasets.Split(images, split.labels)
 
 
 def _epoch_indices(kind: str, train: dict[str, datasets.Split], n: int | None, rng: np.random.Generator):
@@ -122,7 +147,8 @@ def train(cfg: DigitTrainConfig) -> dict:
     labels = torch.from_numpy(np.concatenate([s.labels for s in train_sets.values()]))
     steps_per_epoch = -(-len(_epoch_indices(cfg.kind, train_sets, cfg.samples_per_epoch, rng)) // cfg.batch_size)
 
-    model = build(cfg.kind)
+    model = build(cfg.kind) if cfg.init is None else load(cfg.init, cfg.kind)
+    base = metadata(cfg.init)["info"] if cfg.init is not None else None
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=cfg.weight_decay)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=epochs * steps_per_epoch,
                                                 pct_start=0.15, div_factor=10, final_div_factor=100)
@@ -187,5 +213,8 @@ def train(cfg: DigitTrainConfig) -> dict:
         "config": {k: str(v) if isinstance(v, Path) else v for k, v in asdict(cfg).items()} | {"epochs": epochs, "lr": lr},
     }
     if cfg.out is not None:
-        save(model, cfg.out, cfg.kind, info={k: summary[k] for k in ("epochs", "train_minutes", "threads", "final")})
+        info = {k: summary[k] for k in ("epochs", "train_minutes", "threads", "final")}
+        if base is not None:  # the training that produced the starting weights, so that its time is not lost
+            info["fine_tuned_from"] = base
+        save(model, cfg.out, cfg.kind, info=info)
     return summary

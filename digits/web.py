@@ -10,7 +10,7 @@ from couplet.errors import UserError
 from digits.grammar import ExpressionError
 from digits.recognise import predict_digit, read_image, read_strokes, solve
 from digits.segment import parse_strokes
-from digits.store import get_model
+from digits.store import get_model, get_reader
 
 bp = Blueprint("digits", __name__)
 
@@ -62,9 +62,9 @@ def expression():
         if not isinstance(body, dict) or "strokes" not in body:
             raise DigitsRequestError("missing_field", "'strokes' is required")
         strokes = parse_strokes(body)
-        symbols = read_strokes(strokes, get_model("symbols", settings))
+        symbols = read_strokes(strokes, get_reader(settings))
     else:
-        symbols = read_image(image, get_model("symbols", settings))
+        symbols = read_image(image, get_reader(settings))
     try:
         return jsonify(solve(symbols))
     except ExpressionError as exc:

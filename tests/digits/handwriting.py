@@ -42,13 +42,14 @@ TEMPLATES: dict[str, list[list[tuple[float, float]]]] = {
 OPERATORS = "+-×÷="
 
 
-def expression_strokes(text: str, height: float = 80.0, gap: float = 22.0, origin=(30.0, 30.0)) -> list[list[list[float]]]:
+def expression_strokes(text: str, height: float = 80.0, gap: float = 22.0, origin=(30.0, 30.0),
+                       templates=TEMPLATES) -> list[list[list[float]]]:
     """Canvas-style strokes for ``text`` written with the templates, left to right."""
     strokes, x = [], origin[0]
     for char in text:
         size = 0.55 * height if char in OPERATORS else height
         top = origin[1] + (height - size) / 2
-        for stroke in TEMPLATES[char]:
+        for stroke in templates[char]:
             strokes.append([[round(x + px * size, 1), round(top + py * size, 1)] for px, py in stroke])
         x += 0.6 * size + gap
     return strokes

@@ -19,7 +19,7 @@ from digits.augment import Augment, augment
 from digits.datasets import FOLDER_TO_CHAR, to_uint8
 from digits.idx import write_idx
 from digits.preprocess import prepare_character
-from digits.train import DigitTrainConfig, train
+from digits.train import DigitTrainConfig, accuracy, train
 
 CHAR_TO_FOLDER = {c: f for f, c in FOLDER_TO_CHAR.items()}
 
@@ -85,6 +85,26 @@ def test_symbol_cache_and_training(tiny_raw, tmp_path):
     summary = train(cfg)
     assert summary["epochs"] == 2 and set(summary["final"]) >= {"mnist_test_accuracy", "symbols_test_accuracy"}
     assert models.load(tmp_path / "s.safetensors", "symbols")(torch.zeros(1, 1, 28, 28)).shape == (1, 17)
+
+
+def test_fine_tuning_with_skeletons(tiny_raw, tmp_path):
+    torch.set_num_threads(1)
+    base = tmp_path / "base.safetensors"
+    train(DigitTrainConfig(kind="fc", raw_dir=tiny_raw, cache_dir=tmp_path / "cache", out=base, epochs=1))
+    cfg = DigitTrainConfig(kind="fc", raw_dir=tiny_raw, cache_dir=tmp_path / "cache", out=tmp_path / "tuned.safetensors",
+                           epochs=1, skeletons=True, init=base)
+    summary = train(cfg)
+    assert summary["train_images"] == 2 * 240  # every picture once more, redrawn from its skeleton
+    assert "mnist_skeletons_test_accuracy" in summary["final"]
+    assert len(list((tmp_path / "cache").glob("skeletons_*.npy"))) == 2  # train and test, cached for the next run
+    info = models.metadata(tmp_path / "tuned.safetensors")["info"]
+    assert info["fine_tuned_from"]["epochs"] == 1 and info["epochs"] == 1
+    # it starts from the base weights: with a vanishing learning rate it still scores what the base scores
+    test = datasets.mnist(tiny_raw, "test")
+    base_accuracy = accuracy(models.load(base, "fc"), test.images, test.labels)[0]
+    still = train(DigitTrainConfig(kind="fc", raw_dir=tiny_raw, cache_dir=tmp_path / "cache", epochs=1, lr=1e-12,
+                                   init=base))
+    assert still["final"]["mnist_test_accuracy"] == pytest.approx(base_accuracy, abs=1e-4)
 
 
 def test_max_minutes_stops_after_an_epoch(tiny_raw, tmp_path):

@@ -6,13 +6,23 @@ import io
 
 import numpy as np
 import pytest
-from handwriting import digit_image, draw_strokes, expression_strokes, shipped
-from PIL import Image
+from handwriting import TEMPLATES, digit_image, draw_strokes, expression_strokes, shipped
+from PIL import Image, ImageDraw
 
-from digits import models
+from digits import SYMBOLS, models
 from digits.grammar import ExpressionError
-from digits.recognise import Symbol, predict_digit, read_image, read_strokes, solve
-from digits.segment import parse_strokes
+from digits.recognise import (
+    Reader,
+    Symbol,
+    digit_height,
+    predict_digit,
+    probabilities,
+    read_image,
+    read_strokes,
+    size_prior,
+    solve,
+)
+from digits.segment import parse_strokes, segment_strokes
 
 
 def sym(*top: tuple[str, float]) -> Symbol:
@@ -58,7 +68,8 @@ def test_random_model_gives_well_formed_outputs(random_models):
     blank = predict_digit(Image.new("L", (50, 50), 255), model)
     assert blank.digit is None and blank.reason == "blank"
     symbols_model = models.load(models.weights_path(random_models / "digits", "symbols"), "symbols")
-    assert len(read_strokes(parse_strokes(expression_strokes("12+3")), symbols_model)) == 4
+    read = read_strokes(parse_strokes(expression_strokes("12+3")), Reader(symbols_model, model))
+    assert 1 <= len(read) <= 4 and all(0 < s.confidence <= 1 and s.top[0][0] == s.char for s in read)
 
 
 # --- with the shipped weights -------------------------------------------------------------------------------
@@ -69,8 +80,8 @@ def cnn():
 
 
 @pytest.fixture(scope="module")
-def symbols_model():
-    return models.load(shipped("symbols"), "symbols")
+def reader(cnn):
+    return Reader(models.load(shipped("symbols"), "symbols"), cnn)
 
 
 def photo(image: Image.Image) -> bytes:
@@ -102,23 +113,70 @@ EXPRESSIONS = {"(3+2)÷2=": "5/2", "12×(4-5)": "-12", "45÷9-7=": "-2", "8×6+0
                "(9-3)÷(2+4)": "1", "7-6÷4": "11/2", "36÷8": "9/2"}
 
 
-def test_shipped_symbols_model_reads_stroke_expressions(symbols_model):
+def test_shipped_models_read_stroke_expressions(reader):
     right = 0
     for text, value in EXPRESSIONS.items():
         try:
-            result = solve(read_strokes(parse_strokes(expression_strokes(text)), symbols_model))
+            result = solve(read_strokes(parse_strokes(expression_strokes(text)), reader))
         except ExpressionError:
             continue
         right += result["expression"] == text and result["value"] == value
     assert right >= 7, f"{right}/{len(EXPRESSIONS)} expressions read exactly"
 
 
-def test_shipped_symbols_model_reads_expression_images(symbols_model):
+def test_shipped_models_read_expression_images(reader):
     right = 0
     for text, value in EXPRESSIONS.items():
         try:
-            result = solve(read_image(photo(draw_strokes(expression_strokes(text), width=5)), symbols_model))
+            result = solve(read_image(photo(draw_strokes(expression_strokes(text), width=5)), reader))
         except ExpressionError:
             continue
         right += result["expression"] == text and result["value"] == value
     assert right >= 7, f"{right}/{len(EXPRESSIONS)} expressions read exactly"
+
+
+def test_size_prior_knows_operators_are_small_and_parentheses_tall():
+    heights = np.array([40.0, 20.0, 40.0, 50.0])
+    prior = size_prior(heights, 40.0)
+    k = SYMBOLS.index
+    assert prior[0, k("+")] < 1 and prior[0, k("(")] < prior[3, k("(")] == 1  # as tall as a digit: not ( nor +
+    assert prior[1, k("7")] < 1 and prior[1, k("+")] == 1  # half a digit's height: an operator, not a digit
+    assert (size_prior(heights, 0.0) == 1).all()
+    probs = np.eye(len(SYMBOLS))[[k("7"), k("+"), k("1"), k("(")]]
+    assert digit_height(heights, probs) == 40.0  # only the 7 counts: a 1 may be a parenthesis
+    assert digit_height(heights[1:], probs[1:]) == 0.0
+
+
+def test_reader_asks_the_digit_cnn_which_digit(random_models):
+    folder = random_models / "digits"
+    symbols_model, cnn = models.load(folder / "symbols.safetensors", "symbols"), models.load(folder / "cnn.safetensors", "cnn")
+    fields = [np.random.default_rng(k).uniform(-0.5, 0.5, (28, 28)).astype(np.float32) for k in range(3)]
+    alone, both = Reader(symbols_model).probabilities(fields), Reader(symbols_model, cnn).probabilities(fields)
+    assert np.allclose(both.sum(axis=1), 1, atol=1e-5)
+    assert np.allclose(both[:, 10:], alone[:, 10:])  # the operators are the symbol classifier's
+    digits = probabilities(cnn, fields)
+    assert np.allclose(both[:, :10] / both[:, :10].sum(axis=1, keepdims=True), digits, atol=1e-5)
+
+
+def test_pieces_apart_are_joined_when_they_read_better_together(reader):
+    # the flag of the 5 floats above and right of its body: neither touching it nor over it
+    flag, body = [(0.6, -0.15), (0.85, -0.15)], TEMPLATES["5"][1]
+    strokes = expression_strokes("35+2", templates={**TEMPLATES, "5": [flag, body]})
+    assert [s.parts for s in segment_strokes(parse_strokes(strokes)).segments] == [1, 1, 1, 2, 1]
+    assert solve(read_strokes(parse_strokes(strokes), reader))["expression"] == "35+2"
+
+
+def test_a_stray_tap_is_left_out(reader):
+    strokes = expression_strokes("7+2")
+    strokes.insert(1, [[strokes[0][0][0] + 60, 60]])  # a dot in the gap between 7 and +
+    assert solve(read_strokes(parse_strokes(strokes), reader))["expression"] == "7+2"
+
+
+def test_a_scene_is_not_a_digit_even_when_it_looks_like_one(cnn):
+    plain = digit_image("3")
+    assert predict_digit(plain, cnn).digit == 3
+    framed = plain.copy()
+    ImageDraw.Draw(framed).rectangle((0, 0, plain.width - 1, plain.height - 1), outline=0, width=4)
+    assert predict_digit(framed, cnn).reason == "not_a_digit"  # ink runs along the picture's edge
+    stripes = np.tile(np.repeat([0, 255], 6).astype(np.uint8), (260, 20))[:, :200]
+    assert predict_digit(Image.fromarray(stripes), cnn).reason == "not_a_digit"  # ink all over the picture

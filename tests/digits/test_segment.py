@@ -96,7 +96,8 @@ def test_stroke_limits_and_validation(payload, code):
 def test_segmentation_can_join_any_two_symbols():
     seg = segment_strokes(parse_strokes(expression_strokes("5=")))
     five, equals = seg.segments
-    joined = seg.merged(five, equals)
+    joined = seg.merged([five, equals])
+    assert seg.merged([five]) is five
     assert joined.members == tuple(sorted(five.members + equals.members))
     assert joined.box == (five.box[0], min(five.box[1], equals.box[1]), equals.box[2], max(five.box[3], equals.box[3]))
     assert joined.ink.max() == 1.0

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 from handwriting import TEMPLATES, draw_strokes, expression_strokes
+from scipy import ndimage
 
 from digits.grammar import evaluate
 from digits.preprocess import ink_of, load_grey
 from digits.segment import parse_strokes, segment_strokes
-from digits.synth import GlyphBank, compose, random_expression, strokes_from_picture, thin, trace
+from digits.skeleton import thin, trace
+from digits.synth import GlyphBank, compose, random_expression, strokes_from_picture
 
 
 def test_random_expressions_are_valid_and_varied():
@@ -48,3 +50,13 @@ def test_compose_lays_glyphs_left_to_right():
     columns = (found.ink > 0.5).any(axis=0)
     runs = np.flatnonzero(np.diff(columns.astype(int)) == 1)
     assert len(runs) >= 4  # four glyphs with gaps between them
+
+
+def test_a_wider_pen_never_runs_the_bars_of_equals_together():
+    # a thin-pen = whose bars lie close: the full pen width would fuse them into one thick bar
+    equals = np.zeros((45, 45), np.float32)
+    equals[19, 8:37] = equals[24, 8:37] = 1.0
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        ink = ink_of(load_grey(compose("=", GlyphBank({"=": [equals]}), rng))).ink
+        assert ndimage.label(ink > 0.5)[1] == 2

@@ -10,6 +10,7 @@ from handwriting import digit_image, draw_strokes, expression_strokes
 
 from couplet.settings import Settings
 from couplet.web import create_app
+from digits.recognise import MAX_SYMBOLS
 from digits.segment import MAX_POINTS, MAX_STROKES
 
 
@@ -99,6 +100,13 @@ def test_expression_answers_or_explains(client):
 def test_expression_errors(client, payload, code):
     response = client.post("/api/expression", json=payload)
     assert response.status_code == 400 and response.get_json()["error"] == code
+
+
+def test_too_many_symbols_is_a_clear_400(client):
+    dashes = [[[40.0 * k, 0.0], [40.0 * k + 20, 0.0]] for k in range(MAX_SYMBOLS + 1)]  # one symbol each
+    response = client.post("/api/expression", json={"strokes": dashes})
+    assert response.status_code == 400
+    assert response.get_json()["error"] == "too_many_symbols" and str(MAX_SYMBOLS) in response.get_json()["message"]
 
 
 def test_expression_needs_a_body(client):
