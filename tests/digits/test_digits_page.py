@@ -3,22 +3,16 @@ a person draws with the mouse and reads the answer."""
 
 from __future__ import annotations
 
-import threading
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
+from browser import chromium, live_server, needs_chromium
 from handwriting import SHIPPED, expression_strokes, shipped
-from werkzeug.serving import make_server
 
 from couplet.settings import Settings
 from couplet.web import create_app
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--disable-quic"]
-
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is missing (apt-get install chromium)")
+pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
@@ -26,25 +20,16 @@ def live_url(tmp_path_factory):
     for kind in ("cnn", "symbols"):
         shipped(kind)
     settings = replace(Settings.from_env(), data_dir=tmp_path_factory.mktemp("data"), models_dir=SHIPPED.parent)
-    server = make_server("127.0.0.1", 0, create_app(settings), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
+    with live_server(create_app(settings)) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def page(live_url):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+    with chromium() as browser:
         page = browser.new_page(viewport={"width": 900, "height": 700})
         page.set_default_timeout(60_000)
         yield page
-        browser.close()
 
 
 def draw(page, strokes) -> None:
