@@ -92,11 +92,11 @@ class Generator:
     def _search(self, uppers: list[str], n: int, opts: DecodeOptions) -> list[list[Candidate]]:
         """The model's ranked lower lines: constrained beam search (or sampling), reranked by the rules."""
         beams = max(opts.beams, n)
-        unk, eos, pad = self.tokenizer.unk_token_id, self.tokenizer.eos_token_id, self.tokenizer.pad_token_id
+        pad = self.tokenizer.pad_token_id
         width = max(len(u) for u in uppers) + 1
         ids = torch.full((len(uppers), width), pad)
         for k, u in enumerate(uppers):
-            ids[k, : len(u) + 1] = torch.tensor([self._table.vocab.get(c, unk) for c in u] + [eos])
+            ids[k, : len(u) + 1] = torch.tensor(self._ids(u))
         ids = ids.to(self.device)
         rows_per_upper = n if opts.sample else beams
         constraints = CoupletConstraints(uppers, self._table, self.badwords, rows_per_upper)
@@ -141,11 +141,15 @@ class Generator:
 
     def _model_score(self, upper: str, lower: str) -> float:
         """Mean log-probability per token of ``lower`` under the model (the scale of beam scores)."""
-        unk, eos = self.tokenizer.unk_token_id, self.tokenizer.eos_token_id
-        enc = torch.tensor([[self._table.vocab.get(c, unk) for c in upper] + [eos]], device=self.device)
-        labels = torch.tensor([[self._table.vocab.get(c, unk) for c in lower] + [eos]], device=self.device)
+        enc = torch.tensor([self._ids(upper)], device=self.device)
+        labels = torch.tensor([self._ids(lower)], device=self.device)
         logits = self.model(input_ids=enc, labels=labels).logits
         return float(torch.log_softmax(logits.float(), dim=-1).gather(-1, labels.unsqueeze(-1)).mean())
+
+    def _ids(self, line: str) -> list[int]:
+        """Token ids of a line, one per character, then the end token."""
+        unk = self.tokenizer.unk_token_id
+        return [self._table.vocab.get(c, unk) for c in line] + [self.tokenizer.eos_token_id]
 
     def _text(self, upper: str, ids: list[int]) -> str:
         chars = [self._table.id_to_char.get(i, "") for i in ids[1 : len(upper) + 1]]
