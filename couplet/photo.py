@@ -228,11 +228,11 @@ def render_candidate(session_id: str, number: int, settings: Settings | None = N
     return _render_and_store(session_id, source, candidates[number - 1], settings)
 
 
-def render_custom(session_id: str, upper: str, lower: str, horizontal: str, settings: Settings | None = None) -> str:
-    """Render the user's own couplet after checking it by the rules; returns the result id."""
+def render_custom(session_id: str, couplet: Couplet, settings: Settings | None = None) -> str:
+    """Render the user's own couplet (one that `checked_couplet` returned); returns the result id."""
     settings = settings or Settings.from_env()
     meta, source = load_session(session_id, settings)
-    return _render_and_store(session_id, source, checked_couplet(upper, lower, horizontal, settings), settings)
+    return _render_and_store(session_id, source, couplet, settings)
 
 
 def _render_and_store(session_id: str, source: bytes, couplet: Couplet, settings: Settings) -> str:

@@ -3,11 +3,13 @@
 Two layers:
 
 1. The corpus bad-word list (always): an upper line with a bad word is refused (400 `bad_word`);
-   a lower line with one is dropped from the answer.
+   a lower line with one is dropped from the answer (the generator cannot write one anyway); a
+   couplet a user sends to be drawn on a photo is refused if any of its lines has one.
 2. WeChat `msgSecCheck` v2 (when COUPLET_WECHAT_APPID and COUPLET_WECHAT_SECRET are set and the
    request names its user: the openid in X-Client-Id, which v2 requires). Only `suggest == "pass"`
    counts as safe. The upper line and all lower lines go in one call; only when that call is not
    a pass are they checked one by one, to refuse the upper line or drop the lower lines at fault.
+   A user's own couplet for a photo is one call, all or nothing (`check_user_text`).
 
 If WeChat cannot be reached or answers an error, the bad-word layer alone decides and a warning is
 logged: the service stays up when WeChat is down (the bad-word list already ran).
@@ -155,3 +157,21 @@ def screen(upper: str, lowers: list[str], settings: Settings, openid: str | None
     except SafetyServiceError as e:
         log.warning("content-safety check unavailable, bad-word list only: %s", e)
         return lowers
+
+
+def check_user_text(lines: list[str], settings: Settings, openid: str | None = None) -> None:
+    """Refuse (InvalidUpper `unsafe_content`) text a user wants shown when WeChat says it is not safe.
+
+    The bad-word list has run before (it is part of every line's input rules); without WeChat, or
+    when it cannot answer, that list alone decides.
+    """
+    wechat = get_wechat(settings)
+    if wechat is None or not openid:
+        return
+    try:
+        verdict = wechat.suggest("\n".join(lines), openid)
+    except SafetyServiceError as e:
+        log.warning("content-safety check unavailable, bad-word list only: %s", e)
+        return
+    if verdict != "pass":
+        raise InvalidUpper("unsafe_content", "the text did not pass the content-safety check")

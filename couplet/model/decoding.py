@@ -36,29 +36,36 @@ class CoupletConstraints(LogitsProcessor):
         self.eos = table.eos
         # Tokens never allowed at a character position of a given upper line: specials, punctuation,
         # and the upper line's own characters.
-        self.banned = [
-            torch.tensor(sorted(table.never | {self.vocab[c] for c in set(u) if c in self.vocab})) for u in uppers
-        ]
+        self.banned = torch.zeros(len(uppers), len(self.id_to_char), dtype=torch.bool)
+        for k, u in enumerate(uppers):
+            self.banned[k, sorted(table.never | {self.vocab[c] for c in set(u) if c in self.vocab})] = True
 
     def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
         pos = input_ids.shape[1] - 1  # the decoder start token sits at index 0
         history = input_ids[:, 1:].tolist()
-        banned = torch.zeros_like(scores, dtype=torch.bool)
+        group = torch.arange(len(history)) // self.rows_per_upper
+        banned = self.banned[group]
+        if banned.shape[1] < scores.shape[1]:  # the model's output may be padded past the vocabulary
+            banned = torch.nn.functional.pad(banned, (0, scores.shape[1] - banned.shape[1]), value=True)
+        forced_rows, forced_tokens, rows, tokens = [], [], [], []
         for row, written in enumerate(history):
             upper = self.uppers[row // self.rows_per_upper]
             forced = self._forced(upper, pos, written)
             if forced is not None:
-                banned[row] = True
-                banned[row, forced] = False
+                forced_rows.append(row)
+                forced_tokens.append(forced)
                 continue
-            banned[row, self.banned[row // self.rows_per_upper]] = True
             # u[pos] is new in the line, so d[pos] must differ from every character written so far.
-            banned[row, [t for k, t in enumerate(written) if not is_punct(upper[k])]] = True
+            seen = [t for k, t in enumerate(written) if not is_punct(upper[k])]
             if self.badwords is not None:
                 prefix = "".join(self.id_to_char.get(t, "") for t in written)
-                bad = [self.vocab[c] for c in self.badwords.completions(prefix) if c in self.vocab]
-                banned[row, bad] = True
-        return scores.masked_fill(banned, float("-inf"))
+                seen += [self.vocab[c] for c in self.badwords.completions(prefix) if c in self.vocab]
+            rows += [row] * len(seen)
+            tokens += seen
+        banned[rows, tokens] = True
+        banned[forced_rows] = True
+        banned[forced_rows, forced_tokens] = False
+        return scores.masked_fill(banned.to(scores.device), float("-inf"))
 
     def _forced(self, upper: str, pos: int, written: list[int]) -> int | None:
         """The only token allowed at ``pos``, if the rules leave just one."""

@@ -8,13 +8,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import torch
-from transformers import BartForConditionalGeneration, LogitsProcessorList, PreTrainedTokenizerFast
+from transformers import BartForConditionalGeneration, PreTrainedTokenizerFast
 from transformers.utils import logging as hf_logging
 
 from couplet.badwords import BadWords
 from couplet.errors import DataError
 from couplet.memory import CorpusMemory
 from couplet.model.decoding import CoupletConstraints, TokenTable
+from couplet.model.incremental import IncrementalDecoder
+from couplet.model.search import SearchInput, beam_search, sample
 from couplet.rules import RuleResult, check, is_punct
 
 log = logging.getLogger(__name__)
@@ -64,6 +66,7 @@ class Generator:
         self.tokenizer = PreTrainedTokenizerFast.from_pretrained(model_dir)
         # Shipped weights are fp16; fp32 is faster than either half type for batch-1 CPU decoding.
         self.model = BartForConditionalGeneration.from_pretrained(model_dir, dtype=torch.float32).to(device).eval()
+        self.decoder = IncrementalDecoder(self.model)
         self.badwords = badwords
         self.memory = memory
         self.device = device
@@ -91,34 +94,24 @@ class Generator:
 
     def _search(self, uppers: list[str], n: int, opts: DecodeOptions) -> list[list[Candidate]]:
         """The model's ranked lower lines: constrained beam search (or sampling), reranked by the rules."""
-        beams = max(opts.beams, n)
         pad = self.tokenizer.pad_token_id
-        width = max(len(u) for u in uppers) + 1
-        ids = torch.full((len(uppers), width), pad)
+        ids = torch.full((len(uppers), max(len(u) for u in uppers) + 1), pad)
         for k, u in enumerate(uppers):
             ids[k, : len(u) + 1] = torch.tensor(self._ids(u))
-        ids = ids.to(self.device)
-        rows_per_upper = n if opts.sample else beams
+        src = SearchInput(ids.to(self.device), ids.ne(pad).to(self.device), [len(u) for u in uppers],
+                          start_token=self.model.config.decoder_start_token_id, pad_token=pad)
+        rows_per_upper = n if opts.sample else max(opts.beams, n)
         constraints = CoupletConstraints(uppers, self._table, self.badwords, rows_per_upper)
-        if opts.seed is not None:
-            torch.manual_seed(opts.seed)
-        kwargs = dict(
-            input_ids=ids, attention_mask=ids.ne(pad), max_new_tokens=width + 1,
-            logits_processor=LogitsProcessorList([constraints]), return_dict_in_generate=True,
-        )
         if opts.sample:
-            out = self.model.generate(**kwargs, do_sample=True, num_beams=1, num_return_sequences=n,
-                                      temperature=opts.temperature, top_k=opts.top_k, output_logits=True)
-            model_scores = self._sequence_scores(out, uppers, n)
+            out = sample(self.decoder, src, constraints, n, opts.temperature, opts.top_k, opts.seed)
         else:
-            out = self.model.generate(**kwargs, do_sample=False, num_beams=beams, num_return_sequences=beams,
-                                      length_penalty=1.0, early_stopping=True, output_scores=True)
-            model_scores = out.sequences_scores.tolist()
+            out = beam_search(self.decoder, src, constraints, rows_per_upper)
+        sequences, model_scores = out.sequences.tolist(), out.scores.tolist()
         results = []
         for k, upper in enumerate(uppers):
             seen, cands = set(), []
             for r in range(k * rows_per_upper, (k + 1) * rows_per_upper):
-                lower = self._text(upper, out.sequences[r].tolist())
+                lower = self._text(upper, sequences[r])
                 if lower in seen:
                     continue
                 seen.add(lower)
@@ -155,17 +148,6 @@ class Generator:
         chars = [self._table.id_to_char.get(i, "") for i in ids[1 : len(upper) + 1]]
         # Punctuation is forced in the search; copying it here keeps marks the vocabulary lacks.
         return "".join(u if is_punct(u) else c for u, c in zip(upper, chars, strict=True))
-
-    def _sequence_scores(self, out, uppers: list[str], n: int) -> list[float]:
-        """Mean model log-probability per token of each sampled sequence (raw logits, as beam scores are)."""
-        logprobs = torch.stack([torch.log_softmax(s.float(), dim=-1) for s in out.logits], dim=1)
-        chosen = out.sequences[:, 1 : 1 + logprobs.shape[1]]
-        token_lp = logprobs.gather(-1, chosen.unsqueeze(-1)).squeeze(-1)
-        scores = []
-        for r in range(len(chosen)):
-            length = len(uppers[r // n]) + 1
-            scores.append(float(token_lp[r, :length].mean()))
-        return scores
 
     @staticmethod
     def _candidate(upper: str, lower: str, model_score: float, source: str = "model") -> Candidate:

@@ -53,6 +53,7 @@ class TrainConfig:
     eval_pairs: int = 300
     seed: int = 1337
     resume: bool = False
+    init_from: Path | None = None  # start from these trained weights (and their tokenizer), fresh schedule
     bf16: bool = True
     train_limit: int | None = None  # use only the first N training pairs (smoke runs, tests)
 
@@ -169,6 +170,14 @@ def train(cfg: TrainConfig) -> dict:
         tok = PreTrainedTokenizerFast.from_pretrained(ckpt)
         model = BartForConditionalGeneration.from_pretrained(ckpt)
         state = torch.load(ckpt / "state.pt", weights_only=False)
+    elif cfg.init_from:
+        # Fine-tuning a shipped model: its vocabulary must stay, so the tokenizer comes with it.
+        tok = PreTrainedTokenizerFast.from_pretrained(cfg.init_from)
+        model = BartForConditionalGeneration.from_pretrained(cfg.init_from, dtype=torch.float32)
+        model.config.dropout = cfg.dropout
+        state = None
+        if master:
+            log.info("starting from the weights in %s", cfg.init_from)
     else:
         if cfg.resume:
             log.warning("no checkpoint in %s: starting from scratch", ckpt)

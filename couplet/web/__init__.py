@@ -58,6 +58,7 @@ def create_app(settings: Settings | None = None) -> APIFlask:
     from couplet.web.pages import bp as pages_bp
     from couplet.web.photo_api import bp as photo_bp
     from digits.web import bp as digits_bp
+    from digits.web import document_request_bodies
 
     init_observability(app)  # first, so that every other hook's rejections are timed and logged
     app.register_blueprint(couplet_bp)
@@ -66,6 +67,7 @@ def create_app(settings: Settings | None = None) -> APIFlask:
     app.register_blueprint(photo_bp)
     app.register_blueprint(digits_bp)
     app.register_blueprint(health_bp)
+    app.spec_processor(document_request_bodies)
 
     @app.get(f"{DOCS_ASSETS}/<path:name>")
     @app.doc(hide=True)

@@ -19,11 +19,13 @@ from dataclasses import asdict
 
 from apiflask import APIBlueprint, FileSchema, Schema, fields
 from apiflask.validators import Range
-from flask import Response, current_app
+from flask import Response, current_app, request
 from werkzeug.exceptions import NotFound
 
 from couplet import photo
+from couplet.limits import CLIENT_HEADER
 from couplet.results import get_result_store
+from couplet.safety import check_user_text
 from couplet.web.couplet_api import BadRequest
 from couplet.web.schemas import JsonInteger, error_responses
 from vision.errors import ImageError, TaggerConfigError, TaggerError
@@ -140,7 +142,9 @@ def render(session_id: str, body: dict):
     if missing:
         raise BadRequest("missing_field", "send {\"candidate\": n} (1-based) or all of 'upper', 'lower' and "
                          f"'horizontal'; missing: {', '.join(missing)}")
-    result_id = photo.render_custom(session_id, body["upper"], body["lower"], body["horizontal"], settings)
+    couplet = photo.checked_couplet(body["upper"], body["lower"], body["horizontal"], settings)
+    check_user_text([couplet.upper, couplet.lower, couplet.horizontal], settings, request.headers.get(CLIENT_HEADER))
+    result_id = photo.render_custom(session_id, couplet, settings)
     return {"image_url": _image_url(result_id)}
 
 

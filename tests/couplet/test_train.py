@@ -46,6 +46,19 @@ def test_resume_continues_from_the_checkpoint(synthetic_prepared, tmp_path):
     assert steps == [20, 20, 40, 40]  # final checkpoint of run 1, then run 2 from step 20
 
 
+def test_init_fine_tunes_trained_weights_with_their_vocabulary(synthetic_prepared, tmp_path):
+    torch.set_num_threads(1)
+    train(config(synthetic_prepared, tmp_path / "first", export_dir=tmp_path / "model", max_steps=40))
+    first = json.loads((tmp_path / "first" / "train_log.jsonl").read_text().splitlines()[-1])
+    # Zero steps from the exported weights evaluate like the model that was exported (fp16 rounding aside).
+    untouched = train(config(synthetic_prepared, tmp_path / "zero", init_from=tmp_path / "model", max_steps=0))
+    assert abs(untouched["final"]["dev_loss"] - first["dev_loss"]) < 0.02
+    summary = train(config(synthetic_prepared, tmp_path / "second", init_from=tmp_path / "model", max_steps=20))
+    assert summary["steps"] == 20  # a fresh schedule, not a resume
+    assert (tmp_path / "second" / "checkpoint" / "tokenizer.json").read_text() == (
+        tmp_path / "model" / "tokenizer.json").read_text()
+
+
 def test_batches_group_similar_lengths(synthetic_prepared):
     import random
 

@@ -6,6 +6,8 @@ import shutil
 import socket
 from pathlib import Path
 
+from couplet.settings import Settings
+
 # Characters the tiny model knows: enough for the lines the tests send and for lower lines without reuse.
 VOCAB = "春风化雨千山绿秋月映江万水清花开落鸟语人间天地日星云松竹梅兰书画琴棋诗酒茶海湖夜草木时川泉柳菊桃李墨笔歌舞，。"
 BAD_WORDS = "坏词\n烟\n"
@@ -15,8 +17,10 @@ PAIRS = [("春风化雨千山绿", "旭日临窗万户红"), ("青山不老千�
 
 
 def write_site(root: Path, generator: Path) -> None:
-    """A data folder (bad words, a training split) and a models folder holding ``generator``."""
+    """A data folder (bad words, a training split) and a models folder holding ``generator`` and the
+    shipped handwriting models (small enough to copy)."""
     shutil.copytree(generator, root / "models" / "generator")
+    shutil.copytree(Settings.from_env().models_dir / "digits", root / "models" / "digits")
     (root / "data" / "raw").mkdir(parents=True)
     (root / "data" / "prepared").mkdir()
     (root / "data" / "raw" / "badwords.txt").write_text(BAD_WORDS, encoding="utf-8")

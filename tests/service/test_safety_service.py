@@ -109,3 +109,26 @@ def test_secrets_never_reach_the_logs(make_site, wechat):
     assert "msg_sec_check" in text and "***" in text  # urllib3's debug lines were there, scrubbed
     for secret in (SECRET, "AZ-KEY-0123456789", "BAIDU-SK-0123456789", redis_password, "SECRETISH"):
         assert secret not in text, secret
+
+
+def test_a_users_own_couplet_for_a_photo_is_checked_with_wechat(make_client, wechat):
+    from PIL import Image
+
+    client = make_client(wechat_appid=APPID, wechat_secret=SECRET, wechat_base_url=wechat.url)
+    photo = io.BytesIO()
+    Image.new("RGB", (320, 240), (90, 140, 200)).save(photo, "JPEG")
+    upload = client.post("/api/photo", data={"file": (io.BytesIO(photo.getvalue()), "p.jpg")},
+                         content_type="multipart/form-data")
+    assert upload.status_code == 200, upload.get_data(as_text=True)
+    render = f"/api/photo/{upload.get_json()['id']}/render"
+    openid = {"X-Client-Id": "openid-1"}
+    unsafe = {"upper": "危险春风", "lower": "和平秋月", "horizontal": "四季平安"}
+    refused = client.post(render, json=unsafe, headers=openid)
+    assert refused.status_code == 400 and refused.get_json()["error"] == "unsafe_content"
+    assert wechat.checked[-1]["content"] == "危险春风\n和平秋月\n四季平安"
+    safe = client.post(render, json={**unsafe, "upper": "温暖春风"}, headers=openid)
+    assert safe.status_code == 200 and safe.get_json()["image_url"].startswith("/api/results/")
+    # The bad-word list runs first and refuses without asking WeChat.
+    calls = len(wechat.checked)
+    assert client.post(render, json={**unsafe, "upper": "坏词春风"}, headers=openid).get_json()["error"] == "invalid_upper"
+    assert len(wechat.checked) == calls
