@@ -2,7 +2,9 @@
 
 - gunicorn's own log lines go through the app's structured, redacting handler;
 - a dead worker's metrics files are marked so (prometheus_client multiprocess mode);
-- worker heartbeats live in /dev/shm where it exists: a container's overlay /tmp can stall them.
+- worker heartbeats live in /dev/shm where it exists: a container's overlay /tmp can stall them;
+- each worker's torch uses COUPLET_TORCH_THREADS threads per operation (1: requests run in parallel
+  on request threads, and small models gain nothing from splitting one matrix product).
 """
 
 from __future__ import annotations
@@ -26,3 +28,9 @@ def on_starting(server) -> None:
 
 def child_exit(server, worker) -> None:
     worker_exited(worker.pid)
+
+
+def post_fork(server, worker) -> None:
+    import torch
+
+    torch.set_num_threads(Settings.from_env().torch_threads)

@@ -31,6 +31,9 @@ class Settings:
     workers: int
     """gunicorn worker processes; each loads its own models."""
     threads: int
+    torch_threads: int = 1
+    """Threads each torch operation may use in a served worker (COUPLET_TORCH_THREADS). The models are
+    small and every request thread runs its own inference, so more than one only oversubscribes the cores."""
     # Image tagging (vision/). Defaults let code that builds Settings by hand leave them out; the keys
     # are kept out of repr so a logged Settings never shows a secret.
     tagger: str = "local"
@@ -130,6 +133,7 @@ class Settings:
             port=int(os.environ.get("COUPLET_PORT", "8000")),
             workers=int(os.environ.get("COUPLET_WORKERS", "2")),
             threads=int(os.environ.get("COUPLET_THREADS", "4")),
+            torch_threads=int(os.environ.get("COUPLET_TORCH_THREADS", "1")),
             tagger=os.environ.get("COUPLET_TAGGER", "local"),
             tagger_timeout=float(os.environ.get("COUPLET_TAGGER_TIMEOUT", "10")),
             azure_endpoint=os.environ.get("COUPLET_AZURE_ENDPOINT") or None,

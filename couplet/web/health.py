@@ -33,9 +33,12 @@ def _tagger(settings: Settings) -> None:
 
 
 def _matcher(settings: Settings) -> None:
-    get_keyword_index(settings)  # the corpus upper lines, searchable by keyword: always needed
-    if settings.matcher_dir.exists():  # an encoder is installed, so its vector index must load too
+    # One of the two, never both: the keyword index is the fallback without an encoder and would cost
+    # each worker about 250 MB for nothing.
+    if settings.matcher_dir.exists():
         get_vector_index(settings)
+    else:
+        get_keyword_index(settings)
 
 
 def _redis(settings: Settings) -> None:

@@ -67,3 +67,18 @@ def test_without_an_index_it_answers_by_keywords(keyword_site):
     response = app.test_client().post("/api/couplet/match", json={"tags": [{"name": "湖", "confidence": 1}]})
     assert response.status_code == 200
     assert {m["source"] for m in response.get_json()["matches"]} == {"keyword"}
+
+
+def test_readiness_loads_the_vector_index_and_not_the_keyword_fallback(copy_of_indexed, monkeypatch):
+    from couplet.web import health
+
+    loaded = []
+    monkeypatch.setattr(health, "get_keyword_index", lambda settings: loaded.append(settings))
+    body = create_app(copy_of_indexed).test_client().get("/readyz").get_json()
+    assert body["checks"]["matcher"] == "ok"
+    assert loaded == []  # the fallback would cost each worker about 250 MB for nothing
+
+
+def test_readiness_without_an_encoder_loads_the_keyword_index(keyword_site):
+    body = create_app(keyword_site).test_client().get("/readyz").get_json()
+    assert body["checks"]["matcher"] == "ok"
