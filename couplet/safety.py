@@ -37,14 +37,13 @@ import requests
 from couplet.models import get_badwords
 from couplet.rules import InvalidUpper
 from couplet.settings import Settings
+from couplet.tokens import TokenCache
 
 log = logging.getLogger(__name__)
 
 TOKEN_PATH = "/cgi-bin/token"
 CHECK_PATH = "/wxa/msg_sec_check"
 TOKEN_ERRORS = {40001, 40014, 42001}
-EXPIRY_MARGIN = 300.0
-"""Seconds before its expiry that a token is renewed, so it never expires in flight."""
 MAX_CONTENT = 2500
 """Characters msgSecCheck takes at most."""
 
@@ -63,24 +62,22 @@ class WeChatSecCheck:
     session: requests.Session = field(default_factory=requests.Session, repr=False)
     clock: Callable[[], float] = field(default=time.monotonic, repr=False)
     """Seconds, monotonic; tests pass their own to expire the token."""
-    _token: str | None = field(default=None, init=False, repr=False)
-    _expires_at: float = field(default=0.0, init=False, repr=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    _tokens: TokenCache = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.base_url = self.base_url.rstrip("/")
+        self._tokens = TokenCache(self._fetch_token, self.clock)
 
     def access_token(self, renew: bool = False) -> str:
-        with self._lock:  # the threads of a worker share one token and fetch it once
-            if renew or self._token is None or self.clock() >= self._expires_at:
-                body = self._call("GET", TOKEN_PATH, params={
-                    "grant_type": "client_credential", "appid": self.appid, "secret": self.secret})
-                try:
-                    self._token, lifetime = str(body["access_token"]), float(body["expires_in"])
-                except (KeyError, TypeError, ValueError):
-                    raise SafetyServiceError(f"wechat refused the token request: {_describe(body)}") from None
-                self._expires_at = self.clock() + max(0.0, lifetime - EXPIRY_MARGIN)
-            return self._token
+        return self._tokens.get(renew)
+
+    def _fetch_token(self) -> tuple[str, float]:
+        body = self._call("GET", TOKEN_PATH, params={
+            "grant_type": "client_credential", "appid": self.appid, "secret": self.secret})
+        try:
+            return str(body["access_token"]), float(body["expires_in"])
+        except (KeyError, TypeError, ValueError):
+            raise SafetyServiceError(f"wechat refused the token request: {_describe(body)}") from None
 
     def suggest(self, content: str, openid: str) -> str:
         """WeChat's verdict on ``content``: `pass`, `review` or `risky`."""

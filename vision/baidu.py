@@ -10,13 +10,13 @@ Token: POST {base}/oauth/2.0/token?grant_type=client_credentials&client_id=API_K
 from __future__ import annotations
 
 import base64
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import requests
 
+from couplet.tokens import TokenCache
 from vision import http
 from vision.errors import RetryableTaggerError, TaggerAuthError, TaggerConfigError, TaggerError
 from vision.imageio import shrink_for_upload
@@ -27,7 +27,6 @@ TOKEN_PATH = "/oauth/2.0/token"
 TAG_PATH = "/rest/2.0/image-classify/v2/advanced_general"
 TOKEN_ERRORS = {110, 111}  # Access token invalid / expired: fetch a new one and try once more
 RATE_ERRORS = {4, 17, 18, 19}  # cluster over capacity, daily limit, QPS limit, total limit
-EXPIRY_MARGIN = 300.0  # renew a little early so a token never expires in flight
 
 
 def _describe(response: requests.Response) -> str:
@@ -55,22 +54,16 @@ class BaiduTagger:
     session: requests.Session = field(default_factory=requests.Session, repr=False)
     clock: Callable[[], float] = field(default=time.monotonic, repr=False)
     """Seconds, monotonic; tests pass their own to expire the token."""
-    _token: str | None = field(default=None, init=False, repr=False)
-    _expires_at: float = field(default=0.0, init=False, repr=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    _tokens: TokenCache = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         if not self.api_key or not self.secret_key:
             raise TaggerConfigError("the baidu tagger needs COUPLET_BAIDU_API_KEY and COUPLET_BAIDU_SECRET_KEY")
         self.base_url = self.base_url.rstrip("/")
+        self._tokens = TokenCache(self._fetch_token, self.clock)
 
     def access_token(self, renew: bool = False) -> str:
-        """The cached token, fetched when missing, expired (less a margin) or known to be bad."""
-        with self._lock:  # threads of one worker share one token and fetch it once
-            if renew or self._token is None or self.clock() >= self._expires_at:
-                self._token, lifetime = self._fetch_token()
-                self._expires_at = self.clock() + max(0.0, lifetime - EXPIRY_MARGIN)
-            return self._token
+        return self._tokens.get(renew)
 
     def _fetch_token(self) -> tuple[str, float]:
         params = {"grant_type": "client_credentials", "client_id": self.api_key, "client_secret": self.secret_key}
