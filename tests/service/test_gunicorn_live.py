@@ -1,4 +1,4 @@
-"""`couplet serve` under gunicorn with two workers: metrics add up across workers, logs are JSON lines."""
+"""`couplet serve` under gunicorn with two workers: it answers, metrics add up across workers, logs are JSON lines."""
 
 from __future__ import annotations
 
@@ -48,9 +48,27 @@ def served(tiny_generator, tmp_path_factory):
         proc.wait(timeout=30)
 
 
+def test_gunicorn_serves_the_couplet_api(served):
+    url = served[0]
+    response = requests.post(url + "/api/couplet", json={"upper": "春风化雨", "n": 2}, timeout=30)
+    assert response.status_code == 200
+    assert [len(c["lower"]) for c in response.json()["candidates"]] == [4, 4]
+    bad = requests.post(url + "/api/couplet", json={"upper": "abc"}, timeout=30)
+    assert bad.status_code == 400 and bad.json()["error"] == "not_chinese"
+
+
+def answered_200(url: str) -> float:
+    """POST /api/couplet answers with 200 counted by /metrics, over all workers."""
+    text = requests.get(url + "/metrics", timeout=10).text
+    count = re.search(r'^couplet_http_request_duration_seconds_count\{endpoint="/api/couplet",method="POST",'
+                      r'status="200"\} (\S+)$', text, re.M)
+    return float(count.group(1)) if count else 0.0
+
+
 def test_metrics_of_all_workers_add_up(served):
     url, metrics_dir, _ = served
     assert not (metrics_dir / "counter_stale.db").exists()  # serve emptied the folder first
+    before = answered_200(url)
 
     def ask(i: int) -> int:
         body = {"upper": "春风化雨千山绿", "n": 3, "sample": True, "seed": i}  # seeded: each one is generated
@@ -69,10 +87,7 @@ def test_metrics_of_all_workers_add_up(served):
         time.sleep(2)
     assert len(pids) == 2, f"expected both workers to have answered, files: {sorted(pids)}"
     for _ in range(3):  # whichever worker answers /metrics, it counts the requests of both
-        text = requests.get(url + "/metrics", timeout=10).text
-        count = re.search(r'^couplet_http_request_duration_seconds_count\{endpoint="/api/couplet",method="POST",'
-                          r'status="200"\} (\S+)$', text, re.M)
-        assert count and float(count.group(1)) == sent
+        assert answered_200(url) == before + sent
 
 
 def test_logs_are_json_with_the_request_id(served):
