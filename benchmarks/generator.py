@@ -3,9 +3,11 @@
     .venv/bin/python benchmarks/generator.py [--limit N] [--threads T]
 
 On the leak-free test split (and its novel subset) and on the classic set: BLEU, every rule's
-compliance, exact matches, both for the product (corpus memory + model) and for the model alone; latency per line at batch 1 with beam 5; batched throughput; model load
-time; resident memory. Prints a table and writes benchmarks/results/generator.json plus the
-predictions (upper<TAB>lower) next to it.
+compliance, exact matches, both for the product (corpus memory + model, default decoding) and for the
+model alone; latency per line at batch 1; batched throughput; model load time; resident memory. Then
+a beam sweep of the model alone on the test split (`--beams`, e.g. 5 10 20): BLEU, novel BLEU, lower
+ends 平 and latency at batch 1 for each width. Prints tables and writes
+benchmarks/results/generator.json plus the predictions (upper<TAB>lower) next to it.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from tqdm import tqdm
 
 from couplet.evaluate import evaluate, retrieval_baseline, score
 from couplet.metrics import references_by_upper
-from couplet.model.generator import Generator
+from couplet.model.generator import DecodeOptions, Generator
 from couplet.models import get_badwords, get_memory
 from couplet.prepare import read_split
 from couplet.settings import Settings
@@ -35,13 +37,14 @@ def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def predict(generator: Generator, uppers: list[str], batch: int) -> tuple[dict[str, str], list[float], int]:
+def predict(generator: Generator, uppers: list[str], batch: int,
+            options: DecodeOptions | None = None) -> tuple[dict[str, str], list[float], int]:
     """Best lower line per upper; per-batch latencies; how many came from the corpus memory."""
     preds, latencies, remembered = {}, [], 0
     for i in tqdm(range(0, len(uppers), batch), desc=f"generate (batch {batch})", unit="batch"):
         chunk = uppers[i : i + batch]
         started = time.perf_counter()
-        results = generator.generate_batch(chunk, n=1)
+        results = generator.generate_batch(chunk, n=1, options=options)
         latencies.append((time.perf_counter() - started) * 1000)
         preds.update({u: r[0].lower for u, r in zip(chunk, results, strict=True)})
         remembered += sum(r[0].source == "memory" for r in results)
@@ -53,6 +56,7 @@ def main() -> None:
     parser.add_argument("--limit", type=int, help="Only the first N upper lines of each set (quick runs).")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--batch", type=int, default=32)
+    parser.add_argument("--beams", type=int, nargs="*", default=[5, 10, 20], help="Beam widths of the sweep.")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     settings = Settings.from_env()
@@ -91,6 +95,18 @@ def main() -> None:
             refs = references_by_upper(read_split(settings.prepared_dir, "test"))
             sample = random.Random(0).sample(uppers, min(20, len(uppers)))
             report["examples"] = [{"upper": u, "ours": preds[u], "reference": refs[u][0]} for u in sample]
+    uppers = list(references_by_upper(read_split(settings.prepared_dir, "test")))[: args.limit]
+    report["beam_sweep"] = []
+    for beams in args.beams:
+        options = DecodeOptions(beams=beams)
+        preds, latencies, _ = predict(model_only, uppers, batch=1, options=options)
+        scored = _evaluate_subset(preds, settings, "test", uppers)
+        report["beam_sweep"].append({
+            "beams": beams, "bleu": scored["bleu"], "bleu_novel": scored.get("bleu_novel"),
+            "lower_ends_ping": scored["rules"]["lower_ends_ping"],
+            "latency_ms_p50": statistics.median(latencies), "latency_ms_p95": statistics.quantiles(latencies, n=20)[-1],
+        })
+    report["default_beams"] = DecodeOptions().beams
     report["rss_mb"] = rss_mb()
     report["rss_mb_model"] = report["rss_mb"] - rss_before
     RESULTS.mkdir(exist_ok=True)
@@ -124,6 +140,12 @@ def format_table(report: dict) -> str:
     rows.append("BLEU/novel/rules: product (corpus memory + model); model: the model alone; base: retrieval")
     rows.append("rule compliance: " + "  ".join(f"{k} {v:.1%}" for k, v in report["test"]["rules"].items()))
     rows.append("classic rules:   " + "  ".join(f"{k} {v:.1%}" for k, v in report["classic"]["rules"].items()))
+    rows.append(f"\nmodel alone on the test split, batch 1 (product default: beam {report['default_beams']})")
+    rows.append(f"{'beams':>6}{'BLEU':>8}{'novel':>8}{'ends 平':>9}{'p50 ms':>9}{'p95 ms':>9}")
+    for r in report["beam_sweep"]:
+        novel = r["bleu_novel"] if r["bleu_novel"] is not None else float("nan")
+        rows.append(f"{r['beams']:>6}{r['bleu']:>8.2f}{novel:>8.2f}{r['lower_ends_ping']:>9.1%}"
+                    f"{r['latency_ms_p50']:>9.1f}{r['latency_ms_p95']:>9.1f}")
     return "\n".join(rows)
 
 

@@ -190,8 +190,6 @@ def matcher() -> None:
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), help="Checkpoints [data/checkpoints/matcher].")
 @click.option("--export/--no-export", default=True, show_default=True, help="Write the fp16 encoder to the models dir.")
 @click.option("--resume", is_flag=True, help="Continue from the checkpoint in --out.")
-@click.option("--init", "init_from", type=click.Path(exists=True, file_okay=False, path_type=Path),
-              help="Start from these trained weights (e.g. data/models/generator) with a fresh schedule.")
 @click.option("--max-minutes", type=float, help="Stop (and export) after this long.")
 @click.option("--max-steps", type=int, default=-1, show_default=True, help="-1: one pass over the examples.")
 @click.option("--batch-size", type=int, default=256, show_default=True)
