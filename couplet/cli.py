@@ -152,7 +152,8 @@ def generate(settings: Settings, upper: str, n: int, beams: int, sample: bool, t
     for rank, c in enumerate(candidates, 1):
         failed = [name for name, r in c.rules.items() if not r.passed]
         note = "all rules pass" if not failed else "fails: " + ", ".join(failed)
-        click.echo(f"{rank}. 下联  {c.lower}   score {c.score:.3f}  ({note})")
+        known = "  [a known couplet from the corpus]" if c.source == "memory" else ""
+        click.echo(f"{rank}. 下联  {c.lower}   score {c.score:.3f}  ({note}){known}")
 
 
 @main.command()

@@ -52,3 +52,14 @@ def test_generate_without_model_exits_2(env, tmp_path):
     result = CliRunner().invoke(main, ["generate", "天高云淡"], env={**env, "COUPLET_MODELS_DIR": str(tmp_path / "none")})
     assert result.exit_code == 2
     assert "couplet train" in result.output
+
+
+def test_a_known_couplet_is_labelled(env, tmp_path):
+    prepared = tmp_path / "data" / "prepared"
+    prepared.mkdir()
+    (prepared / "train.tsv").write_text("天高云淡\t水碧山青\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["generate", "天高云淡", "-n", "2"], env=env)
+    assert result.exit_code == 0, result.output
+    first, second = result.stdout.splitlines()[1:3]
+    assert "水碧山青" in first and first.endswith("[a known couplet from the corpus]")
+    assert "known couplet" not in second
