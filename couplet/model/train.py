@@ -256,6 +256,9 @@ def train(cfg: TrainConfig) -> dict:
                                dev_data, dev_pairs, master, distributed))
     summary = {"steps": step, "epochs": step / steps_per_epoch, "minutes": elapsed / 60,
                "parameters_m": params_m, "world_size": world, "final": history[-1], "config": _jsonable(cfg)}
+    base = cfg.init_from / "training.json" if cfg.init_from else None
+    if base is not None and base.is_file():  # the run that produced the starting weights: its time counts too
+        summary["fine_tuned_from"] = json.loads(base.read_text())
     if master:
         (cfg.out_dir / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False))
         if cfg.export_dir:

@@ -33,13 +33,24 @@ def encode(generator: Generator, uppers: list[str]) -> SearchInput:
 
 
 @torch.inference_mode()
-def test_incremental_logits_match_the_full_forward_pass(generator):
+def test_encoding_matches_the_transformers_encoder(generator):
+    src = encode(generator, ["春风化雨", "晚风摇树树还挺"])
+    theirs = generator.model.model.encoder(input_ids=src.input_ids, attention_mask=src.attention_mask).last_hidden_state
+    ours = generator.decoder.encode(src.input_ids, src.attention_mask)
+    valid = src.attention_mask.bool()  # what padded positions hold is never read
+    torch.testing.assert_close(ours[valid], theirs[valid], atol=1e-4, rtol=1e-4)
+
+
+@torch.inference_mode()
+@pytest.mark.parametrize("rows_per_source", [1, 3])
+def test_incremental_logits_match_the_full_forward_pass(generator, rows_per_source):
     src = encode(generator, ["春风化雨", "晚风摇树树还挺"])  # padded: the mask matters
-    decoder_ids = torch.randint(5, len(generator.tokenizer), (2, 6))
+    decoder_ids = torch.randint(5, len(generator.tokenizer), (2 * rows_per_source, 6))  # different rows per source
     decoder_ids[:, 0] = src.start_token
-    full = generator.model(input_ids=src.input_ids, attention_mask=src.attention_mask,
+    full = generator.model(input_ids=src.input_ids.repeat_interleave(rows_per_source, dim=0),
+                           attention_mask=src.attention_mask.repeat_interleave(rows_per_source, dim=0),
                            decoder_input_ids=decoder_ids).logits
-    state = generator.decoder.start(src.input_ids, src.attention_mask, 1)
+    state = generator.decoder.start(src.input_ids, src.attention_mask, rows_per_source)
     for t in range(decoder_ids.shape[1]):
         logits, state = generator.decoder.step(decoder_ids[:, t], state)
         torch.testing.assert_close(logits, full[:, t], atol=1e-4, rtol=1e-4)

@@ -55,6 +55,7 @@ def test_init_fine_tunes_trained_weights_with_their_vocabulary(synthetic_prepare
     assert abs(untouched["final"]["dev_loss"] - first["dev_loss"]) < 0.02
     summary = train(config(synthetic_prepared, tmp_path / "second", init_from=tmp_path / "model", max_steps=20))
     assert summary["steps"] == 20  # a fresh schedule, not a resume
+    assert summary["fine_tuned_from"]["steps"] == 40  # the base run's record travels with the new weights
     assert (tmp_path / "second" / "checkpoint" / "tokenizer.json").read_text() == (
         tmp_path / "model" / "tokenizer.json").read_text()
 
