@@ -38,6 +38,8 @@ def test_strokes_recovered_from_a_picture_regroup_into_its_symbols():
     strokes = strokes_from_picture(picture)
     groups = segment_strokes(parse_strokes(strokes)).segments
     assert len(groups) == 8
+    points = np.concatenate([np.array(s) for s in strokes])
+    assert (points >= 0).all() and (points[:, 0] < picture.width).all() and (points[:, 1] < picture.height).all()
 
 
 def test_compose_lays_glyphs_left_to_right():
