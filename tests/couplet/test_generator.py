@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import torch
 
 from couplet.badwords import BadWords
 from couplet.errors import DataError
@@ -78,3 +79,31 @@ def test_candidate_to_dict_is_json_ready(generator):
 def test_missing_model_is_a_clear_error(tmp_path):
     with pytest.raises(DataError, match="couplet train"):
         Generator(tmp_path, None)
+
+
+def test_constraints_leave_each_row_only_what_the_rules_allow(generator):
+    from couplet.model.decoding import CoupletConstraints
+
+    tok = generator.tokenizer
+    ids = lambda text: [tok.convert_tokens_to_ids(c) for c in text]  # noqa: E731
+    uppers = ["春来春去，花开", "天天向上"]
+    rules = CoupletConstraints(uppers, generator._table, generator.badwords, rows_per_upper=2)
+    start = generator.model.config.decoder_start_token_id
+
+    def allowed(rows: list[str]) -> list[set[str]]:
+        input_ids = torch.tensor([[start, *ids(r)] for r in rows])
+        scores = torch.zeros(len(rows), len(tok))
+        out = rules(input_ids, scores)
+        return [{tok.convert_ids_to_tokens(i) for i in torch.isfinite(row).nonzero().flatten().tolist()} for row in out]
+
+    # position 1: 来 is new (nothing written may repeat, nor 春/来/去/花/开 of the upper line);
+    # position 1 of 天天向上 repeats position 0, so only what the row wrote there is allowed
+    first = allowed(["秋", "烟", "地", "山"])
+    assert "秋" not in first[0] and "烟" not in first[1] and not first[0] & set("春来去花开")
+    assert "霜" not in first[0] and "霜" in first[1]  # 秋霜 is a bad word: 霜 may not follow 秋
+    assert first[2] == {"地"} and first[3] == {"山"}
+    # position 2 of 春来春去 mirrors position 0
+    assert allowed(["秋月", "雪风", "地地", "山山"])[:2] == [{"秋"}, {"雪"}]
+    # position 4 is the comma in the first line and past the end of the second: only the end token
+    fourth = allowed(["秋月秋雨", "雪风雪雨", "地地天云", "山山水水"])
+    assert fourth == [{"，"}, {"，"}, {tok.eos_token}, {tok.eos_token}]
