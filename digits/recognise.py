@@ -53,7 +53,7 @@ def probabilities(model: torch.nn.Module, fields: list[np.ndarray]) -> np.ndarra
 @dataclass(frozen=True)
 class Reader:
     """The models that read an expression: the symbol classifier, and optionally the digit CNN, which knows
-    digits better (99.6% on MNIST's test set against the symbol classifier's 98.9%)."""
+    digits better (99.6% on MNIST's test set against the symbol classifier's 98.8%)."""
 
     symbols: torch.nn.Module
     digits: torch.nn.Module | None = None
