@@ -60,7 +60,7 @@ class IncrementalDecoder:
 
     def encode(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         """The encoder's output (sources, length, d_model): the same computation as the `transformers` encoder."""
-        mask = None if bool(attention_mask.all()) else attention_mask.bool()[:, None, None, :]
+        mask = _padding_mask(attention_mask)
         x = self.source_norm(self.source_embed(input_ids) + self.source_positions[: input_ids.shape[1]])
         for layer in self.source_layers:
             q, k, v = (self._split(part) for part in layer.qkv(x).split(self.d_model, dim=-1))
@@ -72,7 +72,7 @@ class IncrementalDecoder:
     def start(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, rows_per_source: int) -> DecoderState:
         """Encode the sources once, for blocks of ``rows_per_source`` decoder rows each."""
         encoded = self.encode(input_ids, attention_mask)
-        mask = None if bool(attention_mask.all()) else attention_mask.bool()[:, None, None, :]
+        mask = _padding_mask(attention_mask)
         cross = [(self._split(layer.cross_k(encoded)), self._split(layer.cross_v(encoded))) for layer in self.layers]
         empty = encoded.new_zeros(encoded.shape[0] * rows_per_source, self.heads, 0, self.d_model // self.heads)
         return DecoderState(cross, [(empty, empty)] * len(self.layers), mask, rows_per_source)
@@ -115,6 +115,11 @@ class IncrementalDecoder:
     def _unblock(x: torch.Tensor) -> torch.Tensor:
         """(sources, heads, rows_per_source, head_dim) back to (rows, d_model)."""
         return x.transpose(1, 2).reshape(-1, x.shape[1] * x.shape[3])
+
+
+def _padding_mask(attention_mask: torch.Tensor) -> torch.Tensor | None:
+    """(sources, 1, 1, length), True where attention may look; None when nothing is padding."""
+    return None if bool(attention_mask.all()) else attention_mask.bool()[:, None, None, :]
 
 
 class _Affine:

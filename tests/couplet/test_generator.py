@@ -85,13 +85,12 @@ def test_constraints_leave_each_row_only_what_the_rules_allow(generator):
     from couplet.model.decoding import CoupletConstraints
 
     tok = generator.tokenizer
-    ids = lambda text: [tok.convert_tokens_to_ids(c) for c in text]  # noqa: E731
     uppers = ["春来春去，花开", "天天向上"]
     rules = CoupletConstraints(uppers, generator._table, generator.badwords, rows_per_upper=2)
     start = generator.model.config.decoder_start_token_id
 
     def allowed(rows: list[str]) -> list[set[str]]:
-        input_ids = torch.tensor([[start, *ids(r)] for r in rows])
+        input_ids = torch.tensor([[start, *tok.convert_tokens_to_ids(list(r))] for r in rows])
         scores = torch.zeros(len(rows), len(tok))
         out = rules(input_ids, scores)
         return [{tok.convert_ids_to_tokens(i) for i in torch.isfinite(row).nonzero().flatten().tolist()} for row in out]
