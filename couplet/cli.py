@@ -103,7 +103,8 @@ def evaluate(settings: Settings, predictions: Path | None, baseline: str | None,
 @click.option("--label-smoothing", type=float, default=0.1, show_default=True)
 @click.option("--eval-every", type=int, default=500, show_default=True)
 @click.option("--train-limit", type=int, help="Train on the first N pairs only (smoke runs).")
-@click.option("--no-bf16", is_flag=True, help="Train in fp32.")
+@click.option("--no-bf16", is_flag=True,
+              help="Train in fp32 (the default: bf16 autocast on a GPU, and on a CPU that computes bf16 natively).")
 @click.pass_obj
 def train(settings: Settings, out_dir: Path | None, export: bool, no_bf16: bool, **knobs) -> None:
     """Train the lower-line generator (resumable; run under torchrun for data parallelism)."""

@@ -1,7 +1,8 @@
 """Train the digit models (fc, cnn) on MNIST and the symbol classifier on MNIST plus the symbol images.
 
-One loop for all three: AdamW with a one-cycle learning rate, batch augmentation, bf16 autocast on CPU,
-MNIST-test (or held-out symbols) accuracy after every epoch, and fp16 safetensors written at the end.
+One loop for all three: AdamW with a one-cycle learning rate, batch augmentation, bf16 autocast on a CPU
+that computes bf16 natively, MNIST-test (or held-out symbols) accuracy after every epoch, and fp16
+safetensors written at the end.
 Optionally (``skeletons``) every training picture is added once more, redrawn from its skeleton
 (``digits.skeleton``): strokes have a thin, even pen that MNIST's fat digits never show. Training can
 start from existing weights (``init``) to fine-tune them.
@@ -22,6 +23,7 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
+from couplet.hardware import cpu_has_native_bf16
 from digits import SYMBOLS, datasets
 from digits.augment import Augment, augment
 from digits.models import build, classes_of, load, metadata, save
@@ -52,7 +54,7 @@ class DigitTrainConfig:
     augment: bool = True
     skeletons: bool = False  # add every training picture redrawn from its skeleton
     init: Path | None = None  # start from these weights (fine-tuning) instead of a random model
-    bf16: bool = True
+    bf16: bool = True  # bf16 autocast, where the CPU computes bf16 natively
     seed: int = 0
     train_limit: int | None = None  # smoke runs: first N training images of each source
     test_limit: int | None = None
@@ -142,6 +144,7 @@ def train(cfg: DigitTrainConfig) -> dict:
     rng = np.random.default_rng(cfg.seed)
     gen = torch.Generator().manual_seed(cfg.seed)
 
+    bf16 = cfg.bf16 and cpu_has_native_bf16()
     train_sets, test_sets = _load(cfg)
     images = torch.from_numpy(to_unit(np.concatenate([s.images for s in train_sets.values()]))).unsqueeze(1)
     labels = torch.from_numpy(np.concatenate([s.labels for s in train_sets.values()]))
@@ -155,8 +158,8 @@ def train(cfg: DigitTrainConfig) -> dict:
     history = []
     start = time.monotonic()
     stopped_early = False
-    log.info("training %s: %d images, %d epochs of %d steps, %d threads", cfg.kind, len(labels), epochs,
-             steps_per_epoch, torch.get_num_threads())
+    log.info("training %s: %d images, %d epochs of %d steps, %d threads, %s", cfg.kind, len(labels), epochs,
+             steps_per_epoch, torch.get_num_threads(), "bf16 autocast" if bf16 else "fp32")
     for epoch in range(1, epochs + 1):
         model.train()
         order = torch.from_numpy(_epoch_indices(cfg.kind, train_sets, cfg.samples_per_epoch, rng))
@@ -168,7 +171,7 @@ def train(cfg: DigitTrainConfig) -> dict:
             x, y = images[idx], labels[idx]
             if cfg.augment:
                 x = augment(x, aug, gen)
-            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=cfg.bf16):
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
                 logits = model(x)
             loss = F.cross_entropy(logits.float(), y, label_smoothing=cfg.label_smoothing)
             opt.zero_grad(set_to_none=True)
@@ -184,7 +187,7 @@ def train(cfg: DigitTrainConfig) -> dict:
         record = {"epoch": epoch, "train_loss": round(total / max(seen, 1), 5),
                   "minutes": round((time.monotonic() - start) / 60, 3)}
         for name, split in test_sets.items():
-            record[f"{name}_test_accuracy"] = round(accuracy(model, split.images, split.labels, cfg.bf16)[0], 5)
+            record[f"{name}_test_accuracy"] = round(accuracy(model, split.images, split.labels, bf16)[0], 5)
         history.append(record)
         log.info("%s", json.dumps(record))
         tqdm.write(json.dumps(record))

@@ -1,6 +1,7 @@
 """Train the lower-line generator. One readable loop, every knob a parameter of ``TrainConfig``.
 
-Runs on one CPU (bf16 autocast), one GPU, or data-parallel under ``torchrun --nproc_per_node N``.
+Runs on one CPU (bf16 autocast where the CPU computes bf16 natively), one GPU, or data-parallel under
+``torchrun --nproc_per_node N``.
 A checkpoint (model, tokenizer, optimiser, step, elapsed time, RNG) is written at every evaluation;
 ``resume=True`` continues from it. The learning rate warms up, then follows a cosine that reaches its
 floor at ``max_steps`` or at ``max_minutes``, whichever comes first, so a time-boxed run still ends
@@ -23,6 +24,7 @@ import torch.distributed as dist
 from tqdm import tqdm
 from transformers import BartForConditionalGeneration, PreTrainedTokenizerFast
 
+from couplet.hardware import cpu_has_native_bf16
 from couplet.metrics import char_bleu, references_by_upper
 from couplet.model.config import bart_config
 from couplet.model.tokenizer import build_tokenizer
@@ -145,7 +147,7 @@ def evaluate_dev(model, tok, dev_data, dev_pairs, cfg: TrainConfig) -> dict[str,
 
 
 def _autocast(cfg: TrainConfig):
-    if cfg.bf16 and cfg.device == "cpu":
+    if cfg.bf16 and cfg.device == "cpu" and cpu_has_native_bf16():
         return torch.autocast("cpu", dtype=torch.bfloat16)
     if cfg.bf16 and cfg.device.startswith("cuda"):
         return torch.autocast("cuda", dtype=torch.bfloat16)
