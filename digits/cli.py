@@ -39,7 +39,8 @@ def fetch(settings: Settings, mirror: Path | None, force: bool) -> None:
 @click.option("--skeletons", is_flag=True, help="Add every training picture once more, redrawn from its skeleton.")
 @click.option("--init", type=click.Path(path_type=Path, exists=True, dir_okay=False),
               help="Start from these weights (fine-tuning) instead of a random model.")
-@click.option("--no-bf16", is_flag=True, help="Train in fp32 (the default: bf16 autocast where the CPU computes bf16 natively).")
+@click.option("--no-bf16", is_flag=True,
+              help="Train in fp32 (the default: bf16 autocast where the CPU computes bf16 natively).")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--out", type=click.Path(path_type=Path), help="Weights file [data/models/digits/KIND.safetensors].")
 @click.option("--no-export", is_flag=True, help="Do not write weights.")

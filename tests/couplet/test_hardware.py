@@ -6,7 +6,7 @@ from couplet.hardware import cpu_has_native_bf16
 
 
 def cpuinfo(tmp_path, flags: str):
-    path = tmp_path / f"cpuinfo_{abs(hash(flags))}"
+    path = tmp_path / flags.replace(" ", "_")  # one file per flag set: the answer is cached per file
     path.write_text(f"processor\t: 0\nmodel name\t: test\nflags\t\t: fpu sse2 {flags}\n\n", encoding="utf-8")
     return path
 
