@@ -35,10 +35,13 @@ MAX_READINGS = 256
 MIN_ALTERNATIVE = 0.05  # a second reading of a symbol is tried only when the model gives it this much
 MAX_RUN = 4  # a symbol is made of at most this many neighbouring groups
 JOIN_GAP = 0.09  # groups further apart than this share of the line's height are never one symbol ...
-MAX_WIDTH = 1.2  # ... nor is a run wider than this share of the line's height
+MAX_WIDTH = 1.5  # ... nor is a run wider than this share of the line's height (a bold 5 with a long flag)
 SYMBOL_COST = 0.1  # nats each symbol costs: a whole read at 0.9 beats two fragments read at 0.99
 SPECK = 0.3  # a group smaller than this share of the digits' height may be a stray mark ...
 SKIP_COST = 1.5  # ... and is left out when reading it as a symbol costs more than this (nats)
+DOT = 0.08  # parts smaller than this share of the line's height are dots (taps, the dots of a ÷, noise)
+# operators sit halfway up the digits beside them: one this many digit heights off that line is less likely
+OFF_CENTRE, OFF_RANGE, OFF_FLOOR = 0.25, 0.2, 0.1  # ... by a factor falling from 1 to the floor over the range
 
 
 @torch.no_grad()
@@ -118,6 +121,7 @@ class Symbol:
 TALL = np.array([c in "0123456789()" for c in SYMBOLS])
 SMALL_OPS = np.array([c in "+×÷" for c in SYMBOLS])
 PARENS = np.array([c in "()" for c in SYMBOLS])
+OPERATORS = np.array([c in "+-×÷=" for c in SYMBOLS])
 PLAIN_DIGITS = np.array([c in "023456789" for c in SYMBOLS])  # "1" is left out: it is easily a parenthesis
 
 
@@ -139,10 +143,34 @@ def size_prior(heights: np.ndarray, digit_height: float) -> np.ndarray:
     return prior
 
 
+def position_prior(boxes: np.ndarray, digit_boxes: np.ndarray, digit_height: float) -> np.ndarray:
+    """Soft evidence from where a symbol sits: operators are written about halfway up the digits beside them
+    (a 5's flag that came loose sits at their top, and is no minus). One factor per box and class, against
+    the line through the centres of the digits (which follows writing that climbs or falls)."""
+    prior = np.ones((len(boxes), len(SYMBOLS)))
+    if digit_height <= 0 or not len(digit_boxes):
+        return prior
+    centres = np.c_[(digit_boxes[:, 0] + digit_boxes[:, 2]) / 2, (digit_boxes[:, 1] + digit_boxes[:, 3]) / 2]
+    centres = centres[np.argsort(centres[:, 0])]
+    for i, (x0, y0, x1, y1) in enumerate(boxes):
+        off = abs((y0 + y1) / 2 - np.interp((x0 + x1) / 2, centres[:, 0], centres[:, 1])) / digit_height
+        prior[i, OPERATORS] = float(np.clip(1 - (off - OFF_CENTRE) / OFF_RANGE, OFF_FLOOR, 1))
+    return prior
+
+
+def plain_digits(probs: np.ndarray) -> np.ndarray:
+    """Which symbols read clearly as digits other than 1 (a 1 may be a parenthesis)."""
+    return PLAIN_DIGITS[probs.argmax(axis=1)] & (probs.max(axis=1) >= 0.5) if len(probs) else np.zeros(0, bool)
+
+
 def digit_height(heights: np.ndarray, probs: np.ndarray) -> float:
     """Median height of the symbols that read as digits other than 1 (0 when there are none)."""
-    digits = PLAIN_DIGITS[probs.argmax(axis=1)] & (probs.max(axis=1) >= 0.5) if len(probs) else []
+    digits = plain_digits(probs)
     return float(np.median(heights[digits])) if np.any(digits) else 0.0
+
+
+def _extent(box: Box) -> float:
+    return max(box[2] - box[0], box[3] - box[1])
 
 
 def _gap(a: Box, b: Box) -> float:
@@ -156,7 +184,8 @@ def segment_symbols(segmentation: Segmentation, reader: Reader) -> list[tuple[Se
     neighbouring groups that is close and narrow enough to be one symbol is classified, and dynamic
     programming picks the split of the row into symbols that the classifier finds most probable, each
     symbol paying ``SYMBOL_COST`` so that confident fragments do not win over the whole; specks may be
-    left out. The size prior weighs every reading against the height of the line's digits.
+    left out, and groups of dots are. The size prior weighs every reading against the height of the line's
+    digits, the position prior every operator against the line through their centres.
 
     Returns the chosen segments, left to right, with their class probabilities (size prior included).
     """
@@ -178,17 +207,23 @@ def segment_symbols(segmentation: Segmentation, reader: Reader) -> list[tuple[Se
                 break
             runs.append((i, j))
     segments = {(i, j): segmentation.merged(groups[i : j + 1]) for i, j in runs}
-    heights = np.array([segments[r].box[3] - segments[r].box[1] for r in runs], dtype=np.float64)
+    boxes = np.array([segments[r].box for r in runs], dtype=np.float64)
+    heights = boxes[:, 3] - boxes[:, 1]
     probs = reader.probabilities([normalise(segments[r].ink) for r in runs])
     single = np.array([i == j for i, j in runs])
     height = digit_height(heights[single], probs[single])
     weighted = probs * size_prior(heights, height)
+    weighted *= position_prior(boxes, boxes[single][plain_digits(probs[single])], height)
     # the cost keeps the prior's penalty (a tiny piece read as a digit is improbable, whatever it looks like)
     options = [(i, j, SYMBOL_COST - math.log(max(float(p.max()), 1e-12)), True)
                for (i, j), p in zip(runs, weighted, strict=True)]
-    # a speck (an accidental tap, a stray mark) may be left out, at a price
-    options += [(i, i, SKIP_COST, False) for i, g in enumerate(groups)
-                if max(g.box[2] - g.box[0], g.box[3] - g.box[1]) < SPECK * height]
+    # a speck (an accidental tap, a stray mark) may be left out, at a price; dots alone are no symbol (a
+    # column of scanner noise reads as a 1), though they may still join a neighbour (the dots of a ÷)
+    for i, g in enumerate(groups):
+        if all(_extent(segmentation.boxes[m]) < DOT * line for m in g.members):
+            options.append((i, i, 0.0, False))
+        elif _extent(g.box) < SPECK * height:
+            options.append((i, i, SKIP_COST, False))
     options.sort(key=lambda o: o[0])  # by start, so that best[i] is final when it is used
     best: list[float] = [0.0] + [math.inf] * len(groups)
     back: list[tuple[int, int, bool] | None] = [None] * (len(groups) + 1)

@@ -58,9 +58,12 @@ class Segment:
 class Segmentation:
     """The symbols of one expression, and how to build the symbol made of any set of its parts."""
 
-    def __init__(self, make: Callable[[tuple[int, ...]], Segment], groups: list[list[int]]) -> None:
+    def __init__(self, make: Callable[[tuple[int, ...]], Segment], groups: list[list[int]],
+                 boxes: list[Box]) -> None:
         self.make = make
         self.segments = [make(tuple(g)) for g in groups]
+        self.boxes = boxes
+        """Every part's own box (a stroke's, a component's)."""
 
     def merged(self, parts: list[Segment]) -> Segment:
         """One symbol made of all of ``parts``."""
@@ -199,7 +202,7 @@ def segment_strokes(strokes: list[np.ndarray]) -> Segmentation:
     def make(members: tuple[int, ...]) -> Segment:
         return Segment(union([boxes[i] for i in members]), render([strokes[i] for i in members]), members)
 
-    return Segmentation(make, group_boxes(boxes, links))
+    return Segmentation(make, group_boxes(boxes, links), boxes)
 
 
 def segment_ink(ink: np.ndarray, contrast: float) -> Segmentation:
@@ -214,4 +217,4 @@ def segment_ink(ink: np.ndarray, contrast: float) -> Segmentation:
         mine = np.isin(labels[y0:y1, x0:x1], [i + 1 for i in members])
         return Segment((x0, y0, x1, y1), np.where(mine, clean[y0:y1, x0:x1], 0.0).astype(np.float32), members)
 
-    return Segmentation(make, group_boxes(boxes))
+    return Segmentation(make, group_boxes(boxes), boxes)

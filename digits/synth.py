@@ -11,7 +11,7 @@ from PIL import Image
 from scipy import ndimage
 
 from digits.grammar import ExpressionError, evaluate
-from digits.skeleton import thin, trace
+from digits.skeleton import skeletonise, trace
 
 OPS = "+-×÷"
 SMALL = "+-×÷="  # drawn at about half the height of a digit
@@ -31,7 +31,7 @@ def random_expression(rng: np.random.Generator, max_len: int = 13) -> str:
         if len(terms) >= 3 and rng.random() < 0.35:  # parenthesise two neighbouring terms
             k = int(rng.integers(0, len(terms) - 1))
             pieces = [terms[0]] + [o + t for o, t in zip(ops, terms[1:], strict=True)]
-            pieces[k] = ("(" if k == 0 else pieces[k][0] + "(" + pieces[k][1:])
+            pieces[k] = "(" + pieces[k] if k == 0 else pieces[k][0] + "(" + pieces[k][1:]
             pieces[k + 1] = pieces[k + 1] + ")"
             text = "".join(pieces)
         if rng.random() < 0.12:
@@ -112,8 +112,9 @@ def strokes_from_picture(image: Image.Image, level: float = 0.5, upscale: int = 
     """Pen strokes recovered from a picture of dark ink on light paper, in the picture's coordinates.
 
     The picture is enlarged before thinning: at the size of a line of handwriting (digits about 40 pixels
-    high) a skeleton fills small loops and cuts corners that a pen on a canvas would have drawn.
+    high) a skeleton fills small loops and cuts corners that a pen on a canvas would have drawn. Loops that
+    filled with ink are opened again (``skeleton.open_blobs``).
     """
     ink = Image.fromarray(1 - np.asarray(image.convert("L"), dtype=np.float32) / 255, "F")
     big = np.asarray(ink.resize((ink.width * upscale, ink.height * upscale), Image.Resampling.BILINEAR))
-    return [[[x / upscale, y / upscale] for x, y in stroke] for stroke in trace(thin(big > level))]
+    return [[[x / upscale, y / upscale] for x, y in stroke] for stroke in trace(skeletonise(big > level))]

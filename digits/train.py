@@ -28,7 +28,7 @@ from digits import SYMBOLS, datasets
 from digits.augment import Augment, augment
 from digits.models import build, classes_of, load, metadata, save
 from digits.preprocess import to_unit
-from digits.skeleton import skeleton_fields
+from digits.skeleton import BLOB, skeleton_fields
 
 log = logging.getLogger(__name__)
 
@@ -96,8 +96,8 @@ def _load(cfg: DigitTrainConfig) -> tuple[dict[str, datasets.Split], dict[str, d
 
 
 def _skeletons(split: datasets.Split, cache_dir: Path) -> datasets.Split:
-    """The split redrawn from its skeletons, cached under a digest of its pictures (minutes to compute)."""
-    digest = hashlib.sha256(split.images.tobytes()).hexdigest()[:16]
+    """The split redrawn from its skeletons, cached under a digest of its pictures and the blob rule (minutes)."""
+    digest = hashlib.sha256(split.images.tobytes() + f"blob{BLOB}".encode()).hexdigest()[:16]
     cache = cache_dir / f"skeletons_{digest}.npy"
     if cache.is_file():
         return datasets.Split(np.load(cache), split.labels)

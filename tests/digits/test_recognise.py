@@ -15,6 +15,7 @@ from digits.recognise import (
     Reader,
     Symbol,
     digit_height,
+    position_prior,
     predict_digit,
     probabilities,
     read_image,
@@ -147,6 +148,18 @@ def test_size_prior_knows_operators_are_small_and_parentheses_tall():
     assert digit_height(heights[1:], probs[1:]) == 0.0
 
 
+def test_position_prior_expects_operators_halfway_up_the_digits():
+    digits = np.array([[0, 0, 20, 40], [100, 20, 120, 60]], dtype=float)  # writing that falls to the right
+    boxes = np.array([[40, 20, 60, 24],  # halfway up where it is written
+                      [40, 0, 60, 4],  # level with the top of the digits
+                      [40, 14, 60, 18]], dtype=float)  # in between
+    prior = position_prior(boxes, digits, 40.0)
+    k = SYMBOLS.index
+    assert prior[0, k("-")] == 1 and prior[1, k("-")] < 0.2 < prior[2, k("-")] < 1
+    assert (prior[:, k("5")] == 1).all()  # digits may sit anywhere
+    assert (position_prior(boxes, digits[:0], 40.0) == 1).all()
+
+
 def test_reader_asks_the_digit_cnn_which_digit(random_models):
     folder = random_models / "digits"
     symbols_model, cnn = models.load(folder / "symbols.safetensors", "symbols"), models.load(folder / "cnn.safetensors", "cnn")
@@ -164,6 +177,13 @@ def test_pieces_apart_are_joined_when_they_read_better_together(reader):
     strokes = expression_strokes("35+2", templates={**TEMPLATES, "5": [flag, body]})
     assert [s.parts for s in segment_strokes(parse_strokes(strokes)).segments] == [1, 1, 1, 2, 1]
     assert solve(read_strokes(parse_strokes(strokes), reader))["expression"] == "35+2"
+
+
+def test_dots_alone_are_no_symbol(reader):
+    strokes = expression_strokes("7+2")
+    x = strokes[0][1][0] + 14  # a column of noise specks just right of the 7
+    strokes[1:1] = [[[x, y], [x, y + 1.5]] for y in range(32, 110, 12)]
+    assert solve(read_strokes(parse_strokes(strokes), reader))["expression"] == "7+2"
 
 
 def test_a_stray_tap_is_left_out(reader):
