@@ -21,7 +21,16 @@ from digits.preprocess import (
     normalise,
     prepare_character,
 )
-from digits.segment import Box, Segment, Segmentation, StrokeError, segment_ink, segment_strokes, union
+from digits.segment import (
+    Box,
+    Segment,
+    Segmentation,
+    StrokeError,
+    extent,
+    segment_ink,
+    segment_strokes,
+    union,
+)
 
 MIN_CONFIDENCE = 0.6
 # Shape plausibility of a photo of one digit (measured on 1,000 digit photos, and on the 96 scene photos and
@@ -150,12 +159,15 @@ def position_prior(boxes: np.ndarray, digit_boxes: np.ndarray, digit_height: flo
     prior = np.ones((len(boxes), len(SYMBOLS)))
     if digit_height <= 0 or not len(digit_boxes):
         return prior
-    centres = np.c_[(digit_boxes[:, 0] + digit_boxes[:, 2]) / 2, (digit_boxes[:, 1] + digit_boxes[:, 3]) / 2]
-    centres = centres[np.argsort(centres[:, 0])]
-    for i, (x0, y0, x1, y1) in enumerate(boxes):
-        off = abs((y0 + y1) / 2 - np.interp((x0 + x1) / 2, centres[:, 0], centres[:, 1])) / digit_height
-        prior[i, OPERATORS] = float(np.clip(1 - (off - OFF_CENTRE) / OFF_RANGE, OFF_FLOOR, 1))
+    dx, dy = _centres(digit_boxes[np.argsort(digit_boxes[:, 0] + digit_boxes[:, 2])])
+    x, y = _centres(boxes)
+    off = np.abs(y - np.interp(x, dx, dy)) / digit_height
+    prior[:, OPERATORS] = np.clip(1 - (off - OFF_CENTRE) / OFF_RANGE, OFF_FLOOR, 1)[:, None]
     return prior
+
+
+def _centres(boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return (boxes[:, 0] + boxes[:, 2]) / 2, (boxes[:, 1] + boxes[:, 3]) / 2
 
 
 def plain_digits(probs: np.ndarray) -> np.ndarray:
@@ -167,10 +179,6 @@ def digit_height(heights: np.ndarray, probs: np.ndarray) -> float:
     """Median height of the symbols that read as digits other than 1 (0 when there are none)."""
     digits = plain_digits(probs)
     return float(np.median(heights[digits])) if np.any(digits) else 0.0
-
-
-def _extent(box: Box) -> float:
-    return max(box[2] - box[0], box[3] - box[1])
 
 
 def _gap(a: Box, b: Box) -> float:
@@ -220,9 +228,9 @@ def segment_symbols(segmentation: Segmentation, reader: Reader) -> list[tuple[Se
     # a speck (an accidental tap, a stray mark) may be left out, at a price; dots alone are no symbol (a
     # column of scanner noise reads as a 1), though they may still join a neighbour (the dots of a ÷)
     for i, g in enumerate(groups):
-        if all(_extent(segmentation.boxes[m]) < DOT * line for m in g.members):
+        if all(extent(segmentation.boxes[m]) < DOT * line for m in g.members):
             options.append((i, i, 0.0, False))
-        elif _extent(g.box) < SPECK * height:
+        elif extent(g.box) < SPECK * height:
             options.append((i, i, SKIP_COST, False))
     options.sort(key=lambda o: o[0])  # by start, so that best[i] is final when it is used
     best: list[float] = [0.0] + [math.inf] * len(groups)

@@ -103,8 +103,13 @@ def _overlaps(a: Box, b: Box, eps: float) -> bool:
     return shared >= OVERLAP * narrower
 
 
+def extent(box: Box) -> float:
+    """The longer side of a box."""
+    return max(box[2] - box[0], box[3] - box[1])
+
+
 def typical_size(boxes: list[Box]) -> float:
-    return float(np.median([max(b[2] - b[0], b[3] - b[1]) for b in boxes])) if boxes else 0.0
+    return float(np.median([extent(b) for b in boxes])) if boxes else 0.0
 
 
 def group_boxes(boxes: list[Box], links: list[tuple[int, int]] = ()) -> list[list[int]]:
