@@ -154,6 +154,38 @@ class _Parser:
                               f"expected a number at position {t.position + 1}, found {t.text!r}", t.position)
 
 
+# The same grammar as a machine that reads one symbol at a time, for the reader to keep only readings that can
+# still become an expression. A state is (what was read last, parentheses open).
+OPERAND, DIGIT, CLOSE, EQUALS = range(4)  # an operand is due (start, after an operator or "("); or what came last
+START = (OPERAND, 0)
+
+
+def follow(state: tuple[int, int], c: str) -> tuple[int, int] | None:
+    """The state after symbol ``c``, or None when ``c`` cannot come next."""
+    last, depth = state
+    if last == OPERAND:
+        if c.isdigit():
+            return DIGIT, depth
+        if c == "(":
+            return OPERAND, depth + 1
+        return state if c in "+-" else None  # unary
+    if last == EQUALS:
+        return None
+    if c.isdigit():
+        return state if last == DIGIT else None
+    if c in "+-×÷":
+        return OPERAND, depth
+    if c == ")":
+        return (CLOSE, depth - 1) if depth else None
+    if c == "=":
+        return (EQUALS, 0) if not depth else None
+    return None
+
+
+def complete(state: tuple[int, int]) -> bool:
+    return state[0] != OPERAND and state[1] == 0
+
+
 def evaluate(text: str) -> Fraction:
     """The exact value of an arithmetic expression; ExpressionError when it is malformed."""
     return _Parser(tokenize(text)).expression()

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import heapq
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,7 +12,7 @@ import torch
 from PIL import Image
 
 from digits import DIGITS, SYMBOLS
-from digits.grammar import ExpressionError, calculate
+from digits.grammar import START, ExpressionError, calculate, complete, follow
 from digits.preprocess import (
     MIN_CONTRAST,
     Ink,
@@ -33,17 +33,17 @@ from digits.segment import (
 )
 
 MIN_CONFIDENCE = 0.6
+SYMBOL_SAY = 0.3  # the symbol classifier's weight, against the CNN's, in which digit a symbol is
 # Shape plausibility of a photo of one digit (measured on 1,000 digit photos, and on the 96 scene photos and
 # 1,000 ImageNet photos of the data mirror: no digit photo fails these, most of the others do):
 MAX_INK_FRACTION = 0.7  # more of the 20x20 box than this is a blob or a photo, not a written character
 MAX_INK_COVER = 0.5  # ink over more than half of the picture is not a character on paper
 MAX_BORDER_INK = 0.1  # nor is ink along more than a tenth of the picture's edge
 MAX_SYMBOLS = 80
-ALTERNATIVES = 3  # per symbol, tried in order of joint probability when the best reading does not parse
-MAX_READINGS = 256
-MIN_ALTERNATIVE = 0.05  # a second reading of a symbol is tried only when the model gives it this much
+OVERRULE = 4.6  # nats: the grammar may choose a reading up to 100 times less probable than the model's best
+MIN_READING = 0.01  # a symbol is read as any class the model gives this much, if the expression needs it
 MAX_RUN = 4  # a symbol is made of at most this many neighbouring groups
-JOIN_GAP = 0.09  # groups further apart than this share of the line's height are never one symbol ...
+JOIN_GAP = 0.09  # groups further apart than this share of the line's height (and a pen) are never one symbol ...
 MAX_WIDTH = 1.5  # ... nor is a run wider than this share of the line's height (a bold 5 with a long flag)
 SYMBOL_COST = 0.1  # nats each symbol costs: a whole read at 0.9 beats two fragments read at 0.99
 SPECK = 0.3  # a group smaller than this share of the digits' height may be a stray mark ...
@@ -71,13 +71,15 @@ class Reader:
     digits: torch.nn.Module | None = None
 
     def probabilities(self, fields: list[np.ndarray]) -> np.ndarray:
-        """Class probabilities: the symbol classifier says whether it is a digit or which other symbol, the
-        digit CNN (when there is one) which digit."""
+        """Class probabilities: the symbol classifier says whether it is a digit or which other symbol; which
+        digit, the digit CNN (when there is one) and the symbol classifier say together, the CNN weighing more."""
         p = probabilities(self.symbols, fields)
         if self.digits is None or not fields:
             return p
         mass = p[:, :10].sum(axis=1, keepdims=True)
-        return np.concatenate([mass * probabilities(self.digits, fields), p[:, 10:]], axis=1)
+        digits = np.exp(SYMBOL_SAY * np.log(np.maximum(p[:, :10] / mass, 1e-9))
+                        + (1 - SYMBOL_SAY) * np.log(np.maximum(probabilities(self.digits, fields), 1e-9)))
+        return np.concatenate([mass * digits / digits.sum(axis=1, keepdims=True), p[:, 10:]], axis=1)
 
 
 @dataclass(frozen=True)
@@ -121,7 +123,6 @@ class Symbol:
     char: str
     confidence: float
     box: tuple[int, int, int, int]
-    top: list[tuple[str, float]]
 
     def to_dict(self) -> dict:
         return {"char": self.char, "confidence": round(self.confidence, 4), "box": [round(v) for v in self.box]}
@@ -186,16 +187,18 @@ def _gap(a: Box, b: Box) -> float:
     return max(a[0], b[0]) - min(a[2], b[2])
 
 
-def segment_symbols(segmentation: Segmentation, reader: Reader) -> list[tuple[Segment, np.ndarray]]:
+def segment_symbols(segmentation: Segmentation, reader: Reader) -> list[tuple[Segment, str, np.ndarray]]:
     """Recognition-driven segmentation: the grouping rules leave pieces that may still belong together (a 5
     whose flag came loose, a 1 drawn in two pieces, the dots of a ÷ set apart). Every run of up to ``MAX_RUN``
-    neighbouring groups that is close and narrow enough to be one symbol is classified, and dynamic
-    programming picks the split of the row into symbols that the classifier finds most probable, each
-    symbol paying ``SYMBOL_COST`` so that confident fragments do not win over the whole; specks may be
-    left out, and groups of dots are. The size prior weighs every reading against the height of the line's
-    digits, the position prior every operator against the line through their centres.
+    neighbouring groups that is close and narrow enough to be one symbol is classified (for strokes, "close"
+    allows for the pen's width, which their boxes leave out; a dot may join a symbol but not bridge two), and
+    dynamic programming picks the split of the row into symbols, and their reading, that the classifier
+    finds most probable among the readings that are expressions (``read_row``); each symbol pays
+    ``SYMBOL_COST`` so that confident fragments do not win over the whole; specks may be left out, and groups
+    of dots are. The size prior weighs every reading against the height of the line's digits, the position
+    prior every operator against the line through their centres.
 
-    Returns the chosen segments, left to right, with their class probabilities (size prior included).
+    Returns the chosen segments, left to right, with their symbol and class probabilities (priors included).
     """
     groups = segmentation.segments
     if len(groups) > MAX_SYMBOLS:
@@ -203,14 +206,18 @@ def segment_symbols(segmentation: Segmentation, reader: Reader) -> list[tuple[Se
     if not groups:
         return []
     line = max(g.box[3] for g in groups) - min(g.box[1] for g in groups)
+    dots = [all(extent(segmentation.boxes[m]) < DOT * line for m in g.members) for g in groups]
     runs: list[tuple[int, int]] = []
     for i in range(len(groups)):
         box = groups[i].box
+        solid = None if dots[i] else box  # a dot may join a symbol, but not bridge the gap between two
         runs.append((i, i))
         for j in range(i + 1, min(len(groups), i + MAX_RUN)):
-            if _gap(box, groups[j].box) > JOIN_GAP * line:
+            if _gap(solid or box, groups[j].box) > (JOIN_GAP + segmentation.pen) * line:
                 break
             box = union([box, groups[j].box])
+            if not dots[j]:
+                solid = union([solid or groups[j].box, groups[j].box])
             if box[2] - box[0] > MAX_WIDTH * line:
                 break
             runs.append((i, j))
@@ -222,39 +229,61 @@ def segment_symbols(segmentation: Segmentation, reader: Reader) -> list[tuple[Se
     height = digit_height(heights[single], probs[single])
     weighted = probs * size_prior(heights, height)
     weighted *= position_prior(boxes, boxes[single][plain_digits(probs[single])], height)
+    normalised = weighted / weighted.sum(axis=1, keepdims=True)
     # the cost keeps the prior's penalty (a tiny piece read as a digit is improbable, whatever it looks like)
-    options = [(i, j, SYMBOL_COST - math.log(max(float(p.max()), 1e-12)), True)
-               for (i, j), p in zip(runs, weighted, strict=True)]
+    options: list[tuple[int, int, float, str | None]] = [
+        (i, j, SYMBOL_COST - math.log(max(float(w[k]), 1e-12)), SYMBOLS[k])
+        for (i, j), w, p in zip(runs, weighted, normalised, strict=True) for k in np.flatnonzero(p >= MIN_READING)]
     # a speck (an accidental tap, a stray mark) may be left out, at a price; dots alone are no symbol (a
     # column of scanner noise reads as a 1), though they may still join a neighbour (the dots of a ÷)
     for i, g in enumerate(groups):
-        if all(extent(segmentation.boxes[m]) < DOT * line for m in g.members):
-            options.append((i, i, 0.0, False))
+        if dots[i]:
+            options.append((i, i, 0.0, None))
         elif extent(g.box) < SPECK * height:
-            options.append((i, i, SKIP_COST, False))
-    options.sort(key=lambda o: o[0])  # by start, so that best[i] is final when it is used
-    best: list[float] = [0.0] + [math.inf] * len(groups)
-    back: list[tuple[int, int, bool] | None] = [None] * (len(groups) + 1)
-    for i, j, cost, keep in options:
-        if best[i] + cost < best[j + 1]:
-            best[j + 1], back[j + 1] = best[i] + cost, (i, j, keep)
-    normalised = dict(zip(runs, weighted / weighted.sum(axis=1, keepdims=True), strict=True))
-    chosen, end = [], len(groups)
+            options.append((i, i, SKIP_COST, None))
+    by_run = dict(zip(runs, normalised, strict=True))
+    return [(segments[(i, j)], c, by_run[(i, j)]) for i, j, c in read_row(len(groups), options) if c is not None]
+
+
+def read_row(n: int, options: list[tuple[int, int, float, str | None]]) -> list[tuple[int, int, str | None]]:
+    """The reading of groups 0..n-1 (``options`` as for ``best_path``, in any order): the most probable that
+    is an expression, else the most probable. The grammar chooses between readings of what was written, not
+    what was written: it may not leave out a group the model keeps (an unfinished "8×" is shown as it is),
+    nor choose a reading that costs more than ``OVERRULE`` above the model's best."""
+    options = sorted(options, key=lambda o: o[0])
+    free = best_path(n, options, lambda state, c: state, START, lambda state: True)
+    kept = {k for i, j, c in free[1] if c is not None for k in range(i, j + 1)}
+    valid = best_path(n, [o for o in options if o[3] is not None or o[0] not in kept], follow, START, complete)
+    return (valid if valid and valid[0] <= free[0] + OVERRULE else free)[1]
+
+
+def best_path(n: int, options: list[tuple[int, int, float, str | None]], step: Callable, start,
+              accept: Callable) -> tuple[float, list[tuple[int, int, str | None]]] | None:
+    """The cheapest way through groups 0..n-1 by ``options`` (start, end, cost, symbol or None for left out,
+    sorted by start) that the state machine ``step`` reads from ``start`` to a state that ``accept``s: its
+    cost and its (start, end, symbol) triples; None when there is none."""
+    best: list[dict] = [{} for _ in range(n + 1)]
+    best[0][start] = (0.0, None)
+    for i, j, cost, c in options:
+        for state, (total, _) in list(best[i].items()):
+            nxt = state if c is None else step(state, c)
+            if nxt is not None and total + cost < best[j + 1].get(nxt, (math.inf,))[0]:
+                best[j + 1][nxt] = (total + cost, (i, j, c, state))
+    ends = [s for s in best[n] if accept(s)]
+    if not ends:
+        return None
+    path, end, state = [], n, min(ends, key=lambda s: best[n][s][0])
+    cost = best[n][state][0]
     while end > 0:
-        i, j, keep = back[end]
-        if keep:
-            chosen.append((segments[(i, j)], normalised[(i, j)]))
+        i, j, c, state = best[end][state][1]
+        path.append((i, j, c))
         end = i
-    return chosen[::-1]
+    return cost, path[::-1]
 
 
 def symbols_of(segmentation: Segmentation, reader: Reader) -> list[Symbol]:
-    symbols = []
-    for seg, p in segment_symbols(segmentation, reader):
-        order = np.argsort(-p)[:ALTERNATIVES]
-        top = [(SYMBOLS[k], float(p[k])) for k in order]
-        symbols.append(Symbol(top[0][0], top[0][1], tuple(seg.box), top))
-    return symbols
+    return [Symbol(c, float(p[SYMBOLS.index(c)]), tuple(seg.box))
+            for seg, c, p in segment_symbols(segmentation, reader)]
 
 
 def read_strokes(strokes: list[np.ndarray], reader: Reader) -> list[Symbol]:
@@ -268,48 +297,15 @@ def read_image(source: bytes | str | Path | Image.Image, reader: Reader) -> list
     return symbols_of(segment_ink(found.ink, found.contrast), reader)
 
 
-def readings(symbols: list[Symbol]):
-    """Strings for the symbols, most probable first (best-first over each symbol's top alternatives)."""
-    options = [[(c, max(p, 1e-9)) for c, p in s.top if p >= MIN_ALTERNATIVE] or [s.top[0]] for s in symbols]
-    start = (0,) * len(options)
-    cost = lambda picks: -sum(math.log(options[i][k][1]) for i, k in enumerate(picks))  # noqa: E731
-    heap, seen = [(cost(start), start)], {start}
-    while heap:
-        _, picks = heapq.heappop(heap)
-        yield "".join(options[i][k][0] for i, k in enumerate(picks)), picks
-        for i, k in enumerate(picks):
-            if k + 1 < len(options[i]):
-                nxt = picks[:i] + (k + 1,) + picks[i + 1 :]
-                if nxt not in seen:
-                    seen.add(nxt)
-                    heapq.heappush(heap, (cost(nxt), nxt))
-
-
 def solve(symbols: list[Symbol]) -> dict:
-    """The best reading that is a valid expression, evaluated. ExpressionError (for the best reading) if none is.
-
-    Returns ``{"expression", "value", "decimal", "symbols"}``.
-    """
+    """The expression the symbols spell, evaluated: ``{"expression", "value", "decimal", "symbols"}``.
+    ExpressionError when it is malformed or divides by zero, with what was read attached."""
     if not symbols:
         raise ExpressionError("empty_expression", "no handwriting found")
-    first_error = None
-    for n, (text, picks) in enumerate(readings(symbols)):
-        if n >= MAX_READINGS:
-            break
-        try:
-            result = calculate(text)
-        except ExpressionError as exc:
-            if first_error is None:
-                first_error = exc
-            if exc.code == "division_by_zero" and n == 0:
-                break  # a clear reading that divides by zero: say so rather than guess another
-            continue
-        chosen = [
-            Symbol(s.top[k][0], s.top[k][1], s.box, s.top) if k < len(s.top) else s
-            for s, k in zip(symbols, picks, strict=True)
-        ]
-        return {**result.to_dict(), "symbols": [s.to_dict() for s in chosen]}
-    assert first_error is not None
-    first_error.expression = "".join(s.char for s in symbols)
-    first_error.symbols = [s.to_dict() for s in symbols]
-    raise first_error
+    text = "".join(s.char for s in symbols)
+    try:
+        result = calculate(text)
+    except ExpressionError as exc:
+        exc.expression, exc.symbols = text, [s.to_dict() for s in symbols]
+        raise
+    return {**result.to_dict(), "symbols": [s.to_dict() for s in symbols]}

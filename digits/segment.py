@@ -29,6 +29,7 @@ MAX_POINTS = 20_000
 MAX_COORD = 1e6
 OVERLAP = 0.5  # merge when the x-overlap covers this share of the narrower part
 TOUCH = 0.08  # strokes closer than this share of the writing's height belong to one symbol
+PEN = 0.1  # a pen's width as a share of the writing's height (the digits of MNIST, a finger on a phone)
 RENDER_SIDE = 80  # strokes are drawn so that the group's longest side has this many pixels
 
 
@@ -59,11 +60,14 @@ class Segmentation:
     """The symbols of one expression, and how to build the symbol made of any set of its parts."""
 
     def __init__(self, make: Callable[[tuple[int, ...]], Segment], groups: list[list[int]],
-                 boxes: list[Box]) -> None:
+                 boxes: list[Box], pen: float = 0.0) -> None:
         self.make = make
         self.segments = [make(tuple(g)) for g in groups]
         self.boxes = boxes
         """Every part's own box (a stroke's, a component's)."""
+        self.pen = pen
+        """The width of ink the boxes leave out, as a share of the line's height: boxes of strokes bound
+        the pen's path, so two of them lie a pen's width further apart than the ink drawn along them."""
 
     def merged(self, parts: list[Segment]) -> Segment:
         """One symbol made of all of ``parts``."""
@@ -207,7 +211,7 @@ def segment_strokes(strokes: list[np.ndarray]) -> Segmentation:
     def make(members: tuple[int, ...]) -> Segment:
         return Segment(union([boxes[i] for i in members]), render([strokes[i] for i in members]), members)
 
-    return Segmentation(make, group_boxes(boxes, links), boxes)
+    return Segmentation(make, group_boxes(boxes, links), boxes, PEN)
 
 
 def segment_ink(ink: np.ndarray, contrast: float) -> Segmentation:

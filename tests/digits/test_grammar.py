@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import random
 from fractions import Fraction
 from pathlib import Path
 
@@ -71,3 +72,30 @@ def test_never_uses_eval():
     source = Path(grammar.__file__).read_text(encoding="utf-8")
     names = {n.id for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Name)}
     assert not names & {"eval", "exec", "compile"}
+
+
+def accepts(text: str) -> bool:
+    state = grammar.START
+    for c in text:
+        state = grammar.follow(state, c)
+        if state is None:
+            return False
+    return grammar.complete(state)
+
+
+def test_the_symbol_machine_accepts_what_the_parser_does():
+    # the reader keeps only readings the machine accepts: it must agree with the parser on every string
+    rng = random.Random(0)
+    valid = 0
+    for _ in range(20_000):
+        text = "".join(rng.choice("12+-×÷()=" if rng.random() < 0.5 else "0123456789+-×÷()=")
+                       for _ in range(rng.randint(1, 9)))
+        try:
+            calculate(text.replace("0", "1"))  # syntax alone: no division by zero
+            parses = True
+        except ExpressionError:
+            parses = False
+        assert accepts(text) == parses, text
+        valid += parses
+    assert valid > 1000  # the sample holds plenty of expressions, not only malformed strings
+    assert accepts("-(3+2)÷-2=") and not accepts("(3+2") and not accepts("3)") and not accepts("3=4")
