@@ -1,6 +1,6 @@
 """Benchmark the handwriting module.
 
-    .venv/bin/python benchmarks/digits.py [--expressions 1000] [--mathnote 1000] [--photos 1000] [--threads 2]
+    .venv/bin/python benchmarks/digits.py [--expressions 3000] [--mathnote 1000] [--photos 1000] [--threads 2]
 
 - MNIST test accuracy of the shipped fc and cnn models; held-out accuracy of the symbol classifier.
 - Exact-match accuracy on synthesized handwritten expressions built only from MNIST *test* digits and
@@ -35,6 +35,7 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__)
 import argparse
 import io
 import json
+import math
 import re
 import statistics
 import tarfile
@@ -215,6 +216,15 @@ def run_ours(read, source, reader: Reader) -> tuple[str, str | None, float]:
     return text, value, time.perf_counter() - started
 
 
+def wilson(right: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """The Wilson score interval (95% by default) of a share measured as right out of n."""
+    if n == 0:
+        return 0.0, 1.0
+    p = right / n
+    centre, spread = p + z * z / (2 * n), z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return max(0.0, (centre - spread) / (1 + z * z / n)), min(1.0, (centre + spread) / (1 + z * z / n))
+
+
 def latency_summary(seconds: list[float]) -> dict:
     ms = sorted(s * 1000 for s in seconds)
     return {"mean_ms": round(statistics.fmean(ms), 2), "p50_ms": round(ms[len(ms) // 2], 2),
@@ -223,7 +233,8 @@ def latency_summary(seconds: list[float]) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--expressions", type=int, default=1000)
+    # 3,000: at 95% exact, 1,000 expressions leave a 95% interval of ±1.4 points, 3,000 of ±0.8
+    parser.add_argument("--expressions", type=int, default=3000)
     parser.add_argument("--mathnote", type=int, default=1000,
                         help="How many of the expressions mathnote-ocr reads (0: skip it).")
     parser.add_argument("--photos", type=int, default=1000, help="MNIST test digits made into photos.")
@@ -295,10 +306,14 @@ def main() -> None:
     def exact(key: str, subset: list[dict]) -> float:
         return round(sum(r.get(key) == r["truth"] for r in subset) / max(1, len(subset)), 4)
 
+    def interval(key: str) -> list[float]:
+        return [round(v, 4) for v in wilson(sum(r[key] == r["truth"] for r in rows), len(rows))]
+
     n_mn = min(args.mathnote, len(rows)) if mathnote else 0
     report["expressions"] = {
         "count": len(rows),
         "exact_match": {"ours_image": exact("image", rows), "ours_strokes": exact("strokes", rows)},
+        "exact_match_ci95": {"ours_image": interval("image"), "ours_strokes": interval("strokes")},
         "latency": {"ours_image": latency_summary(lat["image"]), "ours_strokes": latency_summary(lat["strokes"])},
         # a reading with more or fewer symbols than written went wrong in segmentation, else in a symbol
         "errors": {key: {"segmentation": sum(r[k] != r["truth"] and len(r[k]) != len(r["truth"]) for r in rows),
@@ -342,11 +357,12 @@ def print_table(report: dict) -> None:
     print(f"held-out symbol images: {sym['accuracy']:.2%} of {sym['images']}")
     ex = report["expressions"]
     print(f"\nsynthesized expressions: {ex['count']} (mean {ex['mean_symbols']} symbols, {ex['mean_strokes']} strokes)")
-    print("reader                  exact match   latency mean / p95 (ms)")
+    print("reader                  exact match   95% interval    latency mean / p95 (ms)")
     for key in ("ours_image", "ours_strokes"):
         lat = ex["latency"][key]
         err = ex["errors"][key]
-        print(f"{key:<23} {ex['exact_match'][key]:>10.2%}   {lat['mean_ms']} / {lat['p95_ms']}   "
+        lo, hi = ex["exact_match_ci95"][key]
+        print(f"{key:<23} {ex['exact_match'][key]:>10.2%}   {lo:.2%}-{hi:.2%}   {lat['mean_ms']} / {lat['p95_ms']}   "
               f"wrong: {err['segmentation']} segmentation, {err['symbol']} symbol")
     if "mathnote_subset" in ex:
         mn = ex["mathnote_subset"]
