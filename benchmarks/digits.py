@@ -303,11 +303,14 @@ def main() -> None:
             lat["mathnote"].append(time.perf_counter() - started)
         rows.append(row)
 
+    def right(key: str, subset: list[dict]) -> int:
+        return sum(r.get(key) == r["truth"] for r in subset)
+
     def exact(key: str, subset: list[dict]) -> float:
-        return round(sum(r.get(key) == r["truth"] for r in subset) / max(1, len(subset)), 4)
+        return round(right(key, subset) / max(1, len(subset)), 4)
 
     def interval(key: str) -> list[float]:
-        return [round(v, 4) for v in wilson(sum(r[key] == r["truth"] for r in rows), len(rows))]
+        return [round(v, 4) for v in wilson(right(key, rows), len(rows))]
 
     n_mn = min(args.mathnote, len(rows)) if mathnote else 0
     report["expressions"] = {

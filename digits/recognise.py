@@ -77,7 +77,8 @@ class Reader:
         if self.digits is None or not fields:
             return p
         mass = p[:, :10].sum(axis=1, keepdims=True)
-        digits = np.exp(SYMBOL_SAY * np.log(np.maximum(p[:, :10] / mass, 1e-9))
+        # a weighted product of the two; the symbol classifier's digit mass is a constant factor, normalised away
+        digits = np.exp(SYMBOL_SAY * np.log(np.maximum(p[:, :10], 1e-9))
                         + (1 - SYMBOL_SAY) * np.log(np.maximum(probabilities(self.digits, fields), 1e-9)))
         return np.concatenate([mass * digits / digits.sum(axis=1, keepdims=True), p[:, 10:]], axis=1)
 
@@ -187,7 +188,7 @@ def _gap(a: Box, b: Box) -> float:
     return max(a[0], b[0]) - min(a[2], b[2])
 
 
-def segment_symbols(segmentation: Segmentation, reader: Reader) -> list[tuple[Segment, str, np.ndarray]]:
+def segment_symbols(segmentation: Segmentation, reader: Reader) -> list[tuple[Segment, str, float]]:
     """Recognition-driven segmentation: the grouping rules leave pieces that may still belong together (a 5
     whose flag came loose, a 1 drawn in two pieces, the dots of a ÷ set apart). Every run of up to ``MAX_RUN``
     neighbouring groups that is close and narrow enough to be one symbol is classified (for strokes, "close"
@@ -198,7 +199,7 @@ def segment_symbols(segmentation: Segmentation, reader: Reader) -> list[tuple[Se
     of dots are. The size prior weighs every reading against the height of the line's digits, the position
     prior every operator against the line through their centres.
 
-    Returns the chosen segments, left to right, with their symbol and class probabilities (priors included).
+    Returns the chosen segments, left to right, with their symbol and its probability (priors included).
     """
     groups = segmentation.segments
     if len(groups) > MAX_SYMBOLS:
@@ -242,7 +243,8 @@ def segment_symbols(segmentation: Segmentation, reader: Reader) -> list[tuple[Se
         elif extent(g.box) < SPECK * height:
             options.append((i, i, SKIP_COST, None))
     by_run = dict(zip(runs, normalised, strict=True))
-    return [(segments[(i, j)], c, by_run[(i, j)]) for i, j, c in read_row(len(groups), options) if c is not None]
+    return [(segments[(i, j)], c, float(by_run[(i, j)][SYMBOLS.index(c)]))
+            for i, j, c in read_row(len(groups), options) if c is not None]
 
 
 def read_row(n: int, options: list[tuple[int, int, float, str | None]]) -> list[tuple[int, int, str | None]]:
@@ -282,8 +284,7 @@ def best_path(n: int, options: list[tuple[int, int, float, str | None]], step: C
 
 
 def symbols_of(segmentation: Segmentation, reader: Reader) -> list[Symbol]:
-    return [Symbol(c, float(p[SYMBOLS.index(c)]), tuple(seg.box))
-            for seg, c, p in segment_symbols(segmentation, reader)]
+    return [Symbol(c, p, tuple(seg.box)) for seg, c, p in segment_symbols(segmentation, reader)]
 
 
 def read_strokes(strokes: list[np.ndarray], reader: Reader) -> list[Symbol]:
