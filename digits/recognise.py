@@ -45,6 +45,9 @@ MIN_READING = 0.01  # a symbol is read as any class the model gives this much, i
 MAX_RUN = 4  # a symbol is made of at most this many neighbouring groups
 JOIN_GAP = 0.09  # groups further apart than this share of the line's height (and a pen) are never one symbol ...
 MAX_WIDTH = 1.5  # ... nor is a run wider than this share of the line's height (a bold 5 with a long flag)
+FLAG_GAP = 0.35  # but a flat piece at the top of a digit (a 5's loose flag) may lie this far off and join it:
+FLAG_HEIGHT = 0.25  # flatter than this share of the line's height, and wider
+FLAG_TOP = 0.25  # lying wholly above this share of the digit's height, where no operator is written
 SYMBOL_COST = 0.1  # nats each symbol costs: a whole read at 0.9 beats two fragments read at 0.99
 SPECK = 0.3  # a group smaller than this share of the digits' height may be a stray mark ...
 SKIP_COST = 1.5  # ... and is left out when reading it as a symbol costs more than this (nats)
@@ -183,6 +186,12 @@ def digit_height(heights: np.ndarray, probs: np.ndarray) -> float:
     return float(np.median(heights[digits])) if np.any(digits) else 0.0
 
 
+def _flag(box: Box, left: Box, line: float) -> bool:
+    """A flat piece at the top of the symbol to its left: a 5's flag that came loose."""
+    return (box[3] - box[1] < FLAG_HEIGHT * line < box[2] - box[0] and left[3] - left[1] > line / 2
+            and box[3] < left[1] + FLAG_TOP * (left[3] - left[1]))
+
+
 def _gap(a: Box, b: Box) -> float:
     """Horizontal space between two boxes (negative when they overlap)."""
     return max(a[0], b[0]) - min(a[2], b[2])
@@ -214,7 +223,9 @@ def segment_symbols(segmentation: Segmentation, reader: Reader) -> list[tuple[Se
         solid = None if dots[i] else box  # a dot may join a symbol, but not bridge the gap between two
         runs.append((i, i))
         for j in range(i + 1, min(len(groups), i + MAX_RUN)):
-            if _gap(solid or box, groups[j].box) > (JOIN_GAP + segmentation.pen) * line:
+            gap = _gap(solid or box, groups[j].box)
+            if gap > (JOIN_GAP + segmentation.pen) * line and not (
+                    j == i + 1 and gap <= FLAG_GAP * line and _flag(groups[j].box, box, line)):
                 break
             box = union([box, groups[j].box])
             if not dots[j]:
