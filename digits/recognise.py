@@ -192,6 +192,13 @@ def _flag(box: Box, left: Box, line: float) -> bool:
             and box[3] < left[1] + FLAG_TOP * (left[3] - left[1]))
 
 
+def _joins(left: Box, right: Box, line: float, pen: float, beside: bool) -> bool:
+    """Whether ``right`` lies close enough to ``left`` to be part of one symbol with it: within the join gap
+    (and the pen's width), or, for the group just beside it, a 5's loose flag within ``FLAG_GAP``."""
+    gap = _gap(left, right)
+    return gap <= (JOIN_GAP + pen) * line or (beside and gap <= FLAG_GAP * line and _flag(right, left, line))
+
+
 def _gap(a: Box, b: Box) -> float:
     """Horizontal space between two boxes (negative when they overlap)."""
     return max(a[0], b[0]) - min(a[2], b[2])
@@ -223,9 +230,7 @@ def segment_symbols(segmentation: Segmentation, reader: Reader) -> list[tuple[Se
         solid = None if dots[i] else box  # a dot may join a symbol, but not bridge the gap between two
         runs.append((i, i))
         for j in range(i + 1, min(len(groups), i + MAX_RUN)):
-            gap = _gap(solid or box, groups[j].box)
-            if gap > (JOIN_GAP + segmentation.pen) * line and not (
-                    j == i + 1 and gap <= FLAG_GAP * line and _flag(groups[j].box, box, line)):
+            if not _joins(solid or box, groups[j].box, line, segmentation.pen, beside=j == i + 1):
                 break
             box = union([box, groups[j].box])
             if not dots[j]:

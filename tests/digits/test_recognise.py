@@ -227,13 +227,13 @@ def test_pieces_apart_are_joined_when_they_read_better_together(reader):
 def test_a_flag_further_off_joins_its_5_but_a_minus_stays(reader):
     # a 5's flag that came loose further than the pen allows, level with the top of the 5: too high for a
     # minus, so it may still join the 5; a bar as far off but halfway up is a minus
-    flag = [(0.8, -0.12), (1.1, -0.14)]
-    strokes = expression_strokes("157+1", gap=70, templates={**TEMPLATES, "5": [flag, TEMPLATES["5"][1]]})
-    assert [s.parts for s in segment_strokes(parse_strokes(strokes)).segments] == [1, 1, 1, 1, 2, 1]
-    assert solve(read_strokes(parse_strokes(strokes), reader))["expression"] == "157+1"
-    minus = [(0.8, 0.5), (1.1, 0.5)]
-    strokes = expression_strokes("157+1", gap=70, templates={**TEMPLATES, "5": [minus, TEMPLATES["5"][1]]})
-    assert solve(read_strokes(parse_strokes(strokes), reader))["expression"] == "15-7+1"
+    def with_bar(bar):
+        return parse_strokes(expression_strokes("157+1", gap=70, templates={**TEMPLATES, "5": [bar, TEMPLATES["5"][1]]}))
+
+    flag, minus = with_bar([(0.8, -0.12), (1.1, -0.14)]), with_bar([(0.8, 0.5), (1.1, 0.5)])
+    assert [s.parts for s in segment_strokes(flag).segments] == [1, 1, 1, 1, 2, 1]
+    assert solve(read_strokes(flag, reader))["expression"] == "157+1"
+    assert solve(read_strokes(minus, reader))["expression"] == "15-7+1"
 
 
 def test_pieces_a_pen_width_apart_are_one_symbol(reader):
