@@ -23,9 +23,12 @@ WORKDIR /app
 RUN pip install --index-url https://download.pytorch.org/whl/cpu "torch==2.13.0"
 
 COPY pyproject.toml README.md ./
+COPY core core
 COPY couplet couplet
 COPY vision vision
 COPY digits digits
+COPY photo photo
+COPY app app
 COPY data/manifests data/manifests
 COPY data/models data/models
 # Editable, so the code finds data/manifests and the shipped weights beside it as in a checkout.

@@ -47,7 +47,7 @@ import torch
 from PIL import Image
 from tqdm import tqdm
 
-from couplet.settings import Settings
+from core.settings import Settings
 from digits import SYMBOLS, models
 from digits.datasets import FOLDER_TO_CHAR, is_held_out, looks_like_division
 from digits.fetch import SYMBOLS_ARCHIVE, digits_raw_dir
@@ -55,9 +55,9 @@ from digits.grammar import ExpressionError
 from digits.idx import load_mnist
 from digits.preprocess import prepare_character
 from digits.recognise import Reader, predict_digit, read_image, read_strokes, solve
+from digits.resources import models_dir
 from digits.segment import parse_strokes
 from digits.skeleton import skeleton_fields
-from digits.store import models_dir
 from digits.synth import GlyphBank, compose, random_expression, strokes_from_picture
 from digits.train import accuracy
 

@@ -23,12 +23,12 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
+from core.settings import Settings
+from couplet.bleu import references_by_upper
 from couplet.evaluate import evaluate, retrieval_baseline, score
-from couplet.metrics import references_by_upper
 from couplet.model.generator import DecodeOptions, Generator
-from couplet.models import get_badwords, get_memory
 from couplet.prepare import read_split
-from couplet.settings import Settings
+from couplet.resources import get_badwords, get_memory
 
 RESULTS = Path(__file__).resolve().parent / "results"
 

@@ -38,7 +38,7 @@ import numpy as np
 import requests
 from PIL import Image, ImageDraw
 
-from couplet.settings import PROJECT_ROOT, Settings
+from core.settings import PROJECT_ROOT, Settings
 
 RESULTS = Path(__file__).resolve().parent / "results"
 RSS_EVERY = 50

@@ -33,15 +33,15 @@ import faiss
 import numpy as np
 import torch
 
+from core.settings import Settings
 from couplet.matching import match
 from couplet.matching.encoder import embed
 from couplet.matching.keyword import top
 from couplet.matching.matcher import concept_lines, concepts_of, query_vector, rescored
 from couplet.matching.query import QueryWord, line_units
 from couplet.matching.synonyms import load_synonyms
-from couplet.models import get_badwords, get_encoder, get_keyword_index, get_vector_index
 from couplet.prepare import read_split
-from couplet.settings import Settings
+from couplet.resources import get_badwords, get_encoder, get_keyword_index, get_vector_index
 
 RESULTS = Path(__file__).resolve().parent / "results"
 MIN_LEN, MAX_LEN = 5, 11
@@ -105,8 +105,8 @@ def rss(field="VmRSS"):
         if line.startswith(field):
             return int(line.split()[1]) / 1024
 from couplet.matching import match
-from couplet.models import get_encoder, get_vector_index, get_badwords
-from couplet.settings import Settings
+from couplet.resources import get_encoder, get_vector_index, get_badwords
+from core.settings import Settings
 s = Settings.from_env()
 get_badwords(s)
 base = rss()

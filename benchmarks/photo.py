@@ -30,11 +30,11 @@ import numpy as np
 import torch
 from PIL import Image
 
-from couplet import photo
-from couplet.fonts import get_fonts
-from couplet.render import Couplet, render, to_jpeg
-from couplet.settings import PROJECT_ROOT, Settings
-from couplet.web import create_app
+from app.web import create_app
+from core.settings import PROJECT_ROOT, Settings
+from photo import pipeline as photo
+from photo.fonts import get_fonts
+from photo.render import Couplet, render, to_jpeg
 
 RESULTS = Path(__file__).resolve().parent / "results"
 EXAMPLES_DIR = PROJECT_ROOT / "docs" / "examples"

@@ -22,7 +22,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from couplet.settings import Settings
+from core.settings import Settings
 from vision.labels import load_table
 from vision.local import DEFAULT_VARIANT, LocalTagger, get_model
 

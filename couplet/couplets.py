@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from core.settings import Settings
 from couplet.model.generator import Candidate, DecodeOptions
-from couplet.models import get_badwords, get_generator
+from couplet.resources import get_badwords, get_generator
 from couplet.rules import InvalidUpper, validate_upper
-from couplet.settings import Settings
 
 MAX_CANDIDATES = 10
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from core.errors import UserError
+from couplet.bleu import char_bleu, references_by_upper
 from couplet.charindex import CharIndex
-from couplet.errors import UserError
-from couplet.metrics import char_bleu, references_by_upper
 from couplet.prepare import read_split
 from couplet.rules import RULES, check
 

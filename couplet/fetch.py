@@ -13,51 +13,16 @@ import logging
 import tarfile
 import zipfile
 import zlib
-from dataclasses import dataclass
 from pathlib import Path
 
-import requests
-from tqdm import tqdm
-
-from couplet.errors import DataError
-from couplet.settings import PROJECT_ROOT
+from core.download import CHUNK, Source, download, load_sources, progress_bar, sha256_file
+from core.errors import DataError
+from core.settings import PROJECT_ROOT
 
 log = logging.getLogger(__name__)
 
 SOURCES_FILE = PROJECT_ROOT / "data" / "manifests" / "sources.json"
-CHUNK = 1 << 20
 CLASSIC_BOOKS = ("声律启蒙", "笠翁对韵", "训蒙骈句")
-
-
-@dataclass(frozen=True)
-class Source:
-    name: str
-    url: str
-    mirror_path: str
-    sha256: tuple[str, ...]
-    members_sha256: dict[str, str]
-
-
-def load_sources(path: Path = SOURCES_FILE) -> list[Source]:
-    entries = json.loads(path.read_text(encoding="utf-8"))
-    return [
-        Source(
-            name=name,
-            url=e["url"],
-            mirror_path=e["mirror_path"],
-            sha256=tuple(e["sha256"]),
-            members_sha256=e.get("members_sha256", {}),
-        )
-        for name, e in entries.items()
-    ]
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(CHUNK), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def fetch_all(raw_dir: Path, mirror: Path | None = None, force: bool = False) -> dict[str, str]:
@@ -66,7 +31,7 @@ def fetch_all(raw_dir: Path, mirror: Path | None = None, force: bool = False) ->
         raise DataError(f"data mirror {mirror} does not exist or is not a folder")
     raw_dir.mkdir(parents=True, exist_ok=True)
     hashes = {}
-    for source in load_sources():
+    for source in load_sources(SOURCES_FILE):
         target = raw_dir / source.name
         if target.exists() and not force and sha256_file(target) in source.sha256:
             log.info("%s: already present and verified", source.name)
@@ -84,7 +49,7 @@ def _copy_from_mirror(source: Source, mirror: Path, target: Path) -> None:
     if not origin.is_file():
         raise DataError(f"{source.name}: not found in the mirror at {origin}")
     part = target.with_name(target.name + ".part")
-    with origin.open("rb") as src, part.open("wb") as dst, _bar(origin.stat().st_size, source.name) as bar:
+    with origin.open("rb") as src, part.open("wb") as dst, progress_bar(origin.stat().st_size, source.name) as bar:
         for block in iter(lambda: src.read(CHUNK), b""):
             dst.write(block)
             bar.update(len(block))
@@ -118,27 +83,6 @@ def _download_source(source: Source, target: Path) -> None:
     part.replace(target)
 
 
-def download(url: str, part: Path, timeout: float = 60.0) -> None:
-    """Download ``url`` into ``part``, resuming from what ``part`` already holds."""
-    done = part.stat().st_size if part.exists() else 0
-    headers = {"Range": f"bytes={done}-"} if done else {}
-    try:
-        with requests.get(url, headers=headers, stream=True, timeout=timeout) as response:
-            if response.status_code == 416:  # already complete
-                return
-            if response.status_code not in (200, 206):
-                raise DataError(f"download of {url} failed: HTTP {response.status_code}")
-            if response.status_code == 200:
-                done = 0  # the server ignored the range: start over
-            total = int(response.headers.get("Content-Length", 0)) + done or None
-            with part.open("ab" if done else "wb") as f, _bar(total, part.name, initial=done) as bar:
-                for block in response.iter_content(CHUNK):
-                    f.write(block)
-                    bar.update(len(block))
-    except requests.RequestException as exc:
-        raise DataError(f"download of {url} failed ({exc}); run the command again to resume") from exc
-
-
 def _verify_members(source: Source, archive: Path) -> None:
     if not source.members_sha256:
         return
@@ -170,8 +114,3 @@ def _flatten_classic_zip(archive: Path, target: Path) -> None:
     if not rows:
         raise DataError(f"no classic couplets found in {archive}")
     target.write_text("".join(rows), encoding="utf-8")
-
-
-def _bar(total: int | None, desc: str, initial: int = 0) -> tqdm:
-    return tqdm(total=total, initial=initial, desc=desc, unit="B", unit_scale=True, unit_divisor=1024)
-

@@ -17,10 +17,10 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from core.download import sha256_file
+from core.errors import DataError
 from couplet.badwords import BadWords
 from couplet.charindex import CharIndex, distinct_chars
-from couplet.errors import DataError
-from couplet.fetch import sha256_file
 from couplet.rules import MAX_LEN
 
 log = logging.getLogger(__name__)

@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from pypinyin import Style, pinyin
 
-from couplet.errors import UserError
+from core.errors import UserError
 
 MAX_LEN = 32
 PUNCTUATION = frozenset("，。、；：？！…—-·《》“”‘’（）「」『』～")

@@ -17,7 +17,7 @@ import numpy as np
 from scipy import ndimage
 from tqdm import tqdm
 
-from couplet.errors import DataError
+from core.errors import DataError
 from digits import SYMBOLS
 from digits.idx import load_mnist
 from digits.preprocess import clean_ink, ink_of, load_grey, prepare_character

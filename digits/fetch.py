@@ -13,9 +13,9 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from couplet.errors import DataError
-from couplet.fetch import CHUNK, Source, download, load_sources, sha256_file
-from couplet.settings import PROJECT_ROOT, Settings
+from core.download import CHUNK, Source, download, load_sources, sha256_file
+from core.errors import DataError
+from core.settings import PROJECT_ROOT, Settings
 
 log = logging.getLogger(__name__)
 

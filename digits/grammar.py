@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 from fractions import Fraction
 
-from couplet.errors import UserError
+from core.errors import UserError
 
 SPELLINGS = {"*": "×", "x": "×", "X": "×", "·": "×", "/": "÷", ":": "÷", "−": "-", "–": "-", "＋": "+", "＝": "="}
 MAX_LENGTH = 200

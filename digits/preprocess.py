@@ -20,7 +20,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 from scipy import ndimage
 
-from couplet.errors import UserError
+from core.errors import UserError
 
 FIELD = 28
 BOX = 20

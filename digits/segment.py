@@ -21,7 +21,7 @@ from PIL import Image, ImageDraw
 from scipy import ndimage
 from scipy.spatial import cKDTree
 
-from couplet.errors import UserError
+from core.errors import UserError
 from digits.preprocess import clean_ink
 
 MAX_STROKES = 200

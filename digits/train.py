@@ -23,10 +23,10 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
-from couplet.hardware import cpu_has_native_bf16
+from core.hardware import cpu_has_native_bf16
 from digits import SYMBOLS, datasets
 from digits.augment import Augment, augment
-from digits.models import build, classes_of, load, metadata, save
+from digits.networks import build, classes_of, load, metadata, save
 from digits.preprocess import to_unit
 from digits.skeleton import BLOB, skeleton_fields
 

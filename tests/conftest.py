@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from couplet.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT
 
 MIRROR_UNSET = "COUPLET_DATA_MIRROR is not set: real-data tests need the data mirror"
 

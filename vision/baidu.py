@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import requests
 
-from couplet.tokens import TokenCache
+from core.tokens import TokenCache
 from vision import http
 from vision.errors import RetryableTaggerError, TaggerAuthError, TaggerConfigError, TaggerError
 from vision.imageio import shrink_for_upload

@@ -5,7 +5,7 @@ The web layer may want 502/503 for TaggerError (a service down) and 400 for Imag
 
 from __future__ import annotations
 
-from couplet.errors import UserError
+from core.errors import UserError
 
 
 class ImageError(UserError):

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from couplet.errors import DataError
+from core.errors import DataError
 
 TABLE_PATH = Path(__file__).with_name("imagenet_zh.tsv")
 COLUMNS = ["class_index", "wnid", "class_name_en", "zh", "theme"]

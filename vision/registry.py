@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib.metadata import EntryPoint, entry_points
 
-from couplet.settings import Settings
+from core.settings import Settings
 from vision.errors import AllTaggersFailed, ImageError, TaggerConfigError, TaggerError
 from vision.tags import Tag, Tagger
 

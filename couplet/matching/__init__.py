@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from core.settings import Settings
 from couplet.matching.matcher import Match, match
 from couplet.matching.query import BadTags
-from couplet.settings import Settings
 
 
 def encode(texts: list[str], settings: Settings | None = None) -> np.ndarray:
     """float32 rows of unit length, one per text, from the shipped encoder (DataError if there is none)."""
     from couplet.matching.encoder import embed
-    from couplet.models import get_encoder
+    from couplet.resources import get_encoder
 
     return embed(get_encoder(settings), texts)
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from couplet.errors import DataError
+from core.errors import DataError
 
 log = logging.getLogger(__name__)
 # The tokenizer's thread pool spins on a machine whose cores are all busy; batches here are small anyway.

@@ -22,7 +22,7 @@ import faiss
 import numpy as np
 from tqdm import tqdm
 
-from couplet.errors import DataError
+from core.errors import DataError
 from couplet.matching.encoder import embed, encoder_hash, load_encoder
 from couplet.matching.lines import LineTable, corpus_hash, load_line_table
 

@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from core.download import sha256_file
 from couplet.charindex import distinct_chars
-from couplet.fetch import sha256_file
 from couplet.matching.keyword import Postings
 from couplet.prepare import read_split
 from couplet.rules import upper_ends_ze

@@ -18,13 +18,13 @@ from typing import Any
 
 import numpy as np
 
-from couplet.errors import DataError
+from core.errors import DataError
+from core.settings import Settings
 from couplet.matching.keyword import top
 from couplet.matching.lines import LineTable
 from couplet.matching.query import BadTags, QueryWord, parse_tags
 from couplet.matching.select import draw, mmr
 from couplet.matching.synonyms import Synonyms, load_synonyms
-from couplet.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -164,7 +164,13 @@ def match(tags: Sequence[Any], k: int = 3, seed: int | None = None, settings: Se
     ``tags`` are (name, confidence) pairs or objects with ``.name`` and ``.confidence`` (vision.Tag).
     Raises BadTags for an empty or invalid tag list.
     """
-    from couplet.models import get_badwords, get_encoder, get_keyword_index, get_line_table, get_vector_index
+    from couplet.resources import (
+        get_badwords,
+        get_encoder,
+        get_keyword_index,
+        get_line_table,
+        get_vector_index,
+    )
 
     settings = settings or Settings.from_env()
     words = parse_tags(tags)

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from couplet.errors import UserError
+from core.errors import UserError
 from couplet.matching.synonyms import Synonyms
 from couplet.rules import is_hanzi, is_punct
 

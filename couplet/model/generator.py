@@ -11,8 +11,8 @@ import torch
 from transformers import BartForConditionalGeneration, PreTrainedTokenizerFast
 from transformers.utils import logging as hf_logging
 
+from core.errors import DataError
 from couplet.badwords import BadWords
-from couplet.errors import DataError
 from couplet.memory import CorpusMemory
 from couplet.model.decoding import CoupletConstraints, TokenTable
 from couplet.model.incremental import IncrementalDecoder

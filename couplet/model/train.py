@@ -24,8 +24,8 @@ import torch.distributed as dist
 from tqdm import tqdm
 from transformers import BartForConditionalGeneration, PreTrainedTokenizerFast
 
-from couplet.hardware import cpu_has_native_bf16
-from couplet.metrics import char_bleu, references_by_upper
+from core.hardware import cpu_has_native_bf16
+from couplet.bleu import char_bleu, references_by_upper
 from couplet.model.config import bart_config
 from couplet.model.tokenizer import build_tokenizer
 from couplet.prepare import read_split

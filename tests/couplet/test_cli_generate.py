@@ -8,7 +8,7 @@ import shutil
 import pytest
 from click.testing import CliRunner
 
-from couplet.cli import main
+from app.cli import main
 
 
 @pytest.fixture

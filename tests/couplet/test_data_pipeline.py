@@ -6,7 +6,6 @@ couplet/classic/classic.tsv) and a sources.json of its own checksums.
 
 from __future__ import annotations
 
-import functools
 import gzip
 import hashlib
 import io
@@ -25,12 +24,12 @@ from click.testing import CliRunner, Result
 
 import couplet.fetch
 import couplet.prepare
+from app.cli import main
+from core.errors import DataError
+from couplet.bleu import char_bleu, references_by_upper
 from couplet.charindex import CharIndex, distinct_chars
-from couplet.cli import main
-from couplet.errors import DataError
 from couplet.evaluate import evaluate_source
 from couplet.fetch import fetch_all
-from couplet.metrics import char_bleu, references_by_upper
 from couplet.prepare import prepare, read_split
 from couplet.rules import RULES
 
@@ -265,12 +264,7 @@ def make_mirror(root: Path, corpus: FakeCorpus, sources_path: Path) -> Mirror:
 
 
 def use_sources(monkeypatch: pytest.MonkeyPatch, path: Path) -> None:
-    # load_sources binds its default path (SOURCES_FILE) at definition time, so patching SOURCES_FILE
-    # would not reach fetch_all's load_sources() call: bind the fixture's file instead.
-    monkeypatch.setattr(couplet.fetch, "load_sources", functools.partial(_ORIGINAL_LOAD_SOURCES, path))
-
-
-_ORIGINAL_LOAD_SOURCES = couplet.fetch.load_sources
+    monkeypatch.setattr(couplet.fetch, "SOURCES_FILE", path)
 
 
 @pytest.fixture(scope="module")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import torch
 
+from core.errors import DataError
 from couplet.badwords import BadWords
-from couplet.errors import DataError
 from couplet.model.generator import DecodeOptions, Generator
 from couplet.rules import PUNCTUATION
 

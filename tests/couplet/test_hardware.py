@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from couplet.hardware import cpu_has_native_bf16
+from core.hardware import cpu_has_native_bf16
 
 
 def cpuinfo(tmp_path, flags: str):

@@ -6,8 +6,8 @@ import random
 
 import pytest
 
+from core.errors import UserError
 from couplet import rules
-from couplet.errors import UserError
 from couplet.rules import (
     MAX_LEN,
     PING,

@@ -6,11 +6,11 @@ import pytest
 import torch
 from transformers import LogitsProcessorList
 
+from core.settings import Settings
 from couplet.badwords import BadWords
 from couplet.model.decoding import CoupletConstraints
 from couplet.model.generator import Generator
 from couplet.model.search import SearchInput, beam_search
-from couplet.settings import Settings
 
 UPPERS = ["春风化雨", "晚风摇树树还挺", "春来春去，花开花落", "山水", "海上生明月，天涯共此时"]
 

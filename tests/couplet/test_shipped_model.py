@@ -6,16 +6,16 @@ import random
 
 import pytest
 
-from couplet.metrics import references_by_upper
+from core.settings import Settings
+from couplet.bleu import references_by_upper
 from couplet.prepare import read_split
-from couplet.settings import Settings
 
 pytestmark = pytest.mark.data
 
 
 @pytest.fixture(scope="module")
 def shipped(prepared_real):
-    from couplet.models import get_generator
+    from couplet.resources import get_generator
 
     settings = Settings.from_env()
     if not (settings.generator_dir / "model.safetensors").exists():

@@ -6,7 +6,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from couplet.tokens import EXPIRY_MARGIN, TokenCache
+from core.tokens import EXPIRY_MARGIN, TokenCache
 
 
 def test_concurrent_threads_fetch_one_token():

@@ -7,8 +7,8 @@ from dataclasses import replace
 
 import pytest
 
-from couplet.settings import Settings
-from couplet.web import create_app
+from app.web import create_app
+from core.settings import Settings
 
 
 @pytest.fixture(scope="module")

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from couplet.settings import Settings
-from digits import models
+from core.settings import Settings
+from digits import networks
 
 
 @pytest.fixture(scope="session")
@@ -27,8 +27,8 @@ def random_models(tmp_path_factory) -> Path:
 
     torch.manual_seed(0)
     root = tmp_path_factory.mktemp("models")
-    for kind in models.KINDS:
-        models.save(models.build(kind), models.weights_path(root / "digits", kind), kind)
+    for kind in networks.KINDS:
+        networks.save(networks.build(kind), networks.weights_path(root / "digits", kind), kind)
     return root
 
 

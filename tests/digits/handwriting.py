@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from couplet.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT
 
 
 def _arc(cx, cy, rx, ry, a0, a1, n=24):

@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 from handwriting import digit_image, draw_strokes, expression_strokes
 
-from couplet.cli import main
+from app.cli import main
 
 
 @pytest.fixture

@@ -62,7 +62,7 @@ def test_shipped_symbol_model_on_held_out_symbols(raw, tmp_path):
 def test_fetch_command_takes_the_mirror_from_the_environment(mirror, tmp_path, monkeypatch):
     from click.testing import CliRunner
 
-    from couplet.cli import main
+    from app.cli import main
 
     monkeypatch.setenv("COUPLET_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("COUPLET_DATA_MIRROR", str(mirror))

@@ -9,8 +9,8 @@ import pytest
 from browser import chromium, live_server, needs_chromium
 from handwriting import SHIPPED, expression_strokes, shipped
 
-from couplet.settings import Settings
-from couplet.web import create_app
+from app.web import create_app
+from core.settings import Settings
 
 pytestmark = needs_chromium
 

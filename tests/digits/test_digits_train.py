@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from handwriting import TEMPLATES, draw_strokes
 from safetensors.torch import load_file
 
-from couplet.cli import main
+from app.cli import main
 from digits import SYMBOLS, datasets, models
 from digits.augment import Augment, augment
 from digits.datasets import FOLDER_TO_CHAR, to_uint8

@@ -9,7 +9,7 @@ import shutil
 import numpy as np
 import pytest
 
-from couplet.errors import DataError
+from core.errors import DataError
 from digits import fetch
 from digits.idx import load_mnist, read_idx, write_idx
 

@@ -8,8 +8,8 @@ from dataclasses import replace
 import pytest
 from handwriting import digit_image, draw_strokes, expression_strokes
 
-from couplet.settings import Settings
-from couplet.web import create_app
+from app.web import create_app
+from core.settings import Settings
 from digits.recognise import MAX_SYMBOLS
 from digits.segment import MAX_POINTS, MAX_STROKES
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from couplet.settings import Settings
+from core.settings import Settings
 
 # Scene characters the tags name, and filler characters that carry no scene.
 SCENES = "山水月花风云湖松竹梅江天日雪犬舟"

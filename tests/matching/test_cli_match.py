@@ -7,7 +7,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from couplet.cli import main
+from app.cli import main
 
 
 @pytest.fixture

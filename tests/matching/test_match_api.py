@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from couplet.web import create_app
+from app.web import create_app
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +70,7 @@ def test_without_an_index_it_answers_by_keywords(keyword_site):
 
 
 def test_readiness_loads_the_vector_index_and_not_the_keyword_fallback(copy_of_indexed, monkeypatch):
-    from couplet.web import health
+    from app.web import health
 
     loaded = []
     monkeypatch.setattr(health, "get_keyword_index", lambda settings: loaded.append(settings))

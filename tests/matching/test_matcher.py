@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from couplet.errors import DataError
+from core.errors import DataError
 from couplet.matching import BadTags, encode, match, matcher
 from couplet.matching.matcher import POOL_PER_PICK, concept_lines, concepts_of, coverage
 from couplet.matching.query import parse_tags
@@ -91,7 +91,7 @@ def test_encode_gives_unit_rows_or_explains_there_is_no_encoder(indexed_site, ke
 
 
 def test_concept_lines_are_a_superset_of_the_lines_that_say_every_concept(keyword_site):
-    from couplet.models import get_line_table
+    from couplet.resources import get_line_table
 
     table = get_line_table(keyword_site)
     synonyms = load_synonyms()

@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from couplet.errors import UserError
+from core.errors import UserError
 from couplet.matching.query import BadTags, line_units, parse_tags, training_query
 from couplet.matching.synonyms import load_synonyms
 from vision.tags import Tag

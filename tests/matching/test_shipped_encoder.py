@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from safetensors import safe_open
 
+from core.settings import Settings
 from couplet.matching import encode, match
 from couplet.matching.keyword import KeywordIndex, top
-from couplet.settings import Settings
 
 pytestmark = pytest.mark.data
 
@@ -36,7 +36,7 @@ def test_modern_words_land_near_their_classical_words(real_site):
 def test_modern_tags_reach_lines_that_keywords_miss(real_site):
     """Tags in modern words: the matcher's picks say the concept; plain keyword matching on the tag's
     own characters finds it less often."""
-    from couplet.models import get_line_table
+    from couplet.resources import get_line_table
 
     table = get_line_table(real_site)
     keywords = KeywordIndex(table.lines)

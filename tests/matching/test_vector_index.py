@@ -8,7 +8,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from couplet.errors import DataError
+from core.errors import DataError
 from couplet.matching import index as index_module
 from couplet.matching.encoder import (
     EncoderShape,
@@ -20,7 +20,7 @@ from couplet.matching.encoder import (
 )
 from couplet.matching.index import VectorIndex, build_index, read_meta
 from couplet.matching.lines import load_line_table
-from couplet.models import get_vector_index
+from couplet.resources import get_vector_index
 
 
 def test_search_is_filtered_and_exact_when_the_search_is_wide(indexed_site):

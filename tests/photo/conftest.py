@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 from photos import encode, scene, write_site
 
-from couplet.settings import PROJECT_ROOT, Settings
-from couplet.web import create_app
+from app.web import create_app
+from core.settings import PROJECT_ROOT, Settings
 
 
 @pytest.fixture(scope="session")

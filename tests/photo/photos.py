@@ -12,7 +12,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw
 
-from couplet.settings import PROJECT_ROOT, Settings
+from core.settings import PROJECT_ROOT, Settings
 
 PAIRS = [
     ("春风化雨千山绿", "旭日临窗万户红"), ("山清水秀风光好", "人寿年丰喜事多"), ("青山不老千年翠", "绿水长流万古清"),

@@ -7,10 +7,10 @@ from dataclasses import replace
 
 import pytest
 
+from core.settings import Settings
 from couplet.badwords import BadWords
-from couplet.horizontal import load_horizontals, overlap_scores, pick_horizontals
 from couplet.rules import is_hanzi
-from couplet.settings import Settings
+from photo.horizontal import load_horizontals, overlap_scores, pick_horizontals
 from vision.tags import Tag
 
 
@@ -79,7 +79,7 @@ def test_a_horizontal_never_repeats_the_couplet_word_for_word(site_settings):
 
 
 def test_with_the_shipped_encoder_the_embedding_decides(site_settings):
-    from couplet.horizontal import _embedding_scores
+    from photo.horizontal import _embedding_scores
 
     if not (site_settings.models_dir / "matcher" / "config.json").exists():
         pytest.skip("the shipped matcher encoder (data/models/matcher) is missing")

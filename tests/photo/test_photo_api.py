@@ -15,9 +15,9 @@ import pytest
 from photos import PAIRS, encode, scene
 from PIL import Image
 
-from couplet.results import get_result_store, new_id
+from app.web import create_app
 from couplet.rules import check
-from couplet.web import create_app
+from photo.results import get_result_store, new_id
 
 UPPERS = {u for u, _ in PAIRS}
 

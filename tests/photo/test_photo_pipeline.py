@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from photos import encode, scene
 
-from couplet.photo import PhotoError, UnsupportedImage, checked_couplet, decode, sniff
-from couplet.render import MAX_SIDE
+from photo.pipeline import PhotoError, UnsupportedImage, checked_couplet, decode, sniff
+from photo.render import MAX_SIDE
 
 
 @pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP"])

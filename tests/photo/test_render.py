@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 from photos import scene
 from PIL import Image
 
-from couplet.errors import DataError
-from couplet.fonts import build_fonts, find_text_font
-from couplet.render import MAX_SIDE, Couplet, drawn_chars, plan_layout, render, to_jpeg
+from core.errors import DataError
+from photo.fonts import build_fonts, find_text_font
+from photo.render import MAX_SIDE, Couplet, drawn_chars, plan_layout, render, to_jpeg
 
 # Characters whose strokes join top to bottom, so a row of them projects onto one unbroken run.
 SOLID = "中田由甲申木本米山口"
@@ -183,6 +183,6 @@ def test_missing_glyphs_come_from_a_fallback_font(fonts, caplog):
     out = render(scene((800, 500)), Couplet("山水", "花鸟", symbol * 4), fonts)
     cells = out.layout.banner_cells
     assert all(ink_mask(out.image.crop(c)).any() for c in cells)
-    with caplog.at_level(logging.WARNING, logger="couplet.fonts"):
+    with caplog.at_level(logging.WARNING, logger="photo.fonts"):
         assert fonts.path_for("\U0010fffd") == fonts.text_font
     assert "no installed font" in caplog.text

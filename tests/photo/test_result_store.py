@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from couplet.results import LocalResultStore, new_id, valid_id
+from photo.results import LocalResultStore, new_id, valid_id
 
 
 @pytest.fixture

@@ -17,8 +17,8 @@ import pytest
 import redis
 from servicekit import VOCAB, free_port, write_site
 
-from couplet.settings import Settings
-from couplet.web import create_app
+from app.web import create_app
+from core.settings import Settings
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,7 @@ import shutil
 import socket
 from pathlib import Path
 
-from couplet.settings import Settings
+from core.settings import Settings
 
 # Characters the tiny model knows: enough for the lines the tests send and for lower lines without reuse.
 VOCAB = "春风化雨千山绿秋月映江万水清花开落鸟语人间天地日星云松竹梅兰书画琴棋诗酒茶海湖夜草木时川泉柳菊桃李墨笔歌舞，。"

@@ -22,8 +22,8 @@ from schemathesis.specs.openapi.checks import (
 )
 from servicekit import write_site
 
-from couplet.settings import Settings
-from couplet.web import create_app
+from app.web import create_app
+from core.settings import Settings
 
 EXAMPLES = 40
 

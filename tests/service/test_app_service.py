@@ -7,8 +7,8 @@ import shutil
 
 import pytest
 
+from app.web.schemas import Candidate as CandidateSchema
 from couplet.model.generator import Candidate
-from couplet.web.schemas import Candidate as CandidateSchema
 
 
 def test_openapi_describes_the_couplet_api(make_client):
@@ -92,7 +92,7 @@ def test_healthz_and_readyz(make_client, make_site, tmp_path):
     # A site without a model, with a tagger that is not configured: 503 and what is missing.
     settings = make_site("broken", tagger="azure")
     shutil.rmtree(settings.generator_dir)
-    from couplet.web import create_app
+    from app.web import create_app
 
     broken = create_app(settings).test_client()
     response = broken.get("/readyz")

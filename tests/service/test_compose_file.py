@@ -8,7 +8,7 @@ import re
 import pytest
 import yaml
 
-from couplet.settings import PROJECT_ROOT, Settings
+from core.settings import PROJECT_ROOT, Settings
 
 
 class RecordingEnviron(dict):

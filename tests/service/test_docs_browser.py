@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 
 from browser import chromium, live_server, needs_chromium
 
-from couplet.web import create_app
+from app.web import create_app
 
 pytestmark = needs_chromium
 

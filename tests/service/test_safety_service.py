@@ -8,10 +8,10 @@ import logging
 import pytest
 from fakewechat import FakeWeChat
 
-from couplet.logs import configure_logging
+from app.safety import SafetyServiceError, WeChatSecCheck, screen
+from app.web import create_app
+from core.logs import configure_logging
 from couplet.rules import InvalidUpper
-from couplet.safety import SafetyServiceError, WeChatSecCheck, screen
-from couplet.web import create_app
 
 APPID, SECRET = "wx0123456789abcdef", "S3cr3t-WX-0123456789"
 

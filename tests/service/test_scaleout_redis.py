@@ -11,11 +11,11 @@ import time
 import pytest
 import redis
 
-from couplet.cache import MemoryCache, answer_key, model_fingerprint
+from app.cache import MemoryCache, answer_key, model_fingerprint
+from app.web import create_app
 from couplet.model.generator import DecodeOptions
-from couplet.results import get_result_store, new_id
-from couplet.results_redis import RedisResultStore
-from couplet.web import create_app
+from photo.results import get_result_store, new_id
+from photo.results_redis import RedisResultStore
 
 
 def replicas(make_site, **changes):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from couplet.errors import DataError
+from core.errors import DataError
 from vision.labels import TABLE_PATH, THEMES, load_table
 
 

@@ -10,7 +10,7 @@ from importlib.metadata import EntryPoint
 import pytest
 from fakeapi import Reply
 
-from couplet.settings import Settings
+from core.settings import Settings
 from vision.errors import AllTaggersFailed, ImageError, TaggerConfigError, TaggerError
 from vision.local import LocalTagger
 from vision.registry import (

@@ -17,7 +17,7 @@ from flask import jsonify
 from marshmallow import fields
 from werkzeug.exceptions import HTTPException, InternalServerError, TooManyRequests
 
-from couplet.errors import DataError, UserError
+from core.errors import DataError, UserError
 
 log = logging.getLogger(__name__)
 

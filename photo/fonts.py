@@ -20,8 +20,8 @@ from pathlib import Path
 from fontTools.ttLib import TTFont
 from PIL import ImageFont
 
-from couplet.errors import DataError
-from couplet.settings import Settings
+from core.errors import DataError
+from core.settings import Settings
 
 log = logging.getLogger(__name__)
 

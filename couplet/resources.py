@@ -6,9 +6,9 @@ import logging
 import threading
 from functools import cache
 
+from core.errors import DataError
+from core.settings import Settings
 from couplet.badwords import BadWords
-from couplet.errors import DataError
-from couplet.settings import Settings
 
 log = logging.getLogger(__name__)
 _lock = threading.Lock()

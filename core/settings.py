@@ -54,7 +54,7 @@ class Settings:
     """Longest upper line the matcher returns (COUPLET_MATCH_MAX_LEN)."""
     match_prefer_ze: bool = True
     """Prefer upper lines ending on 仄 when enough fit the tags (COUPLET_MATCH_PREFER_ZE=0 turns it off)."""
-    # Photo to couplet (couplet/photo.py, couplet/render.py, couplet/results.py).
+    # Photo to couplet (photo/pipeline.py, photo/render.py, photo/results.py).
     result_ttl: float = 86400.0
     """Seconds a photo session or a rendered image lives after its last write (COUPLET_RESULT_TTL)."""
     font: Path | None = None
@@ -63,7 +63,7 @@ class Settings:
     """Fonts tried for characters the text font lacks, before the known CJK paths (COUPLET_FALLBACK_FONTS,
     separated by the OS path separator)."""
 
-    # The production service (couplet/web/, limits.py, cache.py, safety.py, logs.py).
+    # The production service (app/web/, limits.py, cache.py, safety.py, logs.py).
     redis_url: str | None = field(default=None, repr=False)
     """Redis shared by replicas for rate limits, the lower-line cache and results (REDIS_URL); None keeps
     them in process. Out of repr: the URL may carry a password."""

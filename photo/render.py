@@ -28,8 +28,8 @@ from typing import Literal
 
 from PIL import Image, ImageDraw
 
-from couplet.fonts import FontSet
 from couplet.rules import MAX_LEN, is_punct
+from photo.fonts import FontSet
 
 MAX_SIDE = 1600
 JPEG_QUALITY = 88

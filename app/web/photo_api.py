@@ -22,12 +22,12 @@ from apiflask.validators import Range
 from flask import Response, current_app, request
 from werkzeug.exceptions import NotFound
 
-from couplet import photo
-from couplet.limits import CLIENT_HEADER
-from couplet.results import get_result_store
-from couplet.safety import check_user_text
-from couplet.web.couplet_api import BadRequest
-from couplet.web.schemas import JsonInteger, error_responses
+from app.limits import CLIENT_HEADER
+from app.safety import check_user_text
+from app.web.couplet_api import BadRequest
+from app.web.schemas import JsonInteger, error_responses
+from photo import pipeline as photo
+from photo.results import get_result_store
 from vision.errors import ImageError, TaggerConfigError, TaggerError
 
 log = logging.getLogger(__name__)

@@ -1,6 +1,6 @@
 """The result store in Redis: photo sessions and rendered images that any replica can serve.
 
-Same contract as couplet.results.LocalResultStore: bytes plus a JSON meta dict under a random id,
+Same contract as photo.results.LocalResultStore: bytes plus a JSON meta dict under a random id,
 living `ttl` seconds after their last write. Both halves of an entry are written in one MULTI
 transaction with the same expiry, so a reader sees all of an entry or nothing; Redis itself drops
 expired entries, so there is nothing to sweep. A malformed id (path tricks included) is never
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import redis
 
-from couplet.results import valid_id
+from photo.results import valid_id
 
 PREFIX = "couplet:result:"
 

@@ -7,10 +7,10 @@ from apiflask.validators import Length, Range
 from flask import current_app
 from marshmallow import EXCLUDE
 
+from app.web.schemas import MAX_SEED, JsonFloat, JsonInteger, error_responses
 from couplet.matching import match
 from couplet.matching.matcher import MAX_K
 from couplet.matching.query import MAX_TAG_LEN, MAX_TAGS
-from couplet.web.schemas import MAX_SEED, JsonFloat, JsonInteger, error_responses
 
 bp = APIBlueprint("match", __name__, tag="matcher")
 

@@ -14,16 +14,16 @@ from apiflask import APIBlueprint, Schema, fields
 from apiflask.validators import OneOf
 from flask import current_app, request, send_from_directory
 
-from couplet.errors import UserError
-from couplet.web.schemas import error_responses
+from app.web.schemas import error_responses
+from core.errors import UserError
 from digits.grammar import ExpressionError
 from digits.recognise import predict_digit, read_image, read_strokes, solve
+from digits.resources import get_model, get_reader
 from digits.segment import MAX_COORD, MAX_POINTS, MAX_STROKES, parse_strokes
-from digits.store import get_model, get_reader
 
 bp = APIBlueprint("digits", __name__, tag="digits")
 
-STATIC_DIR = Path(__file__).resolve().parent / "static"
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
 _BINARY = {"type": "string", "format": "binary"}
 _IMAGE_FORMS = {kind: {"schema": _BINARY} for kind in ("image/png", "image/jpeg", "image/webp")}

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import click
 
-from couplet.errors import UserError
-from couplet.settings import Settings
-from digits.cli import digits as digits_commands
+from app.digits_cli import digits as digits_commands
+from core.errors import UserError
+from core.settings import Settings
 
 
 class Group(click.Group):
@@ -164,8 +164,8 @@ def serve(settings: Settings, check: bool) -> None:
     """Serve the web app and API with gunicorn (COUPLET_HOST, COUPLET_PORT, COUPLET_WORKERS, COUPLET_THREADS)."""
     import os
 
-    from couplet.telemetry import MULTIPROC_ENV, prepare_multiproc_dir
-    from couplet.web import create_app
+    from app.web import create_app
+    from core.telemetry import MULTIPROC_ENV, prepare_multiproc_dir
 
     create_app(settings)
     if check:
@@ -177,10 +177,10 @@ def serve(settings: Settings, check: bool) -> None:
     os.environ[MULTIPROC_ENV] = str(prepare_multiproc_dir(settings.port))
     gunicorn = Path(sys.executable).with_name("gunicorn")
     # No gunicorn access log: the app writes one structured line per request, with its request id.
-    os.execv(gunicorn, [str(gunicorn), "--config", "python:couplet.gunicorn_conf",
+    os.execv(gunicorn, [str(gunicorn), "--config", "python:app.gunicorn_conf",
                         "--workers", str(settings.workers), "--threads", str(settings.threads),
                         "--bind", bind, "--timeout", "120", "--graceful-timeout", "30",
-                        "couplet.web:create_app()"])
+                        "app.web:create_app()"])
 
 
 @main.group()

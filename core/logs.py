@@ -2,7 +2,7 @@
 
 `configure_logging` installs one handler on the root logger (again on every call: an app built twice
 in one process must not log twice). Inside a request, every record carries the id that
-`couplet.web` takes from the X-Request-Id header or makes up, so the lines of one request can be
+`app.web` takes from the X-Request-Id header or makes up, so the lines of one request can be
 found together across gunicorn workers and replicas.
 
 Secrets never reach the output: the handler's filter replaces every configured key, token and
@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 from flask import g, has_request_context
 
-from couplet.settings import Settings
+from core.settings import Settings
 
 HANDLER_NAME = "couplet"
 REDACTED = "***"

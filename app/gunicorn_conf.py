@@ -1,4 +1,4 @@
-"""gunicorn settings that flags cannot carry (`couplet serve` passes `-c python:couplet.gunicorn_conf`).
+"""gunicorn settings that flags cannot carry (`couplet serve` passes `-c python:app.gunicorn_conf`).
 
 - gunicorn's own log lines go through the app's structured, redacting handler;
 - a dead worker's metrics files are marked so (prometheus_client multiprocess mode);
@@ -12,9 +12,9 @@ from __future__ import annotations
 import logging
 import os
 
-from couplet.logs import make_handler
-from couplet.settings import Settings
-from couplet.telemetry import worker_exited
+from core.logs import make_handler
+from core.settings import Settings
+from core.telemetry import worker_exited
 
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 

@@ -13,10 +13,10 @@ from collections.abc import Callable
 from apiflask import APIBlueprint
 from flask import Response, current_app
 
-from couplet.models import get_badwords, get_generator, get_keyword_index, get_vector_index
-from couplet.settings import Settings
-from couplet.telemetry import exposition
-from couplet.web.schemas import Health, Readiness
+from app.web.schemas import Health, Readiness
+from core.settings import Settings
+from core.telemetry import exposition
+from couplet.resources import get_badwords, get_generator, get_keyword_index, get_vector_index
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ def _matcher(settings: Settings) -> None:
 
 
 def _redis(settings: Settings) -> None:
-    from couplet.redisconn import get_redis
+    from core.redisconn import get_redis
 
     if settings.redis_url:
         get_redis(settings.redis_url).ping()

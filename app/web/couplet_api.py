@@ -5,14 +5,14 @@ from __future__ import annotations
 from apiflask import APIBlueprint
 from flask import current_app, request
 
-from couplet.cache import answer_key, cached, get_answer_cache, model_fingerprint
+from app.cache import answer_key, cached, get_answer_cache, model_fingerprint
+from app.limits import CLIENT_HEADER
+from app.safety import screen
+from app.web.schemas import CoupletIn, CoupletOut, error_responses
+from core.errors import UserError
+from core.telemetry import stage_timer
 from couplet.couplets import checked_upper, generate
-from couplet.errors import UserError
-from couplet.limits import CLIENT_HEADER
 from couplet.model.generator import DecodeOptions
-from couplet.safety import screen
-from couplet.telemetry import stage_timer
-from couplet.web.schemas import CoupletIn, CoupletOut, error_responses
 
 bp = APIBlueprint("couplet", __name__, tag="couplet")
 

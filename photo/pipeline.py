@@ -20,17 +20,17 @@ from dataclasses import asdict, dataclass, field
 
 from PIL import Image
 
+from core.errors import DataError, UserError
+from core.settings import Settings
+from core.telemetry import stage_timer
 from couplet.couplets import checked_upper
-from couplet.errors import DataError, UserError
-from couplet.fonts import get_fonts
-from couplet.horizontal import pick_horizontals
 from couplet.model.generator import DecodeOptions
-from couplet.models import get_generator
-from couplet.render import MAX_SIDE, Couplet, render, to_jpeg
-from couplet.results import get_result_store, new_id
+from couplet.resources import get_generator
 from couplet.rules import InvalidUpper, check, is_hanzi, normalise
-from couplet.settings import Settings
-from couplet.telemetry import stage_timer
+from photo.fonts import get_fonts
+from photo.horizontal import pick_horizontals
+from photo.render import MAX_SIDE, Couplet, render, to_jpeg
+from photo.results import get_result_store, new_id
 from vision.imageio import open_image
 from vision.registry import get_tagger
 from vision.tags import Tag

@@ -16,7 +16,7 @@ import torch
 from safetensors.torch import load_file, save_file
 from torch import nn
 
-from couplet.errors import DataError
+from core.errors import DataError
 from digits import DIGITS, SYMBOLS
 
 KINDS = ("fc", "cnn", "symbols")

@@ -21,9 +21,9 @@ from typing import Any
 
 import numpy as np
 
-from couplet.errors import DataError
+from core.errors import DataError
+from core.settings import Settings
 from couplet.rules import is_punct
-from couplet.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from couplet.errors import UserError
-from couplet.settings import Settings
+from core.errors import UserError
+from core.settings import Settings
 
 
 @click.group()
@@ -49,8 +49,8 @@ def train(settings: Settings, kind: str, out: Path | None, no_export: bool, no_a
           **knobs) -> None:
     """Train a digit model (fc, cnn) on MNIST or the symbol classifier, and write fp16 weights."""
     from digits.fetch import digits_raw_dir
-    from digits.models import weights_path
-    from digits.store import models_dir
+    from digits.networks import weights_path
+    from digits.resources import models_dir
     from digits.train import DigitTrainConfig
     from digits.train import train as run_training
 
@@ -75,7 +75,7 @@ def train(settings: Settings, kind: str, out: Path | None, no_export: bool, no_a
 def predict(settings: Settings, image: Path, kind: str, as_json: bool) -> None:
     """The digit in IMAGE (any JPG/PNG, dark on light or the reverse), with its probabilities."""
     from digits.recognise import predict_digit
-    from digits.store import get_model
+    from digits.resources import get_model
 
     result = predict_digit(image, get_model(kind, settings))
     if as_json:
@@ -98,8 +98,8 @@ def calc(settings: Settings, source: Path, as_json: bool) -> None:
     """Read and evaluate a handwritten expression from an IMAGE or a STROKES.json file."""
     from digits.grammar import ExpressionError
     from digits.recognise import read_image, read_strokes, solve
+    from digits.resources import get_reader
     from digits.segment import parse_strokes
-    from digits.store import get_reader
 
     reader = get_reader(settings)
     if source.suffix.lower() == ".json":

@@ -15,7 +15,7 @@ import uuid
 
 from flask import Flask, g, request
 
-from couplet.telemetry import REQUEST_LATENCY
+from core.telemetry import REQUEST_LATENCY
 
 log = logging.getLogger("couplet.access")
 

@@ -17,13 +17,13 @@ from swagger_ui_bundle import swagger_ui_path
 from werkzeug.exceptions import UnsupportedMediaType
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from couplet.limits import init_limits
-from couplet.logs import configure_logging
-from couplet.settings import Settings
-from couplet.web.couplet_api import BadRequest
-from couplet.web.errors import register_error_handlers
-from couplet.web.observe import init_observability
-from couplet.web.schemas import Error
+from app.limits import init_limits
+from app.web.couplet_api import BadRequest
+from app.web.errors import register_error_handlers
+from app.web.observe import init_observability
+from app.web.schemas import Error
+from core.logs import configure_logging
+from core.settings import Settings
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 DOCS_ASSETS = "/docs/assets"
@@ -52,13 +52,13 @@ def create_app(settings: Settings | None = None) -> APIFlask:
     if settings.trust_proxy:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trust_proxy, x_proto=settings.trust_proxy)
 
-    from couplet.web.couplet_api import bp as couplet_bp
-    from couplet.web.health import bp as health_bp
-    from couplet.web.match_api import bp as match_bp
-    from couplet.web.pages import bp as pages_bp
-    from couplet.web.photo_api import bp as photo_bp
-    from digits.web import bp as digits_bp
-    from digits.web import document_request_bodies
+    from app.web.couplet_api import bp as couplet_bp
+    from app.web.digits_api import bp as digits_bp
+    from app.web.digits_api import document_request_bodies
+    from app.web.health import bp as health_bp
+    from app.web.match_api import bp as match_bp
+    from app.web.pages import bp as pages_bp
+    from app.web.photo_api import bp as photo_bp
 
     init_observability(app)  # first, so that every other hook's rejections are timed and logged
     app.register_blueprint(couplet_bp)

@@ -6,8 +6,8 @@ import threading
 from functools import cache
 from pathlib import Path
 
-from couplet.settings import Settings
-from digits import models
+from core.settings import Settings
+from digits import networks
 from digits.recognise import Reader
 
 _lock = threading.Lock()
@@ -19,7 +19,7 @@ def models_dir(settings: Settings) -> Path:
 
 @cache
 def _load(folder: Path, kind: str):
-    return models.load(models.weights_path(folder, kind), kind)
+    return networks.load(networks.weights_path(folder, kind), kind)
 
 
 def get_model(kind: str, settings: Settings | None = None):

@@ -21,9 +21,9 @@ from typing import Protocol
 
 import redis
 
+from core.redisconn import get_redis
+from core.settings import Settings
 from couplet.model.generator import DecodeOptions
-from couplet.redisconn import get_redis
-from couplet.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -34,10 +34,10 @@ from functools import cache
 
 import requests
 
-from couplet.models import get_badwords
+from core.settings import Settings
+from core.tokens import TokenCache
+from couplet.resources import get_badwords
 from couplet.rules import InvalidUpper
-from couplet.settings import Settings
-from couplet.tokens import TokenCache
 
 log = logging.getLogger(__name__)
 

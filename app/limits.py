@@ -17,7 +17,7 @@ import logging
 from flask import Flask, request
 from flask_limiter import Limiter
 
-from couplet.settings import Settings
+from core.settings import Settings
 
 log = logging.getLogger(__name__)
 
