@@ -73,6 +73,19 @@ class Settings:
     """Per client and text endpoint, e.g. `60/minute` or `5/second;100/hour` (COUPLET_RATE_LIMIT_TEXT); empty: none."""
     rate_limit_photo: str = "10/minute"
     """Per client and photo upload endpoint (COUPLET_RATE_LIMIT_PHOTO); empty: none."""
+    rate_limit_address_text: str = "600/minute"
+    """Per remote address and text endpoint, on top of the per-client limit: the ceiling a client that
+    makes up a new X-Client-Id for every request still meets; high enough for many users behind one NAT
+    (COUPLET_RATE_LIMIT_ADDRESS_TEXT); empty: none."""
+    rate_limit_address_photo: str = "60/minute"
+    """Per remote address and photo upload endpoint (COUPLET_RATE_LIMIT_ADDRESS_PHOTO); empty: none."""
+    login: str = ""
+    """`wechat`: every limited POST needs a session token from POST /api/session (a wx.login code), and
+    limits key on the token's openid; empty: no login, clients name themselves by X-Client-Id (COUPLET_LOGIN)."""
+    secret_key: str | None = field(default=None, repr=False)
+    """Signs session tokens; required with COUPLET_LOGIN=wechat, the same on every replica (COUPLET_SECRET_KEY)."""
+    session_ttl: float = 7 * 86400.0
+    """Seconds a session token is valid (COUPLET_SESSION_TTL)."""
     max_request_mb: float = 10.0
     """Largest request body in MiB; larger ones get 413 (COUPLET_MAX_REQUEST_MB)."""
     cache_size: int = 10000
@@ -152,6 +165,11 @@ class Settings:
             trust_proxy=int(os.environ.get("COUPLET_TRUST_PROXY", "0")),
             rate_limit_text=os.environ.get("COUPLET_RATE_LIMIT_TEXT", "60/minute"),
             rate_limit_photo=os.environ.get("COUPLET_RATE_LIMIT_PHOTO", "10/minute"),
+            rate_limit_address_text=os.environ.get("COUPLET_RATE_LIMIT_ADDRESS_TEXT", "600/minute"),
+            rate_limit_address_photo=os.environ.get("COUPLET_RATE_LIMIT_ADDRESS_PHOTO", "60/minute"),
+            login=os.environ.get("COUPLET_LOGIN", "").strip().lower(),
+            secret_key=os.environ.get("COUPLET_SECRET_KEY") or None,
+            session_ttl=float(os.environ.get("COUPLET_SESSION_TTL", str(7 * 86400))),
             max_request_mb=float(os.environ.get("COUPLET_MAX_REQUEST_MB", "10")),
             cache_size=int(os.environ.get("COUPLET_CACHE_SIZE", "10000")),
             cache_ttl=float(os.environ.get("COUPLET_CACHE_TTL", "86400")),

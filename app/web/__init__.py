@@ -17,7 +17,8 @@ from swagger_ui_bundle import swagger_ui_path
 from werkzeug.exceptions import UnsupportedMediaType
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app.limits import init_limits
+from app.limits import init_limits, require_login
+from app.login import check_config
 from app.web.couplet_api import BadRequest
 from app.web.errors import register_error_handlers
 from app.web.observe import init_observability
@@ -31,6 +32,7 @@ DOCS_ASSETS = "/docs/assets"
 
 def create_app(settings: Settings | None = None) -> APIFlask:
     settings = settings or Settings.from_env()
+    check_config(settings)
     configure_logging(settings)
     app = APIFlask(__name__, title="联景联情 API", version="1", static_folder=str(STATIC_DIR),
                    static_url_path="/static", docs_ui="swagger-ui", json_errors=False)
@@ -67,6 +69,10 @@ def create_app(settings: Settings | None = None) -> APIFlask:
     app.register_blueprint(photo_bp)
     app.register_blueprint(digits_bp)
     app.register_blueprint(health_bp)
+    if settings.login:
+        from app.web.session_api import bp as session_bp
+
+        app.register_blueprint(session_bp)
     app.spec_processor(document_request_bodies)
 
     @app.get(f"{DOCS_ASSETS}/<path:name>")
@@ -88,5 +94,7 @@ def create_app(settings: Settings | None = None) -> APIFlask:
                 raise BadRequest("invalid_json", "the JSON body is nested too deeply") from None
 
     register_error_handlers(app)
+    if settings.login:
+        require_login(app, settings)  # before the limiter, whose limits key on the logged-in user
     init_limits(app, settings)
     return app

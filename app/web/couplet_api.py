@@ -6,7 +6,7 @@ from apiflask import APIBlueprint
 from flask import current_app, request
 
 from app.cache import answer_key, cached, get_answer_cache, model_fingerprint
-from app.limits import CLIENT_HEADER
+from app.limits import client_openid
 from app.safety import screen
 from app.web.schemas import CoupletIn, CoupletOut, error_responses
 from core.errors import UserError
@@ -64,5 +64,5 @@ def couplet(body: dict):
 
     key = answer_key(line, n, options, model_fingerprint(settings))
     candidates = cached(get_answer_cache(settings), key, write)
-    safe = set(screen(line, [c["lower"] for c in candidates], settings, request.headers.get(CLIENT_HEADER)))
+    safe = set(screen(line, [c["lower"] for c in candidates], settings, client_openid()))
     return {"upper": line, "candidates": [c for c in candidates if c["lower"] in safe]}

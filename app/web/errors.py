@@ -82,7 +82,7 @@ def register_error_handlers(app: APIFlask) -> None:
 
     @app.errorhandler(UserError)
     def user_error(exc: UserError):
-        return error_response(400, getattr(exc, "code", "bad_request"), str(exc))
+        return error_response(getattr(exc, "status", 400), getattr(exc, "code", "bad_request"), str(exc))
 
     @app.errorhandler(redis.RedisError)
     def redis_error(exc: redis.RedisError):

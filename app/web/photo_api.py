@@ -19,10 +19,10 @@ from dataclasses import asdict
 
 from apiflask import APIBlueprint, FileSchema, Schema, fields
 from apiflask.validators import Range
-from flask import Response, current_app, request
+from flask import Response, current_app
 from werkzeug.exceptions import NotFound
 
-from app.limits import CLIENT_HEADER
+from app.limits import client_openid
 from app.safety import check_user_text
 from app.web.couplet_api import BadRequest
 from app.web.schemas import JsonInteger, error_responses
@@ -143,7 +143,7 @@ def render(session_id: str, body: dict):
         raise BadRequest("missing_field", "send {\"candidate\": n} (1-based) or all of 'upper', 'lower' and "
                          f"'horizontal'; missing: {', '.join(missing)}")
     couplet = photo.checked_couplet(body["upper"], body["lower"], body["horizontal"], settings)
-    check_user_text([couplet.upper, couplet.lower, couplet.horizontal], settings, request.headers.get(CLIENT_HEADER))
+    check_user_text([couplet.upper, couplet.lower, couplet.horizontal], settings, client_openid())
     result_id = photo.render_custom(session_id, couplet, settings)
     return {"image_url": _image_url(result_id)}
 

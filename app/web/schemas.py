@@ -97,6 +97,7 @@ class Readiness(Schema):
 
 ERROR_REASONS = {
     400: "Bad input: the code says what (e.g. `empty`, `too_long`, `invalid_field`)",
+    401: "No valid session token (only when the service runs with COUPLET_LOGIN=wechat)",
     404: "Unknown id",
     413: "Request body too large",
     415: "Wrong Content-Type",

@@ -1,4 +1,4 @@
-"""A loopback stand-in for the two WeChat endpoints the safety check uses, speaking their documented format.
+"""A loopback stand-in for the WeChat endpoints the service uses, speaking their documented format.
 
 GET  /cgi-bin/token?grant_type=client_credential&appid=&secret= → {"access_token", "expires_in"}
      or {"errcode": 40125, "errmsg": "invalid appsecret"}
@@ -6,6 +6,8 @@ POST /wxa/msg_sec_check?access_token= {"content", "version": 2, "scene", "openid
      → {"errcode": 0, "errmsg": "ok", "result": {"suggest", "label"}, "detail": [...], "trace_id"}
      or {"errcode": 40001, "errmsg": "invalid credential"} for a token it did not issue or has revoked.
 Content holding one of RISKY is `risky` (label 20001, 政治); anything else is `pass` (label 100).
+GET  /sns/jscode2session?appid=&secret=&js_code=&grant_type=authorization_code → {"openid", "session_key"}
+     for a code in `codes` (each usable once), else {"errcode": 40029, "errmsg": "invalid code"}.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ class FakeWeChat:
         self.valid_tokens: set[str] = set()
         self.token_requests = 0
         self.checked: list[dict] = []
+        self.codes: dict[str, str] = {}
+        """wx.login code → the openid it logs in; a code is used up by its first exchange."""
         self.broken = False
         """When True, every request answers HTTP 500."""
         fake = self
@@ -61,6 +65,8 @@ class FakeWeChat:
         query = {k: v[0] for k, v in parse_qs(url.query).items()}
         if url.path == "/cgi-bin/token" and handler.command == "GET":
             return self._send(handler, 200, self._token(query))
+        if url.path == "/sns/jscode2session" and handler.command == "GET":
+            return self._send(handler, 200, self._code2session(query))
         if url.path == "/wxa/msg_sec_check" and handler.command == "POST":
             return self._send(handler, 200, self._check(query, body))
         self._send(handler, 404, {"errcode": 404, "errmsg": "not found"})
@@ -74,6 +80,13 @@ class FakeWeChat:
         token = f"TOKEN-{self.token_requests}-SECRETISH"
         self.valid_tokens.add(token)
         return {"access_token": token, "expires_in": 7200}
+
+    def _code2session(self, query: dict) -> dict:
+        if query.get("appid") != self.appid or query.get("secret") != self.secret:
+            return {"errcode": 40125, "errmsg": "invalid appsecret"}
+        if query.get("grant_type") != "authorization_code" or query.get("js_code") not in self.codes:
+            return {"errcode": 40029, "errmsg": "invalid code"}
+        return {"openid": self.codes.pop(query["js_code"]), "session_key": "SESSION-KEY-SECRETISH"}
 
     def _check(self, query: dict, body) -> dict:
         if query.get("access_token") not in self.valid_tokens:
