@@ -9,6 +9,7 @@ a file. Entries older than the TTL (counted from the last write) read as missing
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -22,6 +23,7 @@ from functools import cache
 from pathlib import Path
 from typing import Protocol
 
+from core.errors import UserError
 from core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -29,6 +31,12 @@ log = logging.getLogger(__name__)
 ID_BYTES = 16  # 128 random bits: unguessable
 ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{22}")  # what secrets.token_urlsafe(16) gives
 SWEEP_EVERY = 60.0  # seconds between sweeps of expired files
+
+
+class ResultStoreUnavailable(UserError):
+    """The store cannot keep an entry now (disk full, read-only, gone): nothing half-written is served."""
+
+    code, status = "results_unavailable", 503
 
 
 def new_id() -> str:
@@ -65,10 +73,17 @@ class LocalResultStore:
     def put(self, id: str, data: bytes, meta: dict) -> None:
         if not valid_id(id):
             raise ValueError(f"malformed result id {id!r}")
-        self.root.mkdir(parents=True, exist_ok=True)
-        # Bytes first, meta last: an entry counts as present once its meta exists.
-        self._write(self.root / f"{id}.bin", data)
-        self._write(self.root / f"{id}.json", json.dumps(meta, ensure_ascii=False).encode("utf-8"))
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            # Bytes first, meta last: an entry counts as present once its meta exists.
+            self._write(self.root / f"{id}.bin", data)
+            self._write(self.root / f"{id}.json", json.dumps(meta, ensure_ascii=False).encode("utf-8"))
+        except OSError as e:
+            # Bytes without their meta are never served, and the sweep takes them; an entry that was
+            # there before keeps its meta, so a failed rewrite loses nothing.
+            log.error("result store %s cannot be written: %s", self.root, e)
+            raise ResultStoreUnavailable("results cannot be stored right now (the server's disk is full or "
+                                         "read-only); try again shortly") from None
         self._maybe_sweep()
 
     def get(self, id: str) -> bytes | None:
@@ -100,6 +115,9 @@ class LocalResultStore:
                     removed += 1
                 except FileNotFoundError:
                     pass  # another worker swept it first
+                except OSError as e:  # a read-only disk: expired entries still read as missing
+                    log.warning("cannot sweep %s: %s", path, e)
+                    break
         if removed:
             log.info("swept %d expired result files from %s", removed, self.root)
         return removed
@@ -120,7 +138,10 @@ class LocalResultStore:
 
     def _remove(self, id: str) -> None:
         for suffix in (".json", ".bin"):
-            (self.root / f"{id}{suffix}").unlink(missing_ok=True)
+            try:
+                (self.root / f"{id}{suffix}").unlink(missing_ok=True)
+            except OSError as e:  # read-only: the entry stays on disk but reads as missing (meta first)
+                log.warning("cannot remove result %s%s: %s", id, suffix, e)
 
     def _write(self, path: Path, data: bytes) -> None:
         fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".tmp-")
@@ -129,7 +150,8 @@ class LocalResultStore:
                 f.write(data)
             os.replace(tmp, path)
         except BaseException:
-            Path(tmp).unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                Path(tmp).unlink(missing_ok=True)
             raise
 
     @staticmethod
