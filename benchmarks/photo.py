@@ -32,9 +32,10 @@ from PIL import Image
 
 from app.web import create_app
 from core.settings import PROJECT_ROOT, Settings
+from couplet.rules import Couplet
 from photo import pipeline as photo
 from photo.fonts import get_fonts
-from photo.render import Couplet, render, to_jpeg
+from photo.render import render, to_jpeg
 
 RESULTS = Path(__file__).resolve().parent / "results"
 EXAMPLES_DIR = PROJECT_ROOT / "docs" / "examples"

@@ -35,6 +35,15 @@ RULES = (
 
 
 @dataclass(frozen=True)
+class Couplet:
+    """A whole couplet: the upper line (上联, hung on the right), the lower line (下联) and the 横批 above."""
+
+    upper: str
+    lower: str
+    horizontal: str
+
+
+@dataclass(frozen=True)
 class RuleResult:
     passed: bool
     score: float  # 0..1, the share of the positions or checks the rule looked at that pass

@@ -16,7 +16,7 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 from PIL import Image
 
@@ -26,11 +26,12 @@ from core.telemetry import stage_timer
 from couplet.couplets import checked_upper
 from couplet.model.generator import DecodeOptions
 from couplet.resources import get_generator
-from couplet.rules import InvalidUpper, check, is_hanzi, normalise
+from couplet.rules import Couplet, InvalidUpper, check, is_hanzi, normalise
 from photo.fonts import get_fonts
 from photo.horizontal import pick_horizontals
-from photo.render import MAX_SIDE, Couplet, render, to_jpeg
+from photo.render import MAX_SIDE, render, to_jpeg
 from photo.results import get_result_store, new_id
+from photo.session import Drawing, PhotoRecord
 from vision.imageio import open_image
 from vision.registry import get_tagger
 from vision.tags import Tag
@@ -56,10 +57,6 @@ class PhotoError(UserError):
 
 class UnsupportedImage(PhotoError):
     status = 415
-
-
-class UnknownPhoto(PhotoError):
-    status = 404
 
 
 @dataclass
@@ -156,8 +153,8 @@ def create(data: bytes, settings: Settings | None = None) -> PhotoSession:
         result = to_jpeg(image)
     with timings.stage("store"):
         store = get_result_store(settings)
-        store.put(session_id, source, _session_meta(tags, candidates))
-        store.put(result_id, result, _result_meta(session_id, candidates[0]))
+        PhotoRecord(tags, candidates).save(store, session_id, source)
+        Drawing(session_id, candidates[0]).save(store, result_id, result)
     log.info("photo %s: %s tags, %d candidates, %s", session_id, ",".join(t.name for t in tags),
              len(candidates), " ".join(f"{k}={v:.0f}ms" for k, v in timings.stages.items()))
     return PhotoSession(session_id, tags, candidates, result_id, timings)
@@ -196,33 +193,11 @@ def _with_horizontals(tags: list[Tag], pairs: list[tuple[str, str]], seed: int |
     return [Couplet(upper, lower, h) for (upper, lower), h in zip(pairs, horizontals, strict=True)]
 
 
-def _session_meta(tags: list[Tag], candidates: list[Couplet]) -> dict:
-    return {"kind": "photo", "tags": [asdict(t) for t in tags], "candidates": [asdict(c) for c in candidates]}
-
-
-def _result_meta(session_id: str, couplet: Couplet) -> dict:
-    return {"kind": "result", "photo": session_id, "couplet": asdict(couplet)}
-
-
-def load_session(session_id: str, settings: Settings) -> tuple[dict, bytes]:
-    """The session's meta and kept photo; UnknownPhoto for an unknown, expired or malformed id."""
-    store = get_result_store(settings)
-    meta = store.get_meta(session_id)
-    source = store.get(session_id) if meta is not None and meta.get("kind") == "photo" else None
-    if source is None:
-        raise UnknownPhoto("unknown_photo", "no such photo: the id is wrong or the photo has expired")
-    return meta, source
-
-
-def candidates_of(meta: dict) -> list[Couplet]:
-    return [Couplet(**c) for c in meta["candidates"]]
-
-
 def render_candidate(session_id: str, number: int, settings: Settings | None = None) -> str:
     """Render candidate `number` (1-based, as the page shows them) of the photo; returns the result id."""
     settings = settings or Settings.from_env()
-    meta, source = load_session(session_id, settings)
-    candidates = candidates_of(meta)
+    record, source = PhotoRecord.load(get_result_store(settings), session_id)
+    candidates = record.candidates
     if not 1 <= number <= len(candidates):
         raise PhotoError("invalid_field", f"'candidate' must be between 1 and {len(candidates)} (1-based), got {number}")
     return _render_and_store(session_id, source, candidates[number - 1], settings)
@@ -231,28 +206,28 @@ def render_candidate(session_id: str, number: int, settings: Settings | None = N
 def render_custom(session_id: str, couplet: Couplet, settings: Settings | None = None) -> str:
     """Render the user's own couplet (one that `checked_couplet` returned); returns the result id."""
     settings = settings or Settings.from_env()
-    meta, source = load_session(session_id, settings)
+    _, source = PhotoRecord.load(get_result_store(settings), session_id)
     return _render_and_store(session_id, source, couplet, settings)
 
 
 def _render_and_store(session_id: str, source: bytes, couplet: Couplet, settings: Settings) -> str:
     image = render(open_image(source), couplet, get_fonts(settings)).image
     result_id = new_id()
-    get_result_store(settings).put(result_id, to_jpeg(image), _result_meta(session_id, couplet))
+    Drawing(session_id, couplet).save(get_result_store(settings), result_id, to_jpeg(image))
     return result_id
 
 
 def regenerate(session_id: str, settings: Settings | None = None) -> list[Couplet]:
     """New lower lines (sampled with a fresh seed) and 横批 for the same upper lines; the session keeps them."""
     settings = settings or Settings.from_env()
-    meta, source = load_session(session_id, settings)
-    old = candidates_of(meta)
+    store = get_result_store(settings)
+    record, source = PhotoRecord.load(store, session_id)
+    old = record.candidates
     seed = secrets.randbelow(2**31)
     options = DecodeOptions(sample=True, seed=seed, temperature=1.0, top_k=20)
     pairs = _lower_lines([c.upper for c in old], options, settings, avoid=[c.lower for c in old])
-    tags = [Tag(**t) for t in meta["tags"]]
-    candidates = _with_horizontals(tags, pairs, seed, settings)
-    get_result_store(settings).put(session_id, source, _session_meta(tags, candidates))
+    candidates = _with_horizontals(record.tags, pairs, seed, settings)
+    PhotoRecord(record.tags, candidates).save(store, session_id, source)
     return candidates
 
 

@@ -28,7 +28,7 @@ from typing import Literal
 
 from PIL import Image, ImageDraw
 
-from couplet.rules import MAX_LEN, is_punct
+from couplet.rules import MAX_LEN, Couplet, is_punct
 from photo.fonts import FontSet
 
 MAX_SIDE = 1600
@@ -55,13 +55,6 @@ PANORAMA_WIDTH = 2.0  # a panorama is drawn this wide, in units of its scrolls' 
 
 Box = tuple[int, int, int, int]
 """left, top, right, bottom in pixels (right and bottom exclusive)."""
-
-
-@dataclass(frozen=True)
-class Couplet:
-    upper: str
-    lower: str
-    horizontal: str
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from app.web.couplet_api import BadRequest
 from app.web.schemas import JsonInteger, error_responses
 from photo import pipeline as photo
 from photo.results import get_result_store
+from photo.session import Drawing
 from vision.errors import ImageError, TaggerConfigError, TaggerError
 
 log = logging.getLogger(__name__)
@@ -170,9 +171,7 @@ def result(result_id: str):
     Results expire (COUPLET_RESULT_TTL, a day by default); unknown or expired ids are 404.
     """
     settings = current_app.config["SETTINGS"]
-    store = get_result_store(settings)
-    meta = store.get_meta(result_id)
-    data = store.get(result_id) if meta is not None and meta.get("kind") == "result" else None
+    data = Drawing.jpeg(get_result_store(settings), result_id)
     if data is None:
         raise NotFound("no such result: the id is wrong or the image has expired")
     response = Response(data, mimetype="image/jpeg")
