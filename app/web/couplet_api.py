@@ -23,25 +23,6 @@ class BadRequest(UserError):
         self.code = code
 
 
-def json_body() -> dict:
-    """The request's JSON object, for views that parse by hand (those with a schema use @bp.input)."""
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise BadRequest("invalid_json", "the request body must be a JSON object (Content-Type: application/json)")
-    return body
-
-
-def field(body: dict, name: str, kind: type, default=None, lo=None, hi=None):
-    value = body.get(name, default)
-    if kind is float and isinstance(value, int) and not isinstance(value, bool):
-        value = float(value)
-    if value is None or not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
-        raise BadRequest("invalid_field", f"'{name}' must be a {kind.__name__}")
-    if (lo is not None and value < lo) or (hi is not None and value > hi):
-        raise BadRequest("invalid_field", f"'{name}' must be between {lo} and {hi}")
-    return value
-
-
 @bp.post("/api/couplet")
 @bp.input(CoupletIn, arg_name="body")
 @bp.output(CoupletOut)
