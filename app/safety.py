@@ -140,7 +140,7 @@ def screen(upper: str, lowers: list[str], settings: Settings, openid: str | None
     badwords = get_badwords(settings)
     word = badwords.find(upper)
     if word:
-        raise InvalidUpper("bad_word", f"the upper line contains a blocked word ({word})")
+        raise InvalidUpper(f"the upper line contains a blocked word ({word})", code="bad_word")
     lowers = [line for line in lowers if not badwords.find(line)]
     wechat = get_wechat(settings)
     if wechat is None or not openid:
@@ -149,7 +149,7 @@ def screen(upper: str, lowers: list[str], settings: Settings, openid: str | None
         if wechat.suggest("\n".join([upper, *lowers]), openid) == "pass":
             return lowers
         if wechat.suggest(upper, openid) != "pass":
-            raise InvalidUpper("unsafe_content", "the upper line did not pass the content-safety check")
+            raise InvalidUpper("the upper line did not pass the content-safety check", code="unsafe_content")
         return [line for line in lowers if wechat.suggest(line, openid) == "pass"]
     except SafetyServiceError as e:
         log.warning("content-safety check unavailable, bad-word list only: %s", e)
@@ -171,4 +171,4 @@ def check_user_text(lines: list[str], settings: Settings, openid: str | None = N
         log.warning("content-safety check unavailable, bad-word list only: %s", e)
         return
     if verdict != "pass":
-        raise InvalidUpper("unsafe_content", "the text did not pass the content-safety check")
+        raise InvalidUpper("the text did not pass the content-safety check", code="unsafe_content")

@@ -15,7 +15,7 @@ def checked_upper(text: str, settings: Settings | None = None) -> str:
     upper = validate_upper(text)
     word = get_badwords(settings).find(upper)
     if word:
-        raise InvalidUpper("bad_word", f"the upper line contains a blocked word ({word})")
+        raise InvalidUpper(f"the upper line contains a blocked word ({word})", code="bad_word")
     return upper
 
 
@@ -23,6 +23,6 @@ def generate(upper: str, n: int = 3, options: DecodeOptions | None = None,
              settings: Settings | None = None) -> list[Candidate]:
     """Up to ``n`` ranked lower lines for ``upper``."""
     if not 1 <= n <= MAX_CANDIDATES:
-        raise InvalidUpper("bad_n", f"n must be between 1 and {MAX_CANDIDATES}, got {n}")
+        raise InvalidUpper(f"n must be between 1 and {MAX_CANDIDATES}, got {n}", code="bad_n")
     line = checked_upper(upper, settings)
     return get_generator(settings).generate(line, n, options)

@@ -41,10 +41,7 @@ class RuleResult:
 
 
 class InvalidUpper(UserError):
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+    """A line the rules cannot take (empty, too long, not Chinese, a blocked word…); `code` says which."""
 
 
 def is_punct(ch: str) -> bool:
@@ -63,18 +60,19 @@ def validate_upper(text: str) -> str:
     """The upper line, normalised; raises InvalidUpper naming what is wrong."""
     line = normalise(text)
     if not line:
-        raise InvalidUpper("empty", "the upper line is empty")
+        raise InvalidUpper("the upper line is empty", code="empty")
     if len(line) > MAX_LEN:
-        raise InvalidUpper("too_long", f"the upper line has {len(line)} characters; at most {MAX_LEN} are allowed")
+        raise InvalidUpper(f"the upper line has {len(line)} characters; at most {MAX_LEN} are allowed",
+                           code="too_long")
     for i, ch in enumerate(line):
         if not (is_hanzi(ch) or is_punct(ch)):
             name = unicodedata.name(ch, f"U+{ord(ch):04X}")
             raise InvalidUpper(
-                "not_chinese",
                 f"character {ch!r} ({name}) at position {i + 1} is not a Chinese character or Chinese punctuation",
+                code="not_chinese",
             )
     if all(is_punct(ch) for ch in line):
-        raise InvalidUpper("no_characters", "the upper line has no Chinese characters")
+        raise InvalidUpper("the upper line has no Chinese characters", code="no_characters")
     return line
 
 

@@ -47,18 +47,16 @@ SIGNATURES = {"jpeg": (b"\xff\xd8\xff",), "png": (b"\x89PNG\r\n\x1a\n",)}
 
 
 class PhotoError(UserError):
-    status = 400
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
+    """A request about a photo that cannot be done as asked; `code` says why."""
 
 
 class UnsupportedImage(PhotoError):
+    code = "unsupported_media_type"
     status = 415
 
 
 class UnknownPhoto(PhotoError):
+    code = "unknown_photo"
     status = 404
 
 
@@ -99,7 +97,7 @@ def sniff(data: bytes) -> str:
     for kind, magics in SIGNATURES.items():
         if data.startswith(magics):
             return kind
-    raise UnsupportedImage("unsupported_media_type", "only JPEG, PNG and WebP images are accepted")
+    raise UnsupportedImage("only JPEG, PNG and WebP images are accepted")
 
 
 def decode(data: bytes, max_side: int = MAX_SIDE) -> Image.Image:
@@ -210,7 +208,7 @@ def load_session(session_id: str, settings: Settings) -> tuple[dict, bytes]:
     meta = store.get_meta(session_id)
     source = store.get(session_id) if meta is not None and meta.get("kind") == "photo" else None
     if source is None:
-        raise UnknownPhoto("unknown_photo", "no such photo: the id is wrong or the photo has expired")
+        raise UnknownPhoto("no such photo: the id is wrong or the photo has expired")
     return meta, source
 
 
@@ -224,7 +222,8 @@ def render_candidate(session_id: str, number: int, settings: Settings | None = N
     meta, source = load_session(session_id, settings)
     candidates = candidates_of(meta)
     if not 1 <= number <= len(candidates):
-        raise PhotoError("invalid_field", f"'candidate' must be between 1 and {len(candidates)} (1-based), got {number}")
+        raise PhotoError(f"'candidate' must be between 1 and {len(candidates)} (1-based), got {number}",
+                         code="invalid_field")
     return _render_and_store(session_id, source, candidates[number - 1], settings)
 
 
@@ -267,15 +266,16 @@ def checked_couplet(upper: str, lower: str, horizontal: str, settings: Settings 
     results = check(up, down)
     broken = [name for name in HARD_RULES if not results[name].passed]
     if broken:
-        raise PhotoError("broken_rule", f"the couplet breaks the rule{'s' if len(broken) > 1 else ''} "
-                         f"{', '.join(broken)}: " + "; ".join(RULE_HELP[name] for name in broken))
+        raise PhotoError(f"the couplet breaks the rule{'s' if len(broken) > 1 else ''} {', '.join(broken)}: "
+                         + "; ".join(RULE_HELP[name] for name in broken), code="broken_rule")
     across = normalise(horizontal)
     if len(across) != HORIZONTAL_LEN or not all(is_hanzi(ch) for ch in across):
-        raise PhotoError("invalid_horizontal", f"the 横批 must be {HORIZONTAL_LEN} Chinese characters, got {across!r}")
+        raise PhotoError(f"the 横批 must be {HORIZONTAL_LEN} Chinese characters, got {across!r}",
+                         code="invalid_horizontal")
     try:
         checked_upper(across, settings)
     except InvalidUpper as e:
-        raise PhotoError("invalid_horizontal", e.message.replace("the upper line", "the 横批")) from e
+        raise PhotoError(str(e).replace("the upper line", "the 横批"), code="invalid_horizontal") from e
     return Couplet(up, down, across)
 
 
@@ -292,7 +292,7 @@ def _checked_line(name: str, text: str, settings: Settings | None) -> str:
         return checked_upper(text, settings)
     except InvalidUpper as e:
         # The input rules are the upper line's and some of their messages name it: name the field instead.
-        message = e.message.replace("the upper line", f"the {name} line")
+        message = str(e).replace("the upper line", f"the {name} line")
         if f"the {name} line" not in message:
             message = f"the {name} line: {message}"
-        raise PhotoError(f"invalid_{name}", message) from e
+        raise PhotoError(message, code=f"invalid_{name}") from e

@@ -9,18 +9,11 @@ from app.cache import answer_key, cached, get_answer_cache, model_fingerprint
 from app.limits import CLIENT_HEADER
 from app.safety import screen
 from app.web.schemas import CoupletIn, CoupletOut, error_responses
-from core.errors import UserError
 from core.telemetry import stage_timer
 from couplet.couplets import checked_upper, generate
 from couplet.model.generator import DecodeOptions
 
 bp = APIBlueprint("couplet", __name__, tag="couplet")
-
-
-class BadRequest(UserError):
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
 
 
 @bp.post("/api/couplet")
