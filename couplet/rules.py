@@ -32,6 +32,15 @@ RULES = (
     "lower_ends_ping",
     "tone_opposition",
 )
+HARD_RULES = ("equal_length", "punctuation", "no_reuse", "repeats_mirrored")
+"""The rules the generator enforces while decoding; a user's own couplet must pass them too."""
+HARD_RULE_HELP = {
+    "equal_length": "both lines need the same number of characters",
+    "punctuation": "punctuation must stand at the same positions in both lines",
+    "no_reuse": "the lower line may not use a character of the upper line",
+    "repeats_mirrored": "a character repeated in one line needs a repeat at the same positions in the other",
+}
+"""What a user must change to mend each hard rule."""
 
 
 @dataclass(frozen=True)
@@ -177,3 +186,8 @@ CHECKS = {
 def check(upper: str, lower: str) -> dict[str, RuleResult]:
     """Every rule's result for the pair, keyed by rule name (in RULES order)."""
     return {name: CHECKS[name](upper, lower) for name in RULES}
+
+
+def broken_hard_rules(upper: str, lower: str) -> dict[str, str]:
+    """The hard rules the pair breaks (in HARD_RULES order), each with what to change; empty if it passes."""
+    return {name: HARD_RULE_HELP[name] for name in HARD_RULES if not CHECKS[name](upper, lower).passed}

@@ -26,7 +26,7 @@ from core.telemetry import stage_timer
 from couplet.couplets import checked_upper
 from couplet.model.generator import DecodeOptions
 from couplet.resources import get_generator
-from couplet.rules import InvalidUpper, check, is_hanzi, normalise
+from couplet.rules import InvalidUpper, broken_hard_rules, is_hanzi, normalise
 from photo.fonts import get_fonts
 from photo.horizontal import pick_horizontals
 from photo.render import MAX_SIDE, Couplet, render, to_jpeg
@@ -39,8 +39,6 @@ log = logging.getLogger(__name__)
 
 CANDIDATES = 3
 SOURCE_QUALITY = 90  # the kept photo is decoded again for every render: keep it close to the upload
-HARD_RULES = ("equal_length", "punctuation", "no_reuse", "repeats_mirrored")
-"""The rules the generator enforces while decoding; a user's edit must pass them too."""
 HORIZONTAL_LEN = 4
 # Magic numbers of the accepted formats; the client's Content-Type and file name are not trusted.
 SIGNATURES = {"jpeg": (b"\xff\xd8\xff",), "png": (b"\x89PNG\r\n\x1a\n",)}
@@ -259,15 +257,14 @@ def checked_couplet(upper: str, lower: str, horizontal: str, settings: Settings 
     """The user's couplet, normalised; PhotoError naming the field or the rule it breaks.
 
     Each line follows the input rules of an upper line (Chinese, 1–32 characters, no blocked word);
-    together they must pass the hard rules the generator enforces (HARD_RULES); the 横批 is four
-    Chinese characters without a blocked word.
+    together they must pass the hard rules the generator enforces (couplet.rules.HARD_RULES); the 横批
+    is four Chinese characters without a blocked word.
     """
     up, down = _checked_line("upper", upper, settings), _checked_line("lower", lower, settings)
-    results = check(up, down)
-    broken = [name for name in HARD_RULES if not results[name].passed]
+    broken = broken_hard_rules(up, down)
     if broken:
         raise PhotoError(f"the couplet breaks the rule{'s' if len(broken) > 1 else ''} {', '.join(broken)}: "
-                         + "; ".join(RULE_HELP[name] for name in broken), code="broken_rule")
+                         + "; ".join(broken.values()), code="broken_rule")
     across = normalise(horizontal)
     if len(across) != HORIZONTAL_LEN or not all(is_hanzi(ch) for ch in across):
         raise PhotoError(f"the 横批 must be {HORIZONTAL_LEN} Chinese characters, got {across!r}",
@@ -277,14 +274,6 @@ def checked_couplet(upper: str, lower: str, horizontal: str, settings: Settings 
     except InvalidUpper as e:
         raise PhotoError(str(e).replace("the upper line", "the 横批"), code="invalid_horizontal") from e
     return Couplet(up, down, across)
-
-
-RULE_HELP = {
-    "equal_length": "both lines need the same number of characters",
-    "punctuation": "punctuation must stand at the same positions in both lines",
-    "no_reuse": "the lower line may not use a character of the upper line",
-    "repeats_mirrored": "a character repeated in one line needs a repeat at the same positions in the other",
-}
 
 
 def _checked_line(name: str, text: str, settings: Settings | None) -> str:
