@@ -26,14 +26,13 @@ Wire format (https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/sec-cen
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache
 
 import requests
 
+from core.lazy import resource
 from core.settings import Settings
 from core.tokens import TokenCache
 from couplet.resources import get_badwords
@@ -118,21 +117,13 @@ def _describe(body: dict) -> str:
     return f"errcode {body.get('errcode')}: {body.get('errmsg', '')}".strip()
 
 
-_lock = threading.Lock()
-
-
-@cache
-def _wechat(settings: Settings) -> WeChatSecCheck | None:
+@resource
+def get_wechat(settings: Settings) -> WeChatSecCheck | None:
+    """The msgSecCheck client, one per process; None when WeChat is not configured."""
     if not (settings.wechat_appid and settings.wechat_secret):
         return None
     return WeChatSecCheck(settings.wechat_appid, settings.wechat_secret, settings.wechat_base_url,
                           settings.wechat_scene, settings.wechat_timeout)
-
-
-def get_wechat(settings: Settings) -> WeChatSecCheck | None:
-    """The msgSecCheck client, one per process; None when WeChat is not configured."""
-    with _lock:
-        return _wechat(settings)
 
 
 def screen(upper: str, lowers: list[str], settings: Settings, openid: str | None = None) -> list[str]:

@@ -125,11 +125,10 @@ def _draft_side(data: bytes, max_side: int) -> int | None:
     return max(1, -(-max_side * min(width, height) // max(width, height)))
 
 
-def create(data: bytes, settings: Settings | None = None) -> PhotoSession:
+def create(data: bytes, settings: Settings) -> PhotoSession:
     """Tags, three couplets and the first one rendered, for an uploaded photo."""
     from couplet.matching import match
 
-    settings = settings or Settings.from_env()
     sniff(data)
     timings = Timings()
     # Decoding the photo for drawing needs nothing from tagging, matching or generating, and Pillow and
@@ -214,9 +213,8 @@ def candidates_of(meta: dict) -> list[Couplet]:
     return [Couplet(**c) for c in meta["candidates"]]
 
 
-def render_candidate(session_id: str, number: int, settings: Settings | None = None) -> str:
+def render_candidate(session_id: str, number: int, settings: Settings) -> str:
     """Render candidate `number` (1-based, as the page shows them) of the photo; returns the result id."""
-    settings = settings or Settings.from_env()
     meta, source = load_session(session_id, settings)
     candidates = candidates_of(meta)
     if not 1 <= number <= len(candidates):
@@ -225,9 +223,8 @@ def render_candidate(session_id: str, number: int, settings: Settings | None = N
     return _render_and_store(session_id, source, candidates[number - 1], settings)
 
 
-def render_custom(session_id: str, couplet: Couplet, settings: Settings | None = None) -> str:
+def render_custom(session_id: str, couplet: Couplet, settings: Settings) -> str:
     """Render the user's own couplet (one that `checked_couplet` returned); returns the result id."""
-    settings = settings or Settings.from_env()
     meta, source = load_session(session_id, settings)
     return _render_and_store(session_id, source, couplet, settings)
 
@@ -239,9 +236,8 @@ def _render_and_store(session_id: str, source: bytes, couplet: Couplet, settings
     return result_id
 
 
-def regenerate(session_id: str, settings: Settings | None = None) -> list[Couplet]:
+def regenerate(session_id: str, settings: Settings) -> list[Couplet]:
     """New lower lines (sampled with a fresh seed) and 横批 for the same upper lines; the session keeps them."""
-    settings = settings or Settings.from_env()
     meta, source = load_session(session_id, settings)
     old = candidates_of(meta)
     seed = secrets.randbelow(2**31)
@@ -253,7 +249,7 @@ def regenerate(session_id: str, settings: Settings | None = None) -> list[Couple
     return candidates
 
 
-def checked_couplet(upper: str, lower: str, horizontal: str, settings: Settings | None = None) -> Couplet:
+def checked_couplet(upper: str, lower: str, horizontal: str, settings: Settings) -> Couplet:
     """The user's couplet, normalised; PhotoError naming the field or the rule it breaks.
 
     Each line follows the input rules of an upper line (Chinese, 1–32 characters, no blocked word);
@@ -276,7 +272,7 @@ def checked_couplet(upper: str, lower: str, horizontal: str, settings: Settings 
     return Couplet(up, down, across)
 
 
-def _checked_line(name: str, text: str, settings: Settings | None) -> str:
+def _checked_line(name: str, text: str, settings: Settings) -> str:
     try:
         return checked_upper(text, settings)
     except InvalidUpper as e:
