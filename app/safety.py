@@ -26,14 +26,13 @@ Wire format (https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/sec-cen
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache
 
 import requests
 
+from core.lazy import resource
 from core.settings import Settings
 from core.tokens import TokenCache
 from couplet.resources import get_badwords
@@ -118,21 +117,13 @@ def _describe(body: dict) -> str:
     return f"errcode {body.get('errcode')}: {body.get('errmsg', '')}".strip()
 
 
-_lock = threading.Lock()
-
-
-@cache
-def _wechat(settings: Settings) -> WeChatSecCheck | None:
+@resource
+def get_wechat(settings: Settings) -> WeChatSecCheck | None:
+    """The msgSecCheck client, one per process; None when WeChat is not configured."""
     if not (settings.wechat_appid and settings.wechat_secret):
         return None
     return WeChatSecCheck(settings.wechat_appid, settings.wechat_secret, settings.wechat_base_url,
                           settings.wechat_scene, settings.wechat_timeout)
-
-
-def get_wechat(settings: Settings) -> WeChatSecCheck | None:
-    """The msgSecCheck client, one per process; None when WeChat is not configured."""
-    with _lock:
-        return _wechat(settings)
 
 
 def screen(upper: str, lowers: list[str], settings: Settings, openid: str | None = None) -> list[str]:
@@ -140,7 +131,7 @@ def screen(upper: str, lowers: list[str], settings: Settings, openid: str | None
     badwords = get_badwords(settings)
     word = badwords.find(upper)
     if word:
-        raise InvalidUpper("bad_word", f"the upper line contains a blocked word ({word})")
+        raise InvalidUpper(f"the upper line contains a blocked word ({word})", code="bad_word")
     lowers = [line for line in lowers if not badwords.find(line)]
     wechat = get_wechat(settings)
     if wechat is None or not openid:
@@ -149,7 +140,7 @@ def screen(upper: str, lowers: list[str], settings: Settings, openid: str | None
         if wechat.suggest("\n".join([upper, *lowers]), openid) == "pass":
             return lowers
         if wechat.suggest(upper, openid) != "pass":
-            raise InvalidUpper("unsafe_content", "the upper line did not pass the content-safety check")
+            raise InvalidUpper("the upper line did not pass the content-safety check", code="unsafe_content")
         return [line for line in lowers if wechat.suggest(line, openid) == "pass"]
     except SafetyServiceError as e:
         log.warning("content-safety check unavailable, bad-word list only: %s", e)
@@ -171,4 +162,4 @@ def check_user_text(lines: list[str], settings: Settings, openid: str | None = N
         log.warning("content-safety check unavailable, bad-word list only: %s", e)
         return
     if verdict != "pass":
-        raise InvalidUpper("unsafe_content", "the text did not pass the content-safety check")
+        raise InvalidUpper("the text did not pass the content-safety check", code="unsafe_content")

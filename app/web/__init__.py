@@ -18,10 +18,10 @@ from werkzeug.exceptions import UnsupportedMediaType
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.limits import init_limits
-from app.web.couplet_api import BadRequest
 from app.web.errors import register_error_handlers
 from app.web.observe import init_observability
 from app.web.schemas import Error
+from core.errors import UserError
 from core.logs import configure_logging
 from core.settings import Settings
 
@@ -85,7 +85,7 @@ def create_app(settings: Settings | None = None) -> APIFlask:
             try:
                 request.get_json(silent=True)  # parsed once here, cached for the view
             except RecursionError:
-                raise BadRequest("invalid_json", "the JSON body is nested too deeply") from None
+                raise UserError("the JSON body is nested too deeply", code="invalid_json") from None
 
     register_error_handlers(app)
     init_limits(app, settings)

@@ -14,7 +14,6 @@ Server-Timing header giving the milliseconds of each stage.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import asdict
 
 from apiflask import APIBlueprint, FileSchema, Schema, fields
@@ -24,14 +23,12 @@ from werkzeug.exceptions import NotFound
 
 from app.limits import CLIENT_HEADER
 from app.safety import check_user_text
-from app.web.couplet_api import BadRequest
 from app.web.schemas import JsonInteger, error_responses
+from core.errors import UserError
 from photo import pipeline as photo
 from photo.results import get_result_store
 from photo.session import Drawing
-from vision.errors import ImageError, TaggerConfigError, TaggerError
 
-log = logging.getLogger(__name__)
 bp = APIBlueprint("photo", __name__, tag="photo")
 
 TAGGING_FAILED = {502: "A cloud tagger failed or could not be reached"}
@@ -86,25 +83,6 @@ def _image_url(result_id: str) -> str:
     return f"/api/results/{result_id}.jpg"
 
 
-@bp.errorhandler(photo.PhotoError)
-def photo_error(exc: photo.PhotoError):
-    return {"error": exc.code, "message": str(exc)}, exc.status
-
-
-@bp.errorhandler(ImageError)
-def image_error(exc: ImageError):
-    return {"error": "invalid_image", "message": str(exc)}, 400
-
-
-@bp.errorhandler(TaggerError)
-def tagger_error(exc: TaggerError):
-    # Not the user's fault: a tagger that is not set up is ours (503), one that failed is upstream (502).
-    log.error("tagging failed: %s", exc)
-    if isinstance(exc, TaggerConfigError):
-        return {"error": "tagger_not_configured", "message": str(exc)}, 503
-    return {"error": "tagger_failed", "message": str(exc)}, 502
-
-
 @bp.post("/api/photo")
 @bp.input(PhotoIn, location="files", arg_name="files")
 @bp.output(PhotoOut)
@@ -141,8 +119,8 @@ def render(session_id: str, body: dict):
         return {"image_url": _image_url(photo.render_candidate(session_id, body["candidate"], settings))}
     missing = [name for name in ("upper", "lower", "horizontal") if name not in body]
     if missing:
-        raise BadRequest("missing_field", "send {\"candidate\": n} (1-based) or all of 'upper', 'lower' and "
-                         f"'horizontal'; missing: {', '.join(missing)}")
+        raise UserError("send {\"candidate\": n} (1-based) or all of 'upper', 'lower' and "
+                        f"'horizontal'; missing: {', '.join(missing)}", code="missing_field")
     couplet = photo.checked_couplet(body["upper"], body["lower"], body["horizontal"], settings)
     check_user_text([couplet.upper, couplet.lower, couplet.horizontal], settings, request.headers.get(CLIENT_HEADER))
     result_id = photo.render_custom(session_id, couplet, settings)
