@@ -26,6 +26,7 @@ from couplet.couplets import checked_upper
 from couplet.model.generator import DecodeOptions
 from couplet.resources import get_generator
 from couplet.rules import Couplet, InvalidUpper, broken_hard_rules, is_hanzi, normalise
+from couplet.safety import safe_couplets
 from photo.fonts import get_fonts
 from photo.horizontal import pick_horizontals
 from photo.render import MAX_SIDE, render
@@ -76,8 +77,9 @@ class PhotoSession:
     timings: Timings
 
 
-def create(data: bytes, settings: Settings) -> PhotoSession:
-    """Tags, three couplets and the first one rendered, for an uploaded photo."""
+def create(data: bytes, settings: Settings, openid: str | None = None) -> PhotoSession:
+    """Tags, three couplets and the first one rendered, for an uploaded photo; `openid` names the user to
+    WeChat's content check of what was written."""
     from couplet.matching import match
 
     sniff(data)
@@ -93,7 +95,7 @@ def create(data: bytes, settings: Settings) -> PhotoSession:
         with timings.stage("generate"):
             pairs = _lower_lines(uppers, DecodeOptions(), settings)
         with timings.stage("horizontal"):
-            candidates = _with_horizontals(tags, pairs, None, settings)
+            candidates = _with_horizontals(tags, pairs, None, settings, openid)
         photo, source = kept.result()
     session_id, result_id = new_id(), new_id()
     with timings.stage("render"):
@@ -136,10 +138,16 @@ def _lower_lines(uppers: list[str], options: DecodeOptions, settings: Settings,
     return pairs
 
 
-def _with_horizontals(tags: list[Tag], pairs: list[tuple[str, str]], seed: int | None,
-                      settings: Settings) -> list[Couplet]:
-    horizontals = pick_horizontals(tags, pairs, seed=seed, settings=settings)
-    return [Couplet(upper, lower, h) for (upper, lower), h in zip(pairs, horizontals, strict=True)]
+def _with_horizontals(tags: list[Tag], pairs: list[tuple[str, str]], seed: int | None, settings: Settings,
+                      openid: str | None) -> list[Couplet]:
+    """The couplets with their 横批, those that pass the content check (the text route's, couplet/safety.py)."""
+    horizontals = pick_horizontals(tags, pairs, settings, seed=seed)
+    couplets = [Couplet(upper, lower, h) for (upper, lower), h in zip(pairs, horizontals, strict=True)]
+    safe = safe_couplets(couplets, settings, openid)
+    if not safe:
+        raise PhotoError("none of the couplets written for this photo passed the content-safety check",
+                         code="unsafe_content")
+    return safe
 
 
 def render_candidate(session_id: str, number: int, settings: Settings) -> str:
@@ -165,7 +173,7 @@ def _render_and_store(session_id: str, source: bytes, couplet: Couplet, settings
     return result_id
 
 
-def regenerate(session_id: str, settings: Settings) -> list[Couplet]:
+def regenerate(session_id: str, settings: Settings, openid: str | None = None) -> list[Couplet]:
     """New lower lines (sampled with a fresh seed) and 横批 for the same upper lines; the session keeps them."""
     store = get_result_store(settings)
     record, source = PhotoRecord.load(store, session_id)
@@ -173,7 +181,7 @@ def regenerate(session_id: str, settings: Settings) -> list[Couplet]:
     seed = secrets.randbelow(2**31)
     options = DecodeOptions(sample=True, seed=seed, temperature=1.0, top_k=20)
     pairs = _lower_lines([c.upper for c in old], options, settings, avoid=[c.lower for c in old])
-    candidates = _with_horizontals(record.tags, pairs, seed, settings)
+    candidates = _with_horizontals(record.tags, pairs, seed, settings, openid)
     PhotoRecord(record.tags, candidates).save(store, session_id, source)
     return candidates
 

@@ -7,11 +7,11 @@ from flask import current_app, request
 
 from app.cache import answer_key, cached, get_answer_cache, model_fingerprint
 from app.limits import CLIENT_HEADER
-from app.safety import screen
 from app.web.schemas import CoupletIn, CoupletOut, error_responses
 from core.telemetry import stage_timer
 from couplet.couplets import checked_upper, generate
 from couplet.model.generator import DecodeOptions
+from couplet.safety import screen
 
 bp = APIBlueprint("couplet", __name__, tag="couplet")
 

@@ -22,9 +22,9 @@ from flask import Response, current_app, request
 from werkzeug.exceptions import NotFound
 
 from app.limits import CLIENT_HEADER
-from app.safety import check_user_text
 from app.web.schemas import JsonInteger, error_responses
 from core.errors import UserError
+from couplet.safety import check_user_text
 from photo import pipeline as photo
 from photo.results import get_result_store
 from photo.session import Drawing
@@ -93,7 +93,7 @@ def upload(files: dict):
     Tags the photo, matches three upper lines to the tags, writes their lower lines, picks a 横批 for
     each and renders the first. The Server-Timing header gives each stage's milliseconds.
     """
-    session = photo.create(files["file"].read(), current_app.config["SETTINGS"])
+    session = photo.create(files["file"].read(), current_app.config["SETTINGS"], request.headers.get(CLIENT_HEADER))
     body = {
         "id": session.id,
         "tags": [{**asdict(t), "confidence": round(t.confidence, 4)} for t in session.tags],
@@ -136,7 +136,7 @@ def regenerate(session_id: str):
     Samples new lower lines (a fresh seed each time) and picks new 横批; the photo keeps them, so
     /render's candidate numbers refer to the new ones.
     """
-    candidates = photo.regenerate(session_id, current_app.config["SETTINGS"])
+    candidates = photo.regenerate(session_id, current_app.config["SETTINGS"], request.headers.get(CLIENT_HEADER))
     return {"id": session_id, "candidates": [asdict(c) for c in candidates]}
 
 
