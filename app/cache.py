@@ -16,11 +16,11 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from functools import cache
 from typing import Protocol
 
 import redis
 
+from core.lazy import resource
 from core.redisconn import get_redis
 from core.settings import Settings
 from couplet.model.generator import DecodeOptions
@@ -81,7 +81,7 @@ class RedisCache:
             log.warning("answer cache unavailable, not stored: %s", e)
 
 
-@cache
+@resource
 def model_fingerprint(settings: Settings) -> str:
     """A hash of the generator's files (weights, tokenizer, config); empty if there is no model yet."""
     digest = hashlib.sha256()
@@ -112,17 +112,9 @@ def cached(answer_cache: AnswerCache, key: str | None, compute: Callable[[], lis
     return value
 
 
-_lock = threading.Lock()
-
-
-@cache
-def _build(settings: Settings) -> AnswerCache:
+@resource
+def get_answer_cache(settings: Settings) -> AnswerCache:
+    """The cache the settings choose, one per process."""
     if settings.redis_url:
         return RedisCache(get_redis(settings.redis_url), settings.cache_ttl)
     return MemoryCache(settings.cache_size)
-
-
-def get_answer_cache(settings: Settings) -> AnswerCache:
-    """The cache the settings choose, one per process."""
-    with _lock:
-        return _build(settings)

@@ -48,7 +48,7 @@ from PIL import Image
 from tqdm import tqdm
 
 from core.settings import Settings
-from digits import SYMBOLS, models
+from digits import SYMBOLS, networks
 from digits.datasets import FOLDER_TO_CHAR, is_held_out, looks_like_division
 from digits.fetch import SYMBOLS_ARCHIVE, digits_raw_dir
 from digits.grammar import ExpressionError
@@ -252,19 +252,19 @@ def main() -> None:
     test_x, test_y = load_mnist(raw, "test")
     skeletons = skeleton_fields(test_x)  # the test digits as strokes recovered from them look to the models
     for kind in ("fc", "cnn", "symbols"):
-        path = models.weights_path(folder, kind)
+        path = networks.weights_path(folder, kind)
         if not path.is_file():
             print(f"skipping {kind}: {path} is missing")
             continue
-        model = models.load(path, kind)
+        model = networks.load(path, kind)
         started = time.perf_counter()
         acc, _ = accuracy(model, test_x, test_y)
         entry = {"mnist_test_accuracy": round(acc, 5), "mnist_test_seconds": round(time.perf_counter() - started, 2),
                  "mnist_test_skeletons_accuracy": round(accuracy(model, skeletons, test_y)[0], 5),
-                 "trained": models.metadata(path)["info"]}
+                 "trained": networks.metadata(path)["info"]}
         report["models"][kind] = entry
     if "cnn" in report["models"]:
-        cnn = models.load(models.weights_path(folder, "cnn"), "cnn")
+        cnn = networks.load(networks.weights_path(folder, "cnn"), "cnn")
         report["digit_photos"] = photo_benchmark(cnn, test_x, test_y, args.photos, args.seed)
         mirror = settings.data_mirror
         for key, name in (("scene_photos", "scenes"), ("imagenet_photos", "imagenet-samples")):
@@ -272,10 +272,10 @@ def main() -> None:
             if found:
                 report[key] = found
     held = held_out_symbols(raw / SYMBOLS_ARCHIVE)
-    symbols_path = models.weights_path(folder, "symbols")
+    symbols_path = networks.weights_path(folder, "symbols")
     if not symbols_path.is_file():
         raise SystemExit(f"{symbols_path} is missing: train it with `couplet digits train --model symbols`")
-    symbols_model = models.load(symbols_path, "symbols")
+    symbols_model = networks.load(symbols_path, "symbols")
     report["models"]["symbols"]["held_out_symbols"] = symbol_accuracy(symbols_model, held)
     reader = Reader(symbols_model, cnn if "cnn" in report["models"] else None)
 

@@ -77,12 +77,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(port: int, workers: int, threads: int, log_path: Path) -> subprocess.Popen:
+def start_server(port: int, workers: int, threads: int, log_path: Path, **env_extra: str) -> subprocess.Popen:
+    """`couplet serve` on loopback without rate limits or Redis (unless env_extra names REDIS_URL)."""
     env = {**os.environ, "COUPLET_HOST": "127.0.0.1", "COUPLET_PORT": str(port), "COUPLET_WORKERS": str(workers),
            "COUPLET_THREADS": str(threads), "COUPLET_RATE_LIMIT_TEXT": "", "COUPLET_RATE_LIMIT_PHOTO": "",
+           "COUPLET_RATE_LIMIT_ADDRESS_TEXT": "", "COUPLET_RATE_LIMIT_ADDRESS_PHOTO": "",
            "OMP_NUM_THREADS": "1", "COUPLET_LOG_LEVEL": "WARNING"}
     env.pop("REDIS_URL", None)
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    env.update(env_extra)
     log = open(log_path, "wb")  # noqa: SIM115 - lives as long as the server
     return subprocess.Popen([str(Path(sys.executable).with_name("couplet")), "serve"], env=env, stdout=log,
                             stderr=subprocess.STDOUT)

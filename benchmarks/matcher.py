@@ -139,6 +139,8 @@ def main() -> None:
     t0 = time.perf_counter()
     index, encoder = get_vector_index(settings), get_encoder(settings)
     load_s = time.perf_counter() - t0
+    if index is None:
+        sys.exit("no usable vector index (the log above says why): run `couplet index build`")
     keywords = get_keyword_index(settings)
     table, meta = index.table, index.meta
     lines = table.lines

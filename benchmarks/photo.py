@@ -32,9 +32,11 @@ from PIL import Image
 
 from app.web import create_app
 from core.settings import PROJECT_ROOT, Settings
+from couplet.rules import Couplet
 from photo import pipeline as photo
 from photo.fonts import get_fonts
-from photo.render import Couplet, render, to_jpeg
+from photo.render import MAX_SIDE, render
+from vision import imageio
 
 RESULTS = Path(__file__).resolve().parent / "results"
 EXAMPLES_DIR = PROJECT_ROOT / "docs" / "examples"
@@ -120,18 +122,18 @@ def stage_cpu(data: bytes, runs: int, settings: Settings) -> dict:
 
 
 def render_alone(data: bytes, runs: int, settings: Settings) -> dict:
-    source = photo.decode(data)
+    source = imageio.decode(data, MAX_SIDE)
     couplet = Couplet("鼠牛虎兔龙蛇，神奇山谷", "猪狗鸡猴羊马，多彩人生", "江山多娇")
     fonts = get_fonts(settings)
     render(source, couplet, fonts)
     draw, encode, decode = [], [], []
     for _ in range(runs):
         t0 = time.perf_counter()
-        photo.decode(data)
+        imageio.decode(data, MAX_SIDE)
         t1 = time.perf_counter()
         image = render(source, couplet, fonts).image
         t2 = time.perf_counter()
-        to_jpeg(image)
+        imageio.to_jpeg(image)
         t3 = time.perf_counter()
         decode.append((t1 - t0) * 1000)
         draw.append((t2 - t1) * 1000)

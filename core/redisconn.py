@@ -3,23 +3,15 @@ is safe to share between the threads of a worker)."""
 
 from __future__ import annotations
 
-import threading
-from functools import cache
-
 import redis
 
-_lock = threading.Lock()
+from core.lazy import resource
 
 # A replica must answer (or fail fast with a 503) rather than hang on a stalled Redis.
 SOCKET_TIMEOUT = 2.0
 
 
-@cache
-def _client(url: str) -> redis.Redis:
+@resource
+def get_redis(url: str) -> redis.Redis:
     return redis.Redis.from_url(url, socket_timeout=SOCKET_TIMEOUT, socket_connect_timeout=SOCKET_TIMEOUT,
                                 health_check_interval=30)
-
-
-def get_redis(url: str) -> redis.Redis:
-    with _lock:
-        return _client(url)

@@ -32,6 +32,24 @@ RULES = (
     "lower_ends_ping",
     "tone_opposition",
 )
+HARD_RULES = ("equal_length", "punctuation", "no_reuse", "repeats_mirrored")
+"""The rules the generator enforces while decoding; a user's own couplet must pass them too."""
+HARD_RULE_HELP = {
+    "equal_length": "both lines need the same number of characters",
+    "punctuation": "punctuation must stand at the same positions in both lines",
+    "no_reuse": "the lower line may not use a character of the upper line",
+    "repeats_mirrored": "a character repeated in one line needs a repeat at the same positions in the other",
+}
+"""What a user must change to mend each hard rule."""
+
+
+@dataclass(frozen=True)
+class Couplet:
+    """A whole couplet: the upper line (上联, hung on the right), the lower line (下联) and the 横批 above."""
+
+    upper: str
+    lower: str
+    horizontal: str
 
 
 @dataclass(frozen=True)
@@ -41,10 +59,7 @@ class RuleResult:
 
 
 class InvalidUpper(UserError):
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+    """A line the rules cannot take (empty, too long, not Chinese, a blocked word…); `code` says which."""
 
 
 def is_punct(ch: str) -> bool:
@@ -63,18 +78,19 @@ def validate_upper(text: str) -> str:
     """The upper line, normalised; raises InvalidUpper naming what is wrong."""
     line = normalise(text)
     if not line:
-        raise InvalidUpper("empty", "the upper line is empty")
+        raise InvalidUpper("the upper line is empty", code="empty")
     if len(line) > MAX_LEN:
-        raise InvalidUpper("too_long", f"the upper line has {len(line)} characters; at most {MAX_LEN} are allowed")
+        raise InvalidUpper(f"the upper line has {len(line)} characters; at most {MAX_LEN} are allowed",
+                           code="too_long")
     for i, ch in enumerate(line):
         if not (is_hanzi(ch) or is_punct(ch)):
             name = unicodedata.name(ch, f"U+{ord(ch):04X}")
             raise InvalidUpper(
-                "not_chinese",
                 f"character {ch!r} ({name}) at position {i + 1} is not a Chinese character or Chinese punctuation",
+                code="not_chinese",
             )
     if all(is_punct(ch) for ch in line):
-        raise InvalidUpper("no_characters", "the upper line has no Chinese characters")
+        raise InvalidUpper("the upper line has no Chinese characters", code="no_characters")
     return line
 
 
@@ -179,3 +195,8 @@ CHECKS = {
 def check(upper: str, lower: str) -> dict[str, RuleResult]:
     """Every rule's result for the pair, keyed by rule name (in RULES order)."""
     return {name: CHECKS[name](upper, lower) for name in RULES}
+
+
+def broken_hard_rules(upper: str, lower: str) -> dict[str, str]:
+    """The hard rules the pair breaks (in HARD_RULES order), each with what to change; empty if it passes."""
+    return {name: HARD_RULE_HELP[name] for name in HARD_RULES if not CHECKS[name](upper, lower).passed}

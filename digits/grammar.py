@@ -26,9 +26,8 @@ DECIMAL_PLACES = 12
 class ExpressionError(UserError):
     """A malformed expression; ``code`` says which kind, ``position`` where (0-based, in symbols)."""
 
-    def __init__(self, code: str, message: str, position: int | None = None) -> None:
-        super().__init__(message)
-        self.code = code
+    def __init__(self, message: str, *, code: str, position: int | None = None) -> None:
+        super().__init__(message, code=code)
         self.position = position
 
 
@@ -46,9 +45,10 @@ def normalise(text: str) -> str:
 def tokenize(text: str) -> list[Token]:
     text = normalise(text)
     if not text:
-        raise ExpressionError("empty_expression", "the expression is empty")
+        raise ExpressionError("the expression is empty", code="empty_expression")
     if len(text) > MAX_LENGTH:
-        raise ExpressionError("too_long", f"the expression has {len(text)} symbols (at most {MAX_LENGTH})")
+        raise ExpressionError(f"the expression has {len(text)} symbols (at most {MAX_LENGTH})",
+                              code="too_long")
     tokens, i = [], 0
     while i < len(text):
         c = text[i]
@@ -62,7 +62,8 @@ def tokenize(text: str) -> list[Token]:
             tokens.append(Token(c, c, i))
             i += 1
         else:
-            raise ExpressionError("malformed_expression", f"unexpected symbol {c!r} at position {i + 1}", i)
+            raise ExpressionError(f"unexpected symbol {c!r} at position {i + 1}",
+                                  code="malformed_expression", position=i)
     tokens.append(Token("end", "", len(text)))
     return tokens
 
@@ -86,16 +87,18 @@ class _Parser:
         if self.tok.kind == "=":
             equals = self.take()
             if self.tok.kind != "end":
-                raise ExpressionError("malformed_expression", "'=' may only end the expression", equals.position)
+                raise ExpressionError("'=' may only end the expression",
+                                      code="malformed_expression", position=equals.position)
         t = self.tok
         if t.kind == ")":
-            raise ExpressionError("unbalanced_parentheses", f"')' at position {t.position + 1} has no matching '('",
-                                  t.position)
+            raise ExpressionError(f"')' at position {t.position + 1} has no matching '('",
+                                  code="unbalanced_parentheses", position=t.position)
         if t.kind == "=":
-            raise ExpressionError("malformed_expression", "'=' may only end the expression", t.position)
+            raise ExpressionError("'=' may only end the expression",
+                                  code="malformed_expression", position=t.position)
         if t.kind != "end":
-            raise ExpressionError("malformed_expression",
-                                  f"missing operator before {t.text!r} at position {t.position + 1}", t.position)
+            raise ExpressionError(f"missing operator before {t.text!r} at position {t.position + 1}",
+                                  code="malformed_expression", position=t.position)
         return value
 
     def sum(self) -> Fraction:
@@ -113,8 +116,8 @@ class _Parser:
             rhs = self.unary()
             if op.kind == "÷":
                 if rhs == 0:
-                    raise ExpressionError("division_by_zero", f"division by zero at position {op.position + 1}",
-                                          op.position)
+                    raise ExpressionError(f"division by zero at position {op.position + 1}",
+                                          code="division_by_zero", position=op.position)
                 value = value / rhs
             else:
                 value = value * rhs
@@ -135,23 +138,23 @@ class _Parser:
             value = self.sum()
             if self.tok.kind != ")":
                 if self.tok.kind in ("end", "="):
-                    raise ExpressionError("unbalanced_parentheses", f"'(' at position {t.position + 1} is never closed",
-                                          t.position)
-                raise ExpressionError("malformed_expression",
-                                      f"expected ')' at position {self.tok.position + 1}", self.tok.position)
+                    raise ExpressionError(f"'(' at position {t.position + 1} is never closed",
+                                          code="unbalanced_parentheses", position=t.position)
+                raise ExpressionError(f"expected ')' at position {self.tok.position + 1}",
+                                      code="malformed_expression", position=self.tok.position)
             self.take()
             return value
         if t.kind == "end":
-            raise ExpressionError("malformed_expression", "the expression ends where a number was expected",
-                                  t.position)
+            raise ExpressionError("the expression ends where a number was expected",
+                                  code="malformed_expression", position=t.position)
         if t.kind == ")":
             if not any(x.kind == "(" for x in self.tokens[: self.i - 1]):
-                raise ExpressionError("unbalanced_parentheses",
-                                      f"')' at position {t.position + 1} has no matching '('", t.position)
-            raise ExpressionError("malformed_expression", f"empty parentheses or missing number at position "
-                                  f"{t.position + 1}", t.position)
-        raise ExpressionError("malformed_expression",
-                              f"expected a number at position {t.position + 1}, found {t.text!r}", t.position)
+                raise ExpressionError(f"')' at position {t.position + 1} has no matching '('",
+                                      code="unbalanced_parentheses", position=t.position)
+            raise ExpressionError(f"empty parentheses or missing number at position "
+                                  f"{t.position + 1}", code="malformed_expression", position=t.position)
+        raise ExpressionError(f"expected a number at position {t.position + 1}, found {t.text!r}",
+                              code="malformed_expression", position=t.position)
 
 
 # The same grammar as a machine that reads one symbol at a time, for the reader to keep only readings that can

@@ -219,7 +219,7 @@ def segment_symbols(segmentation: Segmentation, reader: Reader) -> list[tuple[Se
     """
     groups = segmentation.segments
     if len(groups) > MAX_SYMBOLS:
-        raise StrokeError("too_many_symbols", f"{len(groups)} symbols found (at most {MAX_SYMBOLS})")
+        raise StrokeError(f"{len(groups)} symbols found (at most {MAX_SYMBOLS})", code="too_many_symbols")
     if not groups:
         return []
     line = max(g.box[3] for g in groups) - min(g.box[1] for g in groups)
@@ -318,7 +318,7 @@ def solve(symbols: list[Symbol]) -> dict:
     """The expression the symbols spell, evaluated: ``{"expression", "value", "decimal", "symbols"}``.
     ExpressionError when it is malformed or divides by zero, with what was read attached."""
     if not symbols:
-        raise ExpressionError("empty_expression", "no handwriting found")
+        raise ExpressionError("no handwriting found", code="empty_expression")
     text = "".join(s.char for s in symbols)
     try:
         result = calculate(text)

@@ -2,33 +2,29 @@
 
 from __future__ import annotations
 
-import threading
-from functools import cache
 from pathlib import Path
 
+from core.lazy import resource
 from core.settings import Settings
 from digits import networks
 from digits.recognise import Reader
-
-_lock = threading.Lock()
 
 
 def models_dir(settings: Settings) -> Path:
     return settings.models_dir / "digits"
 
 
-@cache
-def _load(folder: Path, kind: str):
+@resource
+def _network(folder: Path, kind: str):
+    # Keyed by the folder, not the settings: settings that differ elsewhere share the weights.
     return networks.load(networks.weights_path(folder, kind), kind)
 
 
-def get_model(kind: str, settings: Settings | None = None):
+def get_model(kind: str, settings: Settings):
     """The ``fc``, ``cnn`` or ``symbols`` model in eval mode (DataError when its weights are missing)."""
-    settings = settings or Settings.from_env()
-    with _lock:  # threads of one gunicorn worker must not load a model twice
-        return _load(models_dir(settings), kind)
+    return _network(models_dir(settings), kind)
 
 
-def get_reader(settings: Settings | None = None) -> Reader:
+def get_reader(settings: Settings) -> Reader:
     """The expression reader: the symbol classifier with the digit CNN beside it."""
     return Reader(get_model("symbols", settings), get_model("cnn", settings))

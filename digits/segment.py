@@ -34,9 +34,7 @@ RENDER_SIDE = 80  # strokes are drawn so that the group's longest side has this 
 
 
 class StrokeError(UserError):
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
+    """Strokes that are not a drawing we can read (malformed, empty, too many); `code` says which."""
 
 
 Box = tuple[float, float, float, float]  # x0, y0, x1, y1
@@ -78,25 +76,29 @@ def parse_strokes(payload) -> list[np.ndarray]:
     """Validate ``{"strokes": [[[x, y], ...], ...]}`` (or the bare list) into float arrays (n, 2)."""
     strokes = payload.get("strokes") if isinstance(payload, dict) else payload
     if not isinstance(strokes, list):
-        raise StrokeError("invalid_strokes", "'strokes' must be a list of strokes, each a list of [x, y] points")
+        raise StrokeError("'strokes' must be a list of strokes, each a list of [x, y] points",
+                          code="invalid_strokes")
     if not strokes:
-        raise StrokeError("empty", "no strokes: draw something first")
+        raise StrokeError("no strokes: draw something first", code="empty")
     if len(strokes) > MAX_STROKES:
-        raise StrokeError("too_many_strokes", f"{len(strokes)} strokes (at most {MAX_STROKES})")
+        raise StrokeError(f"{len(strokes)} strokes (at most {MAX_STROKES})", code="too_many_strokes")
     total = sum(len(s) if isinstance(s, list) else 0 for s in strokes)
     if total > MAX_POINTS:
-        raise StrokeError("too_many_points", f"{total} points (at most {MAX_POINTS})")
+        raise StrokeError(f"{total} points (at most {MAX_POINTS})", code="too_many_points")
     out = []
     for i, stroke in enumerate(strokes):
         if not isinstance(stroke, list) or not stroke:
-            raise StrokeError("invalid_strokes", f"stroke {i + 1} must be a non-empty list of [x, y] points")
+            raise StrokeError(f"stroke {i + 1} must be a non-empty list of [x, y] points",
+                              code="invalid_strokes")
         for p in stroke:
             if (not isinstance(p, list | tuple) or len(p) < 2
                     or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in p[:2])):
-                raise StrokeError("invalid_strokes", f"stroke {i + 1} has a point that is not [x, y] numbers")
+                raise StrokeError(f"stroke {i + 1} has a point that is not [x, y] numbers",
+                                  code="invalid_strokes")
         arr = np.array([[float(p[0]), float(p[1])] for p in stroke], dtype=np.float64)
         if not np.isfinite(arr).all() or np.abs(arr).max() > MAX_COORD:
-            raise StrokeError("invalid_strokes", f"stroke {i + 1} has coordinates that are not finite or too large")
+            raise StrokeError(f"stroke {i + 1} has coordinates that are not finite or too large",
+                              code="invalid_strokes")
         out.append(arr)
     return out
 

@@ -14,13 +14,13 @@ import shutil
 import subprocess
 import threading
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 
 from fontTools.ttLib import TTFont
 from PIL import ImageFont
 
 from core.errors import DataError
+from core.lazy import resource
 from core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -115,16 +115,10 @@ def build_fonts(text_font: Path | None = None, fallbacks: tuple[Path, ...] = ())
     return FontSet(tuple(chain))
 
 
-_lock = threading.Lock()
+# Keyed by the font settings alone: settings that differ elsewhere share the fonts' coverage tables.
+_shared_fonts = resource(build_fonts)
 
 
-@cache
-def _cached(text_font: Path | None, fallbacks: tuple[Path, ...]) -> FontSet:
-    return build_fonts(text_font, fallbacks)
-
-
-def get_fonts(settings: Settings | None = None) -> FontSet:
+def get_fonts(settings: Settings) -> FontSet:
     """The fonts the settings choose, found once per process."""
-    settings = settings or Settings.from_env()
-    with _lock:
-        return _cached(settings.font, settings.fallback_fonts)
+    return _shared_fonts(settings.font, settings.fallback_fonts)

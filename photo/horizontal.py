@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import logging
 import random
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -22,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from core.errors import DataError
+from core.lazy import resource
 from core.settings import Settings
 from couplet.rules import is_punct
 
@@ -85,10 +85,7 @@ def choose(scores: np.ndarray, taken: set[int], rng: random.Random | None) -> in
     return rng.choices(pool, weights=[1 / (rank + 1) for rank in range(len(pool))])[0]
 
 
-_lock = threading.Lock()
-
-
-@cache
+@resource
 def _embedded_horizontals(settings: Settings) -> np.ndarray:
     from couplet.matching import encode
 
@@ -100,8 +97,7 @@ def _embedding_scores(tags: Sequence[Any], couplets: Sequence[tuple[str, str]], 
     from couplet.matching import encode
 
     try:
-        with _lock:
-            table = _embedded_horizontals(settings)
+        table = _embedded_horizontals(settings)
         words = " ".join(_tag_fields(t)[0] for t in tags)
         queries = encode([f"{words} {upper} {lower}" for upper, lower in couplets], settings=settings)
     except DataError as e:
@@ -110,10 +106,9 @@ def _embedding_scores(tags: Sequence[Any], couplets: Sequence[tuple[str, str]], 
     return queries @ table.T
 
 
-def pick_horizontals(tags: Sequence[Any], couplets: Sequence[tuple[str, str]], seed: int | None = None,
-                     settings: Settings | None = None) -> list[str]:
+def pick_horizontals(tags: Sequence[Any], couplets: Sequence[tuple[str, str]], settings: Settings,
+                     seed: int | None = None) -> list[str]:
     """One 横批 per (upper, lower) couplet, all different."""
-    settings = settings or Settings.from_env()
     items = load_horizontals()
     similarity = _embedding_scores(tags, couplets, settings)
     rng = random.Random(seed) if seed is not None else None

@@ -9,14 +9,13 @@ beside tag → match → generate, so the stages add up to more than the wall ti
 
 from __future__ import annotations
 
-import io
 import logging
 import secrets
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 from PIL import Image
 
@@ -26,12 +25,14 @@ from core.telemetry import stage_timer
 from couplet.couplets import checked_upper
 from couplet.model.generator import DecodeOptions
 from couplet.resources import get_generator
-from couplet.rules import InvalidUpper, check, is_hanzi, normalise
+from couplet.rules import Couplet, InvalidUpper, broken_hard_rules, is_hanzi, normalise
+from couplet.safety import safe_couplets
 from photo.fonts import get_fonts
 from photo.horizontal import pick_horizontals
-from photo.render import MAX_SIDE, Couplet, render, to_jpeg
+from photo.render import MAX_SIDE, render
 from photo.results import get_result_store, new_id
-from vision.imageio import open_image
+from photo.session import Drawing, PhotoRecord
+from vision.imageio import decode, open_image, sniff, to_jpeg
 from vision.registry import get_tagger
 from vision.tags import Tag
 
@@ -39,27 +40,11 @@ log = logging.getLogger(__name__)
 
 CANDIDATES = 3
 SOURCE_QUALITY = 90  # the kept photo is decoded again for every render: keep it close to the upload
-HARD_RULES = ("equal_length", "punctuation", "no_reuse", "repeats_mirrored")
-"""The rules the generator enforces while decoding; a user's edit must pass them too."""
 HORIZONTAL_LEN = 4
-# Magic numbers of the accepted formats; the client's Content-Type and file name are not trusted.
-SIGNATURES = {"jpeg": (b"\xff\xd8\xff",), "png": (b"\x89PNG\r\n\x1a\n",)}
 
 
 class PhotoError(UserError):
-    status = 400
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-
-
-class UnsupportedImage(PhotoError):
-    status = 415
-
-
-class UnknownPhoto(PhotoError):
-    status = 404
+    """A request about a photo that cannot be done as asked; `code` says why."""
 
 
 @dataclass
@@ -92,48 +77,11 @@ class PhotoSession:
     timings: Timings
 
 
-def sniff(data: bytes) -> str:
-    """jpeg, png or webp by the file's first bytes; UnsupportedImage otherwise."""
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "webp"
-    for kind, magics in SIGNATURES.items():
-        if data.startswith(magics):
-            return kind
-    raise UnsupportedImage("unsupported_media_type", "only JPEG, PNG and WebP images are accepted")
-
-
-def decode(data: bytes, max_side: int = MAX_SIDE) -> Image.Image:
-    """The upright RGB photo, at most max_side pixels on its long side.
-
-    A JPEG is decoded at the smallest scale (1/2, 1/4, 1/8) that still gives max_side pixels on the
-    long side: a 12-megapixel photo then takes a fraction of a full decode. ImageError (a 400) for
-    corrupt, truncated or decompression-bomb files.
-    """
-    sniff(data)
-    image = open_image(data, draft_size=_draft_side(data, max_side))
-    if max(image.size) > max_side:
-        scale = max_side / max(image.size)
-        size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
-        image = image.resize(size, Image.Resampling.BICUBIC, reducing_gap=2.0)
-    return image
-
-
-def _draft_side(data: bytes, max_side: int) -> int | None:
-    """The short side the decoder must keep for the long side to reach max_side (open_image's draft
-    size bounds both sides)."""
-    try:
-        with Image.open(io.BytesIO(data)) as probe:
-            width, height = probe.size
-    except Exception:  # open_image reports the broken file with a proper message
-        return None
-    return max(1, -(-max_side * min(width, height) // max(width, height)))
-
-
-def create(data: bytes, settings: Settings | None = None) -> PhotoSession:
-    """Tags, three couplets and the first one rendered, for an uploaded photo."""
+def create(data: bytes, settings: Settings, openid: str | None = None) -> PhotoSession:
+    """Tags, three couplets and the first one rendered, for an uploaded photo; `openid` names the user to
+    WeChat's content check of what was written."""
     from couplet.matching import match
 
-    settings = settings or Settings.from_env()
     sniff(data)
     timings = Timings()
     # Decoding the photo for drawing needs nothing from tagging, matching or generating, and Pillow and
@@ -147,7 +95,7 @@ def create(data: bytes, settings: Settings | None = None) -> PhotoSession:
         with timings.stage("generate"):
             pairs = _lower_lines(uppers, DecodeOptions(), settings)
         with timings.stage("horizontal"):
-            candidates = _with_horizontals(tags, pairs, None, settings)
+            candidates = _with_horizontals(tags, pairs, None, settings, openid)
         photo, source = kept.result()
     session_id, result_id = new_id(), new_id()
     with timings.stage("render"):
@@ -156,8 +104,8 @@ def create(data: bytes, settings: Settings | None = None) -> PhotoSession:
         result = to_jpeg(image)
     with timings.stage("store"):
         store = get_result_store(settings)
-        store.put(session_id, source, _session_meta(tags, candidates))
-        store.put(result_id, result, _result_meta(session_id, candidates[0]))
+        PhotoRecord(tags, candidates).save(store, session_id, source)
+        Drawing(session_id, candidates[0]).save(store, result_id, result)
     log.info("photo %s: %s tags, %d candidates, %s", session_id, ",".join(t.name for t in tags),
              len(candidates), " ".join(f"{k}={v:.0f}ms" for k, v in timings.stages.items()))
     return PhotoSession(session_id, tags, candidates, result_id, timings)
@@ -166,7 +114,7 @@ def create(data: bytes, settings: Settings | None = None) -> PhotoSession:
 def _keep_photo(data: bytes, timings: Timings) -> tuple[Image.Image, bytes]:
     """The upright photo to draw on, and its JPEG, kept in the session for later renders."""
     with timings.stage("decode"):
-        photo = decode(data)
+        photo = decode(data, MAX_SIDE)
     with timings.stage("encode"):
         return photo, to_jpeg(photo, SOURCE_QUALITY)
 
@@ -190,109 +138,83 @@ def _lower_lines(uppers: list[str], options: DecodeOptions, settings: Settings,
     return pairs
 
 
-def _with_horizontals(tags: list[Tag], pairs: list[tuple[str, str]], seed: int | None,
-                      settings: Settings) -> list[Couplet]:
-    horizontals = pick_horizontals(tags, pairs, seed=seed, settings=settings)
-    return [Couplet(upper, lower, h) for (upper, lower), h in zip(pairs, horizontals, strict=True)]
+def _with_horizontals(tags: list[Tag], pairs: list[tuple[str, str]], seed: int | None, settings: Settings,
+                      openid: str | None) -> list[Couplet]:
+    """The couplets with their 横批, those that pass the content check (the text route's, couplet/safety.py)."""
+    horizontals = pick_horizontals(tags, pairs, settings, seed=seed)
+    couplets = [Couplet(upper, lower, h) for (upper, lower), h in zip(pairs, horizontals, strict=True)]
+    safe = safe_couplets(couplets, settings, openid)
+    if not safe:
+        raise PhotoError("none of the couplets written for this photo passed the content-safety check",
+                         code="unsafe_content")
+    return safe
 
 
-def _session_meta(tags: list[Tag], candidates: list[Couplet]) -> dict:
-    return {"kind": "photo", "tags": [asdict(t) for t in tags], "candidates": [asdict(c) for c in candidates]}
-
-
-def _result_meta(session_id: str, couplet: Couplet) -> dict:
-    return {"kind": "result", "photo": session_id, "couplet": asdict(couplet)}
-
-
-def load_session(session_id: str, settings: Settings) -> tuple[dict, bytes]:
-    """The session's meta and kept photo; UnknownPhoto for an unknown, expired or malformed id."""
-    store = get_result_store(settings)
-    meta = store.get_meta(session_id)
-    source = store.get(session_id) if meta is not None and meta.get("kind") == "photo" else None
-    if source is None:
-        raise UnknownPhoto("unknown_photo", "no such photo: the id is wrong or the photo has expired")
-    return meta, source
-
-
-def candidates_of(meta: dict) -> list[Couplet]:
-    return [Couplet(**c) for c in meta["candidates"]]
-
-
-def render_candidate(session_id: str, number: int, settings: Settings | None = None) -> str:
+def render_candidate(session_id: str, number: int, settings: Settings) -> str:
     """Render candidate `number` (1-based, as the page shows them) of the photo; returns the result id."""
-    settings = settings or Settings.from_env()
-    meta, source = load_session(session_id, settings)
-    candidates = candidates_of(meta)
+    record, source = PhotoRecord.load(get_result_store(settings), session_id)
+    candidates = record.candidates
     if not 1 <= number <= len(candidates):
-        raise PhotoError("invalid_field", f"'candidate' must be between 1 and {len(candidates)} (1-based), got {number}")
+        raise PhotoError(f"'candidate' must be between 1 and {len(candidates)} (1-based), got {number}",
+                         code="invalid_field")
     return _render_and_store(session_id, source, candidates[number - 1], settings)
 
 
-def render_custom(session_id: str, couplet: Couplet, settings: Settings | None = None) -> str:
+def render_custom(session_id: str, couplet: Couplet, settings: Settings) -> str:
     """Render the user's own couplet (one that `checked_couplet` returned); returns the result id."""
-    settings = settings or Settings.from_env()
-    meta, source = load_session(session_id, settings)
+    _, source = PhotoRecord.load(get_result_store(settings), session_id)
     return _render_and_store(session_id, source, couplet, settings)
 
 
 def _render_and_store(session_id: str, source: bytes, couplet: Couplet, settings: Settings) -> str:
     image = render(open_image(source), couplet, get_fonts(settings)).image
     result_id = new_id()
-    get_result_store(settings).put(result_id, to_jpeg(image), _result_meta(session_id, couplet))
+    Drawing(session_id, couplet).save(get_result_store(settings), result_id, to_jpeg(image))
     return result_id
 
 
-def regenerate(session_id: str, settings: Settings | None = None) -> list[Couplet]:
+def regenerate(session_id: str, settings: Settings, openid: str | None = None) -> list[Couplet]:
     """New lower lines (sampled with a fresh seed) and 横批 for the same upper lines; the session keeps them."""
-    settings = settings or Settings.from_env()
-    meta, source = load_session(session_id, settings)
-    old = candidates_of(meta)
+    store = get_result_store(settings)
+    record, source = PhotoRecord.load(store, session_id)
+    old = record.candidates
     seed = secrets.randbelow(2**31)
     options = DecodeOptions(sample=True, seed=seed, temperature=1.0, top_k=20)
     pairs = _lower_lines([c.upper for c in old], options, settings, avoid=[c.lower for c in old])
-    tags = [Tag(**t) for t in meta["tags"]]
-    candidates = _with_horizontals(tags, pairs, seed, settings)
-    get_result_store(settings).put(session_id, source, _session_meta(tags, candidates))
+    candidates = _with_horizontals(record.tags, pairs, seed, settings, openid)
+    PhotoRecord(record.tags, candidates).save(store, session_id, source)
     return candidates
 
 
-def checked_couplet(upper: str, lower: str, horizontal: str, settings: Settings | None = None) -> Couplet:
+def checked_couplet(upper: str, lower: str, horizontal: str, settings: Settings) -> Couplet:
     """The user's couplet, normalised; PhotoError naming the field or the rule it breaks.
 
     Each line follows the input rules of an upper line (Chinese, 1–32 characters, no blocked word);
-    together they must pass the hard rules the generator enforces (HARD_RULES); the 横批 is four
-    Chinese characters without a blocked word.
+    together they must pass the hard rules the generator enforces (couplet.rules.HARD_RULES); the 横批
+    is four Chinese characters without a blocked word.
     """
     up, down = _checked_line("upper", upper, settings), _checked_line("lower", lower, settings)
-    results = check(up, down)
-    broken = [name for name in HARD_RULES if not results[name].passed]
+    broken = broken_hard_rules(up, down)
     if broken:
-        raise PhotoError("broken_rule", f"the couplet breaks the rule{'s' if len(broken) > 1 else ''} "
-                         f"{', '.join(broken)}: " + "; ".join(RULE_HELP[name] for name in broken))
+        raise PhotoError(f"the couplet breaks the rule{'s' if len(broken) > 1 else ''} {', '.join(broken)}: "
+                         + "; ".join(broken.values()), code="broken_rule")
     across = normalise(horizontal)
     if len(across) != HORIZONTAL_LEN or not all(is_hanzi(ch) for ch in across):
-        raise PhotoError("invalid_horizontal", f"the 横批 must be {HORIZONTAL_LEN} Chinese characters, got {across!r}")
+        raise PhotoError(f"the 横批 must be {HORIZONTAL_LEN} Chinese characters, got {across!r}",
+                         code="invalid_horizontal")
     try:
         checked_upper(across, settings)
     except InvalidUpper as e:
-        raise PhotoError("invalid_horizontal", e.message.replace("the upper line", "the 横批")) from e
+        raise PhotoError(str(e).replace("the upper line", "the 横批"), code="invalid_horizontal") from e
     return Couplet(up, down, across)
 
 
-RULE_HELP = {
-    "equal_length": "both lines need the same number of characters",
-    "punctuation": "punctuation must stand at the same positions in both lines",
-    "no_reuse": "the lower line may not use a character of the upper line",
-    "repeats_mirrored": "a character repeated in one line needs a repeat at the same positions in the other",
-}
-
-
-def _checked_line(name: str, text: str, settings: Settings | None) -> str:
+def _checked_line(name: str, text: str, settings: Settings) -> str:
     try:
         return checked_upper(text, settings)
     except InvalidUpper as e:
         # The input rules are the upper line's and some of their messages name it: name the field instead.
-        message = e.message.replace("the upper line", f"the {name} line")
+        message = str(e).replace("the upper line", f"the {name} line")
         if f"the {name} line" not in message:
             message = f"the {name} line: {message}"
-        raise PhotoError(f"invalid_{name}", message) from e
+        raise PhotoError(message, code=f"invalid_{name}") from e

@@ -21,18 +21,16 @@ it, and it is returned with the image so that callers and tests know where every
 
 from __future__ import annotations
 
-import io
 import math
 from dataclasses import dataclass
 from typing import Literal
 
 from PIL import Image, ImageDraw
 
-from couplet.rules import MAX_LEN, is_punct
+from couplet.rules import MAX_LEN, Couplet, is_punct
 from photo.fonts import FontSet
 
 MAX_SIDE = 1600
-JPEG_QUALITY = 88
 
 RED = (184, 18, 27)
 GOLD = (212, 162, 76)
@@ -55,13 +53,6 @@ PANORAMA_WIDTH = 2.0  # a panorama is drawn this wide, in units of its scrolls' 
 
 Box = tuple[int, int, int, int]
 """left, top, right, bottom in pixels (right and bottom exclusive)."""
-
-
-@dataclass(frozen=True)
-class Couplet:
-    upper: str
-    lower: str
-    horizontal: str
 
 
 @dataclass(frozen=True)
@@ -219,9 +210,3 @@ def _panel(draw: ImageDraw.ImageDraw, box: Box, border: int) -> None:
 def _text(draw: ImageDraw.ImageDraw, fonts: FontSet, text: str, cells: tuple[Box, ...], size: int) -> None:
     for ch, (left, top, right, bottom) in zip(text, cells, strict=False):
         draw.text(((left + right) / 2, (top + bottom) / 2), ch, font=fonts.font(ch, size), fill=INK, anchor="mm")
-
-
-def to_jpeg(image: Image.Image, quality: int = JPEG_QUALITY) -> bytes:
-    out = io.BytesIO()
-    image.save(out, "JPEG", quality=quality)
-    return out.getvalue()

@@ -19,11 +19,11 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Protocol
 
 from core.errors import UserError
+from core.lazy import resource
 from core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -162,21 +162,13 @@ class LocalResultStore:
             return None
 
 
-_lock = threading.Lock()
-
-
-@cache
-def _cached(settings: Settings) -> ResultStore:
+@resource
+def get_result_store(settings: Settings) -> ResultStore:
+    """The store the settings choose, one per process and settings: Redis (photo/results_redis.py)
+    when REDIS_URL is set, so that every replica serves every result, else the local folder."""
     if settings.redis_url:
         from core.redisconn import get_redis
         from photo.results_redis import RedisResultStore
 
         return RedisResultStore(get_redis(settings.redis_url), settings.result_ttl)
     return LocalResultStore(settings.results_dir, settings.result_ttl)
-
-
-def get_result_store(settings: Settings | None = None) -> ResultStore:
-    """The store the settings choose, one per process and settings: Redis (photo/results_redis.py)
-    when REDIS_URL is set, so that every replica serves every result, else the local folder."""
-    with _lock:
-        return _cached(settings or Settings.from_env())

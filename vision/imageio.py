@@ -1,4 +1,8 @@
-"""Reading uploaded image bytes with Pillow, and shrinking them before they go to a cloud service."""
+"""Image bytes in and out, in one place: tell the format by content, decode upright (to a side), encode JPEG.
+
+Every image the project reads or writes goes through here: the taggers, the photo pipeline (which
+decodes an upload once for drawing) and the drawings it stores.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,11 @@ import warnings
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from vision.errors import ImageError
+from vision.errors import ImageError, UnsupportedImage
+
+# Magic numbers of the accepted formats; the client's Content-Type and file name are not trusted.
+SIGNATURES = {"jpeg": (b"\xff\xd8\xff",), "png": (b"\x89PNG\r\n\x1a\n",)}
+JPEG_QUALITY = 88
 
 
 def open_image(image_bytes: bytes, draft_size: int | None = None) -> Image.Image:
@@ -40,6 +48,48 @@ def open_image(image_bytes: bytes, draft_size: int | None = None) -> Image.Image
     return image.convert("RGB")
 
 
+def sniff(data: bytes) -> str:
+    """jpeg, png or webp by the file's first bytes; UnsupportedImage otherwise."""
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "webp"
+    for kind, magics in SIGNATURES.items():
+        if data.startswith(magics):
+            return kind
+    raise UnsupportedImage("only JPEG, PNG and WebP images are accepted")
+
+
+def decode(data: bytes, max_side: int) -> Image.Image:
+    """The upright RGB photo, at most max_side pixels on its long side.
+
+    A JPEG is decoded at the smallest scale (1/2, 1/4, 1/8) that still gives max_side pixels on the
+    long side: a 12-megapixel photo then takes a fraction of a full decode. ImageError (a 400) for
+    corrupt, truncated or decompression-bomb files; the format is the caller's to check (`sniff`).
+    """
+    image = open_image(data, draft_size=_draft_side(data, max_side))
+    if max(image.size) > max_side:
+        scale = max_side / max(image.size)
+        size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+        image = image.resize(size, Image.Resampling.BICUBIC, reducing_gap=2.0)
+    return image
+
+
+def _draft_side(data: bytes, max_side: int) -> int | None:
+    """The short side the decoder must keep for the long side to reach max_side (open_image's draft
+    size bounds both sides)."""
+    try:
+        with Image.open(io.BytesIO(data)) as probe:
+            width, height = probe.size
+    except Exception:  # open_image reports the broken file with a proper message
+        return None
+    return max(1, -(-max_side * min(width, height) // max(width, height)))
+
+
+def to_jpeg(image: Image.Image, quality: int = JPEG_QUALITY) -> bytes:
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=quality)
+    return out.getvalue()
+
+
 def shrink_for_upload(image_bytes: bytes, max_side: int = 2048, max_bytes: int = 2_900_000) -> bytes:
     """The bytes themselves when small enough, else a JPEG re-encode at most max_side pixels long.
 
@@ -55,6 +105,4 @@ def shrink_for_upload(image_bytes: bytes, max_side: int = 2048, max_bytes: int =
         return image_bytes
     image = open_image(image_bytes, draft_size=max_side)
     image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
-    out = io.BytesIO()
-    image.save(out, "JPEG", quality=88)
-    return out.getvalue()
+    return to_jpeg(image)

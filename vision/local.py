@@ -11,13 +11,12 @@ that scaling gives 91 % top-1 against 77 % with mean/std.
 from __future__ import annotations
 
 import importlib
-import threading
 from dataclasses import dataclass
-from functools import cache
 
 import numpy as np
 from PIL import Image
 
+from core.lazy import resource
 from vision.errors import TaggerConfigError
 from vision.imageio import open_image
 from vision.labels import ClassLabel, load_table
@@ -32,11 +31,10 @@ VARIANTS = {
 DEFAULT_VARIANT = "lite2"
 CROP_FRACTION = 0.875  # the usual ImageNet eval crop: resize the short side to size/0.875, keep the centre
 
-_lock = threading.Lock()
 
-
-@cache
-def _load_model(variant: str):
+@resource
+def get_model(variant: str):
+    """The classifier, loaded on first use, once per process (threads of a worker share it)."""
     import torch
 
     if variant not in VARIANTS:
@@ -56,12 +54,6 @@ def _load_model(variant: str):
     state = torch.load(weights_path, map_location="cpu", weights_only=True)
     model.load_state_dict(state)
     return model.eval()
-
-
-def get_model(variant: str = DEFAULT_VARIANT):
-    """The classifier, loaded on first use, once per process (threads of a worker share it)."""
-    with _lock:
-        return _load_model(variant)
 
 
 def preprocess(image: Image.Image, size: int) -> np.ndarray:

@@ -12,12 +12,11 @@ A built-in name cannot be overridden by a plug-in (a stray package must not repl
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import cache
 from importlib.metadata import EntryPoint, entry_points
 
+from core.lazy import resource
 from core.settings import Settings
 from vision.errors import AllTaggersFailed, ImageError, TaggerConfigError, TaggerError
 from vision.tags import Tag, Tagger
@@ -153,15 +152,7 @@ def build_tagger(settings: Settings, plugins: dict[str, Factory] | None = None) 
     return ChainTagger(members)
 
 
-_lock = threading.Lock()
-
-
-@cache
-def _cached(settings: Settings) -> ChainTagger:
-    return build_tagger(settings)
-
-
-def get_tagger(settings: Settings | None = None) -> ChainTagger:
+@resource
+def get_tagger(settings: Settings) -> ChainTagger:
     """The configured tagger chain, built once per process and settings (models load on first tag)."""
-    with _lock:
-        return _cached(settings or Settings.from_env())
+    return build_tagger(settings)

@@ -19,10 +19,10 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.limits import init_limits, require_login
 from app.login import check_config
-from app.web.couplet_api import BadRequest
 from app.web.errors import register_error_handlers
 from app.web.observe import init_observability
 from app.web.schemas import Error
+from core.errors import UserError
 from core.logs import configure_logging
 from core.settings import Settings
 
@@ -91,7 +91,7 @@ def create_app(settings: Settings | None = None) -> APIFlask:
             try:
                 request.get_json(silent=True)  # parsed once here, cached for the view
             except RecursionError:
-                raise BadRequest("invalid_json", "the JSON body is nested too deeply") from None
+                raise UserError("the JSON body is nested too deeply", code="invalid_json") from None
 
     register_error_handlers(app)
     if settings.login:

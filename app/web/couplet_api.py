@@ -3,43 +3,17 @@
 from __future__ import annotations
 
 from apiflask import APIBlueprint
-from flask import current_app, request
+from flask import current_app
 
 from app.cache import answer_key, cached, get_answer_cache, model_fingerprint
 from app.limits import client_openid
-from app.safety import screen
 from app.web.schemas import CoupletIn, CoupletOut, error_responses
-from core.errors import UserError
 from core.telemetry import stage_timer
 from couplet.couplets import checked_upper, generate
 from couplet.model.generator import DecodeOptions
+from couplet.safety import screen
 
 bp = APIBlueprint("couplet", __name__, tag="couplet")
-
-
-class BadRequest(UserError):
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-
-
-def json_body() -> dict:
-    """The request's JSON object, for views that parse by hand (those with a schema use @bp.input)."""
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise BadRequest("invalid_json", "the request body must be a JSON object (Content-Type: application/json)")
-    return body
-
-
-def field(body: dict, name: str, kind: type, default=None, lo=None, hi=None):
-    value = body.get(name, default)
-    if kind is float and isinstance(value, int) and not isinstance(value, bool):
-        value = float(value)
-    if value is None or not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
-        raise BadRequest("invalid_field", f"'{name}' must be a {kind.__name__}")
-    if (lo is not None and value < lo) or (hi is not None and value > hi):
-        raise BadRequest("invalid_field", f"'{name}' must be between {lo} and {hi}")
-    return value
 
 
 @bp.post("/api/couplet")

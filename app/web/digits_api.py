@@ -100,19 +100,13 @@ class ExpressionErrorOut(Schema):
     symbols = fields.List(fields.Nested(SymbolOut))
 
 
-class DigitsRequestError(UserError):
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-
-
 def _uploaded_image() -> bytes | None:
     """The image of a multipart upload (field "image", else the first file) or of a raw image/* body."""
     if request.files:
         upload = request.files.get("image") or next(iter(request.files.values()))
         data = upload.read()
         if not data:
-            raise DigitsRequestError("missing_image", "the uploaded image is empty")
+            raise UserError("the uploaded image is empty", code="missing_image")
         return data
     if (request.mimetype or "").startswith("image/") or request.mimetype == "application/octet-stream":
         data = request.get_data()
@@ -132,10 +126,11 @@ def predict(query: dict):
     """
     image = _uploaded_image()
     if image is None:
-        raise DigitsRequestError("missing_image", "send an image as a multipart field 'image' or as an image/* body")
+        raise UserError("send an image as a multipart field 'image' or as an image/* body",
+                        code="missing_image")
     kind = query.get("model") or request.form.get("model") or "cnn"
     if kind not in ("cnn", "fc"):
-        raise DigitsRequestError("invalid_field", "'model' must be 'cnn' or 'fc'")
+        raise UserError("'model' must be 'cnn' or 'fc'", code="invalid_field")
     settings = current_app.config["SETTINGS"]
     return predict_digit(image, get_model(kind, settings)).to_dict()
 
@@ -155,11 +150,12 @@ def expression():
     if image is None:
         body = request.get_json(silent=True)
         if body is None:
-            raise DigitsRequestError(
-                "invalid_request", 'send JSON {"strokes": [[[x, y], ...], ...]} or an image upload (field \'image\')'
+            raise UserError(
+                'send JSON {"strokes": [[[x, y], ...], ...]} or an image upload (field \'image\')',
+                code="invalid_request",
             )
         if not isinstance(body, dict) or "strokes" not in body:
-            raise DigitsRequestError("missing_field", "'strokes' is required")
+            raise UserError("'strokes' is required", code="missing_field")
         strokes = parse_strokes(body)
         symbols = read_strokes(strokes, get_reader(settings))
     else:
@@ -171,7 +167,7 @@ def expression():
 def expression_error(exc: ExpressionError):
     # Not through the output schema: a reading that is not an expression still shows what was read.
     return {"error": exc.code, "message": str(exc), "expression": getattr(exc, "expression", ""),
-            "symbols": getattr(exc, "symbols", [])}, 400
+            "symbols": getattr(exc, "symbols", [])}, exc.status
 
 
 @bp.get("/digits")

@@ -1,6 +1,7 @@
 """Every error is JSON `{"error": code, "message": text}` with the right status; never an HTML page.
 
-- UserError (bad input the user can fix) → 400 with its code; DataError (missing data or model) → 503.
+- UserError → its own status and code (core/errors.py): 400 for bad input, 404 an unknown photo, 415 not an
+  image we take, 502/503 a tagger that failed or is not set up, 503 `not_ready` for missing data (DataError).
 - Request validation against a schema → 400 `missing_field` / `invalid_field` / `invalid_json`.
 - Any werkzeug HTTPException → its own status (404, 405, 413, 415, 429…) and headers (Allow,
   Retry-After); the code is its name in snake case.
@@ -17,7 +18,7 @@ from flask import jsonify
 from marshmallow import fields
 from werkzeug.exceptions import HTTPException, InternalServerError, TooManyRequests
 
-from core.errors import DataError, UserError
+from core.errors import UserError
 
 log = logging.getLogger(__name__)
 
@@ -75,14 +76,12 @@ def register_error_handlers(app: APIFlask) -> None:
 
     app.register_error_handler(HTTPException, http_error)
 
-    @app.errorhandler(DataError)
-    def data_error(exc: DataError):
-        log.error("service not ready: %s", exc)
-        return error_response(503, "not_ready", str(exc))
-
     @app.errorhandler(UserError)
     def user_error(exc: UserError):
-        return error_response(getattr(exc, "status", 400), getattr(exc, "code", "bad_request"), str(exc))
+        if exc.status >= 500:
+            # Not the user's fault but ours (missing data, a tagger not set up) or upstream's: worth a look.
+            log.error("%s: %s", exc.code, exc)
+        return error_response(exc.status, exc.code, str(exc))
 
     @app.errorhandler(redis.RedisError)
     def redis_error(exc: redis.RedisError):

@@ -14,6 +14,7 @@ from apiflask import APIBlueprint
 from flask import Response, current_app
 
 from app.web.schemas import Health, Readiness
+from core.errors import DataError
 from core.settings import Settings
 from core.telemetry import exposition
 from couplet.resources import get_badwords, get_generator, get_keyword_index, get_vector_index
@@ -36,7 +37,9 @@ def _matcher(settings: Settings) -> None:
     # One of the two, never both: the keyword index is the fallback without an encoder and would cost
     # each worker about 250 MB for nothing.
     if settings.matcher_dir.exists():
-        get_vector_index(settings)
+        if get_vector_index(settings) is None:
+            raise DataError(f"no usable vector index in {settings.index_dir} (the worker's log says why): "
+                            "run `couplet index build`")
     else:
         get_keyword_index(settings)
 

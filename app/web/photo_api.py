@@ -14,7 +14,6 @@ Server-Timing header giving the milliseconds of each stage.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import asdict
 
 from apiflask import APIBlueprint, FileSchema, Schema, fields
@@ -23,14 +22,13 @@ from flask import Response, current_app
 from werkzeug.exceptions import NotFound
 
 from app.limits import client_openid
-from app.safety import check_user_text
-from app.web.couplet_api import BadRequest
 from app.web.schemas import JsonInteger, error_responses
+from core.errors import UserError
+from couplet.safety import check_user_text
 from photo import pipeline as photo
 from photo.results import get_result_store
-from vision.errors import ImageError, TaggerConfigError, TaggerError
+from photo.session import Drawing
 
-log = logging.getLogger(__name__)
 bp = APIBlueprint("photo", __name__, tag="photo")
 
 TAGGING_FAILED = {502: "A cloud tagger failed or could not be reached"}
@@ -85,25 +83,6 @@ def _image_url(result_id: str) -> str:
     return f"/api/results/{result_id}.jpg"
 
 
-@bp.errorhandler(photo.PhotoError)
-def photo_error(exc: photo.PhotoError):
-    return {"error": exc.code, "message": str(exc)}, exc.status
-
-
-@bp.errorhandler(ImageError)
-def image_error(exc: ImageError):
-    return {"error": "invalid_image", "message": str(exc)}, 400
-
-
-@bp.errorhandler(TaggerError)
-def tagger_error(exc: TaggerError):
-    # Not the user's fault: a tagger that is not set up is ours (503), one that failed is upstream (502).
-    log.error("tagging failed: %s", exc)
-    if isinstance(exc, TaggerConfigError):
-        return {"error": "tagger_not_configured", "message": str(exc)}, 503
-    return {"error": "tagger_failed", "message": str(exc)}, 502
-
-
 @bp.post("/api/photo")
 @bp.input(PhotoIn, location="files", arg_name="files")
 @bp.output(PhotoOut)
@@ -114,7 +93,7 @@ def upload(files: dict):
     Tags the photo, matches three upper lines to the tags, writes their lower lines, picks a 横批 for
     each and renders the first. The Server-Timing header gives each stage's milliseconds.
     """
-    session = photo.create(files["file"].read(), current_app.config["SETTINGS"])
+    session = photo.create(files["file"].read(), current_app.config["SETTINGS"], client_openid())
     body = {
         "id": session.id,
         "tags": [{**asdict(t), "confidence": round(t.confidence, 4)} for t in session.tags],
@@ -140,8 +119,8 @@ def render(session_id: str, body: dict):
         return {"image_url": _image_url(photo.render_candidate(session_id, body["candidate"], settings))}
     missing = [name for name in ("upper", "lower", "horizontal") if name not in body]
     if missing:
-        raise BadRequest("missing_field", "send {\"candidate\": n} (1-based) or all of 'upper', 'lower' and "
-                         f"'horizontal'; missing: {', '.join(missing)}")
+        raise UserError("send {\"candidate\": n} (1-based) or all of 'upper', 'lower' and "
+                        f"'horizontal'; missing: {', '.join(missing)}", code="missing_field")
     couplet = photo.checked_couplet(body["upper"], body["lower"], body["horizontal"], settings)
     check_user_text([couplet.upper, couplet.lower, couplet.horizontal], settings, client_openid())
     result_id = photo.render_custom(session_id, couplet, settings)
@@ -157,7 +136,7 @@ def regenerate(session_id: str):
     Samples new lower lines (a fresh seed each time) and picks new 横批; the photo keeps them, so
     /render's candidate numbers refer to the new ones.
     """
-    candidates = photo.regenerate(session_id, current_app.config["SETTINGS"])
+    candidates = photo.regenerate(session_id, current_app.config["SETTINGS"], client_openid())
     return {"id": session_id, "candidates": [asdict(c) for c in candidates]}
 
 
@@ -170,9 +149,7 @@ def result(result_id: str):
     Results expire (COUPLET_RESULT_TTL, a day by default); unknown or expired ids are 404.
     """
     settings = current_app.config["SETTINGS"]
-    store = get_result_store(settings)
-    meta = store.get_meta(result_id)
-    data = store.get(result_id) if meta is not None and meta.get("kind") == "result" else None
+    data = Drawing.jpeg(get_result_store(settings), result_id)
     if data is None:
         raise NotFound("no such result: the id is wrong or the image has expired")
     response = Response(data, mimetype="image/jpeg")

@@ -10,7 +10,6 @@ ranks the lines instead, so the app keeps answering.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import reduce
@@ -18,15 +17,12 @@ from typing import Any
 
 import numpy as np
 
-from core.errors import DataError
 from core.settings import Settings
 from couplet.matching.keyword import top
 from couplet.matching.lines import LineTable
 from couplet.matching.query import BadTags, QueryWord, parse_tags
 from couplet.matching.select import draw, mmr
 from couplet.matching.synonyms import Synonyms, load_synonyms
-
-log = logging.getLogger(__name__)
 
 MAX_K = 10
 CANDIDATES = 200
@@ -162,7 +158,7 @@ def match(tags: Sequence[Any], k: int = 3, seed: int | None = None, settings: Se
     """``k`` distinct upper lines that fit the tags, best first.
 
     ``tags`` are (name, confidence) pairs or objects with ``.name`` and ``.confidence`` (vision.Tag).
-    Raises BadTags for an empty or invalid tag list.
+    Raises BadTags for an empty or invalid tag list. The settings default to the environment's.
     """
     from couplet.resources import (
         get_badwords,
@@ -179,16 +175,14 @@ def match(tags: Sequence[Any], k: int = 3, seed: int | None = None, settings: Se
     pool = k * POOL_PER_PICK
     synonyms, badwords = load_synonyms(), get_badwords(settings)
     lengths = (settings.match_min_len, settings.match_max_len)
-    try:
-        index, encoder = get_vector_index(settings), get_encoder(settings)
-    except DataError as exc:
-        log.debug("matching by keywords: %s", exc)
+    index = get_vector_index(settings)
+    if index is None:
         table, keyword_index = get_line_table(settings), get_keyword_index(settings)
 
         def rank(ze_only: bool) -> list[Match]:
             return _keyword(words, keyword_index, table, synonyms, badwords, *lengths, ze_only, pool)
     else:
-        table = index.table
+        table, encoder = index.table, get_encoder(settings)
 
         def encode(texts):
             from couplet.matching.encoder import embed

@@ -17,7 +17,7 @@ from couplet.memory import CorpusMemory
 from couplet.model.decoding import CoupletConstraints, TokenTable
 from couplet.model.incremental import IncrementalDecoder
 from couplet.model.search import SearchInput, beam_search, sample
-from couplet.rules import RuleResult, check, is_punct
+from couplet.rules import RuleResult, broken_hard_rules, check, is_punct
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +25,6 @@ log = logging.getLogger(__name__)
 # cost the model this much more and still win; tone opposition is a softer preference.
 W_ENDS_PING = 0.3
 W_TONE_OPPOSITION = 0.2
-HARD_RULES = ("equal_length", "punctuation", "no_reuse", "repeats_mirrored")
 
 
 @dataclass(frozen=True)
@@ -125,8 +124,7 @@ class Generator:
         recall = self.memory.recall(upper) if self.memory else None
         if recall is None:
             return None
-        rules = check(upper, recall.lower)
-        if not all(rules[name].passed for name in HARD_RULES):
+        if broken_hard_rules(upper, recall.lower):
             return None
         if self.badwords is not None and self.badwords.find(recall.lower):
             return None

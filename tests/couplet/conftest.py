@@ -1,4 +1,5 @@
-"""Fixtures for the generator: a generated corpus and a tiny, randomly initialised model."""
+"""Fixtures for the generator (a generated corpus and a tiny, randomly initialised model) and for the data
+pipeline (a fake mirror and the data fetched and prepared from it)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,14 @@ import random
 from pathlib import Path
 
 import pytest
+from fakemirror import DEV_UPPERS, FakeCorpus, Mirror, make_corpus, make_mirror, use_sources
 from transformers import BartForConditionalGeneration
 
+import couplet.prepare
+from couplet.fetch import fetch_all
 from couplet.model.config import bart_config
 from couplet.model.tokenizer import build_tokenizer
+from couplet.prepare import prepare
 
 UPPER_CHARS = "春风花雨山水月云天地日星江河松竹梅兰书画琴棋诗酒茶"
 LOWER_CHARS = "秋霜草雪海湖年夜草木时辰川泉柳菊桃李墨笔歌舞词曲烟"
@@ -52,3 +57,35 @@ def tiny_model_dir(tmp_path_factory) -> Path:
     BartForConditionalGeneration(bart_config(tok, "tiny")).save_pretrained(path)
     tok.save_pretrained(path)
     return path
+
+
+# --- the data pipeline's fake mirror (fakemirror.py) ---------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def corpus() -> FakeCorpus:
+    return make_corpus()
+
+
+@pytest.fixture
+def mirror(tmp_path: Path, corpus: FakeCorpus, monkeypatch: pytest.MonkeyPatch) -> Mirror:
+    """A fresh fake mirror, its sources.json in effect, COUPLET_DATA_DIR at tmp_path/data."""
+    m = make_mirror(tmp_path / "mirror", corpus, tmp_path / "sources.json")
+    use_sources(monkeypatch, m.sources_path)
+    monkeypatch.setattr(couplet.prepare, "DEV_UPPERS", DEV_UPPERS)
+    monkeypatch.setenv("COUPLET_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("COUPLET_DATA_MIRROR", raising=False)
+    return m
+
+
+@pytest.fixture(scope="session")
+def fake_data(tmp_path_factory: pytest.TempPathFactory, corpus: FakeCorpus) -> Path:
+    """Data dir with raw/ fetched from a fake mirror and prepared/ built once, for read-only tests."""
+    root = tmp_path_factory.mktemp("prepared")
+    m = make_mirror(root / "mirror", corpus, root / "sources.json")
+    with pytest.MonkeyPatch.context() as mp:
+        use_sources(mp, m.sources_path)
+        mp.setattr(couplet.prepare, "DEV_UPPERS", DEV_UPPERS)
+        fetch_all(root / "data" / "raw", m.root)
+        prepare(root / "data" / "raw", root / "data" / "prepared")
+    return root / "data"

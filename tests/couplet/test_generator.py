@@ -8,9 +8,8 @@ import torch
 from core.errors import DataError
 from couplet.badwords import BadWords
 from couplet.model.generator import DecodeOptions, Generator
-from couplet.rules import PUNCTUATION
+from couplet.rules import HARD_RULES, PUNCTUATION
 
-HARD_RULES = ("equal_length", "punctuation", "no_reuse", "repeats_mirrored")
 UPPERS = ["春风化雨", "晚风摇树树还挺", "春来春去，花开花落", "天天向上", "山水", "月", "诗酒茶，琴棋画，松竹梅兰"]
 
 

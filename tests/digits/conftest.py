@@ -7,6 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from handwriting import SHIPPED, shipped
 
 from core.settings import Settings
 from digits import networks
@@ -30,6 +31,16 @@ def random_models(tmp_path_factory) -> Path:
     for kind in networks.KINDS:
         networks.save(networks.build(kind), networks.weights_path(root / "digits", kind), kind)
     return root
+
+
+@pytest.fixture(scope="session")
+def shipped_models() -> Path:
+    """The models dir of the shipped (trained) digit, cnn and symbol weights; skips when one is missing.
+
+    For tests that must know what is read: random weights read anything."""
+    for kind in networks.KINDS:
+        shipped(kind)
+    return SHIPPED.parent
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import pytest
 import torch
 from handwriting import shipped
 
-from digits import SYMBOLS, datasets, models
+from digits import SYMBOLS, datasets, networks
 from digits.fetch import fetch_digits
 from digits.idx import load_mnist
 from digits.train import accuracy
@@ -45,12 +45,12 @@ def test_shipped_digit_models_reach_their_targets(mirror):
     torch.set_num_threads(max(1, torch.get_num_threads()))
     test_x, test_y = load_mnist(mirror / "mnist", "test")
     for kind, target in (("cnn", 0.995), ("fc", 0.98)):
-        acc, _ = accuracy(models.load(shipped(kind), kind), test_x, test_y)
+        acc, _ = accuracy(networks.load(shipped(kind), kind), test_x, test_y)
         assert acc >= target, f"{kind}: MNIST test accuracy {acc:.4f} < {target}"
 
 
 def test_shipped_symbol_model_on_held_out_symbols(raw, tmp_path):
-    model = models.load(shipped("symbols"), "symbols")
+    model = networks.load(shipped("symbols"), "symbols")
     cache = tmp_path / "symbols.npz"
     datasets.build_symbol_cache(raw / "math_symbols_45x45.tar.xz", cache, limit_per_class=150)
     test = datasets.symbols(raw / "math_symbols_45x45.tar.xz", cache, "test")

@@ -14,7 +14,7 @@ from handwriting import TEMPLATES, draw_strokes
 from safetensors.torch import load_file
 
 from app.cli import main
-from digits import SYMBOLS, datasets, models
+from digits import SYMBOLS, datasets, networks
 from digits.augment import Augment, augment
 from digits.datasets import FOLDER_TO_CHAR, to_uint8
 from digits.idx import write_idx
@@ -66,9 +66,9 @@ def test_digit_training_learns_and_exports_fp16(tiny_raw, tmp_path, kind):
     assert len((tmp_path / "log.jsonl").read_text().splitlines()) == 12
     weights = load_file(out)
     assert {t.dtype for t in weights.values()} == {torch.float16}
-    meta = models.metadata(out)
+    meta = networks.metadata(out)
     assert meta["kind"] == kind and meta["classes"] == "0123456789" and meta["info"]["epochs"] == 12
-    model = models.load(out, kind)
+    model = networks.load(out, kind)
     assert model(torch.zeros(2, 1, 28, 28)).shape == (2, 10)
 
 
@@ -84,7 +84,7 @@ def test_symbol_cache_and_training(tiny_raw, tmp_path):
                            epochs=2, batch_size=32, samples_per_epoch=256)
     summary = train(cfg)
     assert summary["epochs"] == 2 and set(summary["final"]) >= {"mnist_test_accuracy", "symbols_test_accuracy"}
-    assert models.load(tmp_path / "s.safetensors", "symbols")(torch.zeros(1, 1, 28, 28)).shape == (1, 17)
+    assert networks.load(tmp_path / "s.safetensors", "symbols")(torch.zeros(1, 1, 28, 28)).shape == (1, 17)
 
 
 def test_fine_tuning_with_skeletons(tiny_raw, tmp_path):
@@ -97,11 +97,11 @@ def test_fine_tuning_with_skeletons(tiny_raw, tmp_path):
     assert summary["train_images"] == 2 * 240  # every picture once more, redrawn from its skeleton
     assert "mnist_skeletons_test_accuracy" in summary["final"]
     assert len(list((tmp_path / "cache").glob("skeletons_*.npy"))) == 2  # train and test, cached for the next run
-    info = models.metadata(tmp_path / "tuned.safetensors")["info"]
+    info = networks.metadata(tmp_path / "tuned.safetensors")["info"]
     assert info["fine_tuned_from"]["epochs"] == 1 and info["epochs"] == 1
     # it starts from the base weights: with a vanishing learning rate it still scores what the base scores
     test = datasets.mnist(tiny_raw, "test")
-    base_accuracy = accuracy(models.load(base, "fc"), test.images, test.labels)[0]
+    base_accuracy = accuracy(networks.load(base, "fc"), test.images, test.labels)[0]
     still = train(DigitTrainConfig(kind="fc", raw_dir=tiny_raw, cache_dir=tmp_path / "cache", epochs=1, lr=1e-12,
                                    init=base))
     assert still["final"]["mnist_test_accuracy"] == pytest.approx(base_accuracy, abs=1e-4)

@@ -10,7 +10,7 @@ import pytest
 from handwriting import TEMPLATES, digit_image, draw_strokes, expression_strokes, shipped
 from PIL import Image, ImageDraw
 
-from digits import SYMBOLS, models
+from digits import SYMBOLS, networks
 from digits.grammar import START, ExpressionError, complete, follow
 from digits.recognise import (
     OVERRULE,
@@ -103,12 +103,12 @@ def test_nothing_written():
 
 
 def test_random_model_gives_well_formed_outputs(random_models):
-    model = models.load(models.weights_path(random_models / "digits", "cnn"), "cnn")
+    model = networks.load(networks.weights_path(random_models / "digits", "cnn"), "cnn")
     p = predict_digit(digit_image("5"), model, min_confidence=0.0)
     assert p.digit in range(10) and abs(sum(p.probabilities) - 1) < 1e-4
     blank = predict_digit(Image.new("L", (50, 50), 255), model)
     assert blank.digit is None and blank.reason == "blank"
-    symbols_model = models.load(models.weights_path(random_models / "digits", "symbols"), "symbols")
+    symbols_model = networks.load(networks.weights_path(random_models / "digits", "symbols"), "symbols")
     read = read_strokes(parse_strokes(expression_strokes("12+3")), Reader(symbols_model, model))
     assert 1 <= len(read) <= 4 and all(0 < s.confidence <= 1 and s.char in SYMBOLS for s in read)
 
@@ -117,12 +117,12 @@ def test_random_model_gives_well_formed_outputs(random_models):
 
 @pytest.fixture(scope="module")
 def cnn():
-    return models.load(shipped("cnn"), "cnn")
+    return networks.load(shipped("cnn"), "cnn")
 
 
 @pytest.fixture(scope="module")
 def reader(cnn):
-    return Reader(models.load(shipped("symbols"), "symbols"), cnn)
+    return Reader(networks.load(shipped("symbols"), "symbols"), cnn)
 
 
 def photo(image: Image.Image) -> bytes:
@@ -202,7 +202,7 @@ def test_position_prior_expects_operators_halfway_up_the_digits():
 
 def test_reader_asks_the_digit_cnn_which_digit(random_models):
     folder = random_models / "digits"
-    symbols_model, cnn = models.load(folder / "symbols.safetensors", "symbols"), models.load(folder / "cnn.safetensors", "cnn")
+    symbols_model, cnn = networks.load(folder / "symbols.safetensors", "symbols"), networks.load(folder / "cnn.safetensors", "cnn")
     fields = [np.random.default_rng(k).uniform(-0.5, 0.5, (28, 28)).astype(np.float32) for k in range(3)]
     alone, both = Reader(symbols_model).probabilities(fields), Reader(symbols_model, cnn).probabilities(fields)
     assert np.allclose(both.sum(axis=1), 1, atol=1e-5)

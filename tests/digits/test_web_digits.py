@@ -70,20 +70,42 @@ def test_predict_rejects_unknown_model(client):
     assert response.status_code == 400 and response.get_json()["error"] == "invalid_field"
 
 
-def test_expression_answers_or_explains(client):
-    # random weights: the reading is arbitrary, so the answer is either a result or a clear 400
-    for request in (dict(json={"strokes": expression_strokes("(3+2)÷2=")}),
-                    dict(data={"image": (io.BytesIO(png(draw_strokes(expression_strokes("12×3")))), "e.png")},
-                         content_type="multipart/form-data")):
-        response = client.post("/api/expression", **request)
-        body = response.get_json()
-        if response.status_code == 200:
-            assert set(body) == {"expression", "value", "decimal", "symbols"}
-        else:
-            assert response.status_code == 400 and body["error"] in (
-                "malformed_expression", "unbalanced_parentheses", "division_by_zero")
-            assert body["message"] and body["expression"] and body["symbols"]
-        assert all(set(s) == {"char", "confidence", "box"} and len(s["box"]) == 4 for s in body["symbols"])
+@pytest.fixture
+def shipped_client(shipped_models, tmp_path):
+    """With the trained weights, for tests that need to know what is read."""
+    app = create_app(replace(Settings.from_env(), data_dir=tmp_path / "data", models_dir=shipped_models))
+    app.testing = True
+    return app.test_client()
+
+
+def symbols_are_well_formed(symbols: list[dict]) -> bool:
+    return all(set(s) == {"char", "confidence", "box"} and len(s["box"]) == 4 for s in symbols)
+
+
+@pytest.mark.parametrize(
+    ("request_kwargs", "expression", "value"),
+    [
+        (dict(json={"strokes": expression_strokes("(3+2)÷2=")}), "(3+2)÷2=", "5/2"),
+        (dict(data={"image": (io.BytesIO(png(draw_strokes(expression_strokes("12×3")))), "e.png")},
+              content_type="multipart/form-data"), "12×3", "36"),
+    ],
+    ids=["strokes", "image"],
+)
+def test_expression_answers(shipped_client, request_kwargs, expression, value):
+    response = shipped_client.post("/api/expression", **request_kwargs)
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert set(body) == {"expression", "value", "decimal", "symbols"}
+    assert (body["expression"], body["value"]) == (expression, value)
+    assert len(body["symbols"]) == len(expression) and symbols_are_well_formed(body["symbols"])
+
+
+def test_expression_explains_with_what_was_read(shipped_client):
+    response = shipped_client.post("/api/expression", json={"strokes": expression_strokes("5÷0")})
+    assert response.status_code == 400
+    body = response.get_json()
+    assert (body["error"], body["expression"]) == ("division_by_zero", "5÷0") and body["message"]
+    assert [s["char"] for s in body["symbols"]] == ["5", "÷", "0"] and symbols_are_well_formed(body["symbols"])
 
 
 @pytest.mark.parametrize(

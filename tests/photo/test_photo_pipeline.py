@@ -1,12 +1,14 @@
-"""The domain functions under the photo API: sniffing, decoding, checking a user's couplet."""
+"""The functions under the photo API: sniffing, decoding (vision.imageio), checking a user's couplet."""
 
 from __future__ import annotations
 
 import pytest
 from photos import encode, scene
 
-from photo.pipeline import PhotoError, UnsupportedImage, checked_couplet, decode, sniff
+from photo.pipeline import PhotoError, checked_couplet
 from photo.render import MAX_SIDE
+from vision.errors import UnsupportedImage
+from vision.imageio import decode, sniff
 
 
 @pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP"])
@@ -23,12 +25,12 @@ def test_sniff_refuses_other_formats(data):
 @pytest.mark.parametrize(("size", "expected"), [((4000, 3000), (1600, 1200)), ((3000, 4000), (1200, 1600)),
                                                 ((640, 480), (640, 480)), ((5000, 1000), (1600, 320))])
 def test_decode_gives_at_most_1600_pixels_keeping_the_shape(size, expected):
-    assert decode(encode(scene(size), quality=80)).size == expected
+    assert decode(encode(scene(size), quality=80), MAX_SIDE).size == expected
 
 
 def test_decode_of_a_png_and_a_webp():
     for fmt in ("PNG", "WEBP"):
-        image = decode(encode(scene((2400, 1200)), fmt))
+        image = decode(encode(scene((2400, 1200)), fmt), MAX_SIDE)
         assert image.size == (MAX_SIDE, 800) and image.mode == "RGB"
 
 

@@ -14,8 +14,10 @@ from photos import scene
 from PIL import Image
 
 from core.errors import DataError
+from couplet.rules import Couplet
 from photo.fonts import build_fonts, find_text_font
-from photo.render import MAX_SIDE, Couplet, drawn_chars, plan_layout, render, to_jpeg
+from photo.render import MAX_SIDE, drawn_chars, plan_layout, render
+from vision.imageio import to_jpeg
 
 # Characters whose strokes join top to bottom, so a row of them projects onto one unbroken run.
 SOLID = "中田由甲申木本米山口"

@@ -8,10 +8,11 @@ import logging
 import pytest
 from fakewechat import FakeWeChat
 
-from app.safety import SafetyServiceError, WeChatSecCheck, screen
 from app.web import create_app
 from core.logs import configure_logging
-from couplet.rules import InvalidUpper
+from core.wechat import SafetyServiceError, WeChatSecCheck
+from couplet.rules import Couplet, InvalidUpper
+from couplet.safety import safe_couplets, screen
 
 APPID, SECRET = "wx0123456789abcdef", "S3cr3t-WX-0123456789"
 
@@ -132,3 +133,31 @@ def test_a_users_own_couplet_for_a_photo_is_checked_with_wechat(make_client, wec
     calls = len(wechat.checked)
     assert client.post(render, json={**unsafe, "upper": "坏词春风"}, headers=openid).get_json()["error"] == "invalid_upper"
     assert len(wechat.checked) == calls
+
+
+def test_couplets_written_for_a_photo_keep_only_those_that_pass(make_site, wechat):
+    settings = make_site(wechat_appid=APPID, wechat_secret=SECRET, wechat_base_url=wechat.url)
+    written = [Couplet("春风化雨", "秋月映江", "四季平安"), Couplet("青山不老", "违规言论", "山高水长"),
+               Couplet("松间明月", "石上清泉", "危险在前"), Couplet("花开富贵", "竹报平安有烟", "吉祥如意")]
+    assert safe_couplets(written, settings, "openid-1") == written[:1]  # bad word, risky lower, risky 横批
+    assert wechat.checked[0]["content"].count("\n") == 3 * 3 - 1  # first one call for all three left
+    assert safe_couplets(written[:1], settings, "openid-1") == written[:1]
+    wechat.broken = True
+    assert safe_couplets(written, settings, "openid-1") == written[:3]  # WeChat down: the bad-word list alone
+    assert safe_couplets(written, settings, None) == written[:3]
+
+
+def test_the_photo_route_screens_what_it_wrote(make_client, wechat):
+    from PIL import Image
+
+    client = make_client(wechat_appid=APPID, wechat_secret=SECRET, wechat_base_url=wechat.url)
+    photo = io.BytesIO()
+    Image.new("RGB", (320, 240), (90, 140, 200)).save(photo, "JPEG")
+    upload = client.post("/api/photo", data={"file": (io.BytesIO(photo.getvalue()), "p.jpg")},
+                         content_type="multipart/form-data", headers={"X-Client-Id": "openid-1"})
+    assert upload.status_code == 200, upload.get_data(as_text=True)
+    checked = wechat.checked[-1]["content"]
+    assert all(c["lower"] in checked and c["horizontal"] in checked for c in upload.get_json()["candidates"])
+    again = client.post(f"/api/photo/{upload.get_json()['id']}/regenerate", headers={"X-Client-Id": "openid-1"})
+    assert again.status_code == 200
+    assert all(c["lower"] in wechat.checked[-1]["content"] for c in again.get_json()["candidates"])

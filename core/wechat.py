@@ -1,18 +1,4 @@
-"""Content safety for every line the service takes in or hands out.
-
-Two layers:
-
-1. The corpus bad-word list (always): an upper line with a bad word is refused (400 `bad_word`);
-   a lower line with one is dropped from the answer (the generator cannot write one anyway); a
-   couplet a user sends to be drawn on a photo is refused if any of its lines has one.
-2. WeChat `msgSecCheck` v2 (when COUPLET_WECHAT_APPID and COUPLET_WECHAT_SECRET are set and the
-   request names its user: the openid in X-Client-Id, which v2 requires). Only `suggest == "pass"`
-   counts as safe. The upper line and all lower lines go in one call; only when that call is not
-   a pass are they checked one by one, to refuse the upper line or drop the lower lines at fault.
-   A user's own couplet for a photo is one call, all or nothing (`check_user_text`).
-
-If WeChat cannot be reached or answers an error, the bad-word layer alone decides and a warning is
-logged: the service stays up when WeChat is down (the bad-word list already ran).
+"""WeChat msgSecCheck v2: a client for WeChat's content-safety check, one per process.
 
 Wire format (https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/sec-center/sec-check/msgSecCheck.html):
 - token: GET {base}/cgi-bin/token?grant_type=client_credential&appid=APPID&secret=SECRET →
@@ -26,18 +12,15 @@ Wire format (https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/sec-cen
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache
 
 import requests
 
+from core.lazy import resource
 from core.settings import Settings
 from core.tokens import TokenCache
-from couplet.resources import get_badwords
-from couplet.rules import InvalidUpper
 
 log = logging.getLogger(__name__)
 
@@ -118,57 +101,10 @@ def _describe(body: dict) -> str:
     return f"errcode {body.get('errcode')}: {body.get('errmsg', '')}".strip()
 
 
-_lock = threading.Lock()
-
-
-@cache
-def _wechat(settings: Settings) -> WeChatSecCheck | None:
+@resource
+def get_wechat(settings: Settings) -> WeChatSecCheck | None:
+    """The msgSecCheck client, one per process; None when WeChat is not configured."""
     if not (settings.wechat_appid and settings.wechat_secret):
         return None
     return WeChatSecCheck(settings.wechat_appid, settings.wechat_secret, settings.wechat_base_url,
                           settings.wechat_scene, settings.wechat_timeout)
-
-
-def get_wechat(settings: Settings) -> WeChatSecCheck | None:
-    """The msgSecCheck client, one per process; None when WeChat is not configured."""
-    with _lock:
-        return _wechat(settings)
-
-
-def screen(upper: str, lowers: list[str], settings: Settings, openid: str | None = None) -> list[str]:
-    """The lower lines that are safe to show; InvalidUpper if the upper line itself is not."""
-    badwords = get_badwords(settings)
-    word = badwords.find(upper)
-    if word:
-        raise InvalidUpper("bad_word", f"the upper line contains a blocked word ({word})")
-    lowers = [line for line in lowers if not badwords.find(line)]
-    wechat = get_wechat(settings)
-    if wechat is None or not openid:
-        return lowers
-    try:
-        if wechat.suggest("\n".join([upper, *lowers]), openid) == "pass":
-            return lowers
-        if wechat.suggest(upper, openid) != "pass":
-            raise InvalidUpper("unsafe_content", "the upper line did not pass the content-safety check")
-        return [line for line in lowers if wechat.suggest(line, openid) == "pass"]
-    except SafetyServiceError as e:
-        log.warning("content-safety check unavailable, bad-word list only: %s", e)
-        return lowers
-
-
-def check_user_text(lines: list[str], settings: Settings, openid: str | None = None) -> None:
-    """Refuse (InvalidUpper `unsafe_content`) text a user wants shown when WeChat says it is not safe.
-
-    The bad-word list has run before (it is part of every line's input rules); without WeChat, or
-    when it cannot answer, that list alone decides.
-    """
-    wechat = get_wechat(settings)
-    if wechat is None or not openid:
-        return
-    try:
-        verdict = wechat.suggest("\n".join(lines), openid)
-    except SafetyServiceError as e:
-        log.warning("content-safety check unavailable, bad-word list only: %s", e)
-        return
-    if verdict != "pass":
-        raise InvalidUpper("unsafe_content", "the text did not pass the content-safety check")

@@ -1,0 +1,87 @@
+"""Running prepare (domain and CLI): skipped while up to date, refusing a broken raw corpus."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from fakemirror import Mirror, build_archive, cli, corruptions, manifest
+
+from couplet.fetch import fetch_all
+from couplet.prepare import prepare
+
+
+def test_prepare_second_run_is_a_no_op(mirror: Mirror, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    assert cli(["data", "fetch", "--from", str(mirror.root)], data).exit_code == 0
+    first = cli(["data", "prepare"], data)
+    assert first.exit_code == 0, first.output
+    assert "up to date" not in first.stdout
+    out = data / "prepared"
+    files = sorted(out.iterdir())
+    mtimes = {p.name: p.stat().st_mtime_ns for p in files}
+
+    second = cli(["data", "prepare"], data)
+    assert second.exit_code == 0, second.output
+    assert "is up to date (nothing to do)" in second.stdout
+    assert {p.name: p.stat().st_mtime_ns for p in sorted(out.iterdir())} == mtimes
+    printed = json.loads(second.stdout[second.stdout.index("{") :])
+    assert printed == manifest(data)
+
+    result = prepare(data / "raw", out)
+    assert result.skipped
+
+
+def test_prepare_reruns_when_an_output_changed_or_forced(mirror: Mirror, tmp_path: Path) -> None:
+    raw, out = tmp_path / "data" / "raw", tmp_path / "data" / "prepared"
+    fetch_all(raw, mirror.root)
+    first = prepare(raw, out)
+    assert not first.skipped
+    (out / "dev.tsv").write_text("tampered\ttampered\n", encoding="utf-8")
+    again = prepare(raw, out)
+    assert not again.skipped
+    assert again.manifest == first.manifest
+    assert prepare(raw, out, force=True).skipped is False
+
+
+def test_cli_prepare_without_fetch(mirror: Mirror, tmp_path: Path) -> None:
+    result = cli(["data", "prepare"], tmp_path / "data")
+    assert result.exit_code == 2
+    assert "couplet data fetch" in result.stderr
+
+
+@pytest.mark.parametrize("kind", ["truncated", "not_gzip", "bad_deflate_stream"])
+def test_cli_prepare_corrupt_archive(mirror: Mirror, tmp_path: Path, kind: str) -> None:
+    # Without members to check, fetch accepts the recorded bytes; prepare must still refuse cleanly.
+    mirror.replace_archive(corruptions(mirror.archive.read_bytes())[kind], members_sha256={})
+    mirror.save_sources()
+    data = tmp_path / "data"
+    assert cli(["data", "fetch", "--from", str(mirror.root)], data).exit_code == 0
+    result = cli(["data", "prepare"], data)
+    assert result.exit_code == 2, result.output
+    assert "corpus archive is corrupt" in result.stderr
+    assert not (data / "prepared" / "manifest.json").exists()
+
+
+def test_cli_prepare_archive_missing_a_split_file(mirror: Mirror, tmp_path: Path) -> None:
+    members = {k: v for k, v in mirror.members.items() if k != "couplet/train/out.txt"}
+    mirror.replace_archive(build_archive(members))
+    mirror.save_sources()
+    data = tmp_path / "data"
+    assert cli(["data", "fetch", "--from", str(mirror.root)], data).exit_code == 0
+    result = cli(["data", "prepare"], data)
+    assert result.exit_code == 2, result.output
+    assert "couplet/train/out.txt is missing from the corpus archive" in result.stderr
+
+
+def test_cli_prepare_mismatched_line_counts(mirror: Mirror, tmp_path: Path) -> None:
+    members = dict(mirror.members)
+    members["couplet/train/out.txt"] += "春 风\n".encode()
+    mirror.replace_archive(build_archive(members))
+    mirror.save_sources()
+    data = tmp_path / "data"
+    assert cli(["data", "fetch", "--from", str(mirror.root)], data).exit_code == 0
+    result = cli(["data", "prepare"], data)
+    assert result.exit_code == 2, result.output
+    assert "train: in.txt has" in result.stderr
