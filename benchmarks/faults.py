@@ -62,9 +62,10 @@ class Log:
         return Counter(status for k, status, t in self.rows if k == kind and start <= t < end)
 
 
-def send(log: Log, kind: str, call) -> requests.Response | None:
+def send(log: Log, kind: str, method, *args, **kwargs) -> requests.Response | None:
+    """`method(*args, **kwargs)` (a session's get or post), its status or failure logged under `kind`."""
     try:
-        response = call()
+        response = method(*args, **kwargs)
     except requests.RequestException as e:
         log.add(kind, type(e).__name__)
         return None
@@ -95,15 +96,14 @@ def clients(url: str, seconds: float, count: int, lines: list[str], images: list
         while time.monotonic() < deadline:
             i += count
             if kind == "text":
-                send(log, kind, lambda: session.post(url + "/api/couplet", json={"upper": lines[i % len(lines)]},
-                                                     timeout=60))
+                send(log, kind, session.post, url + "/api/couplet", json={"upper": lines[i % len(lines)]}, timeout=60)
             elif kind == "photo":
-                answer = send(log, kind, lambda: session.post(url + "/api/photo", timeout=120, files={
-                    "file": ("p.jpg", images[i % len(images)], "image/jpeg")}))
+                answer = send(log, kind, session.post, url + "/api/photo", timeout=120,
+                              files={"file": ("p.jpg", images[i % len(images)], "image/jpeg")})
                 if answer is not None and answer.status_code == 200:
                     results.append(answer.json()["image_url"])
             elif results:
-                send(log, kind, lambda: session.get(url + results[i % len(results)], timeout=60))
+                send(log, kind, session.get, url + results[i % len(results)], timeout=60)
             else:
                 time.sleep(0.2)
 
