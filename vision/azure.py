@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 import requests
 
 from vision import http
+from vision.concepts import concept_tags
 from vision.errors import TaggerConfigError, TaggerError
 from vision.imageio import shrink_for_upload
-from vision.tags import Tag, merge_tags
+from vision.tags import Tag
 
 SERVICE = "Azure Vision"
 APIS = {
@@ -84,5 +85,5 @@ class AzureTagger:
             ]
         except (KeyError, TypeError, ValueError, AttributeError) as e:
             raise TaggerError(f"{SERVICE} answered JSON without the expected tags: {e!r}") from e
-        merged = merge_tags(tags, combine="max")
+        merged = concept_tags(tags)  # the service's scene words in our vocabulary, with their kind
         return [t for t in merged[: self.top_k] if t.confidence >= self.min_confidence]

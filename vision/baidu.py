@@ -18,9 +18,10 @@ import requests
 
 from core.tokens import TokenCache
 from vision import http
+from vision.concepts import concept_tags
 from vision.errors import RetryableTaggerError, TaggerAuthError, TaggerConfigError, TaggerError
 from vision.imageio import shrink_for_upload
-from vision.tags import Tag, merge_tags
+from vision.tags import Tag
 
 SERVICE = "Baidu image recognition"
 TOKEN_PATH = "/oauth/2.0/token"
@@ -131,5 +132,5 @@ class BaiduTagger:
             ]
         except (KeyError, TypeError, ValueError, AttributeError) as e:
             raise TaggerError(f"{SERVICE} answered JSON without the expected result list: {e!r}") from e
-        merged = merge_tags(tags, combine="max")
+        merged = concept_tags(tags)  # the service's scene words in our vocabulary, with their kind
         return [t for t in merged[: self.top_k] if t.confidence >= self.min_confidence]

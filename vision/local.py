@@ -17,9 +17,11 @@ import numpy as np
 from PIL import Image
 
 from core.lazy import resource
+from vision.colours import measure
 from vision.errors import TaggerConfigError
 from vision.imageio import open_image
 from vision.labels import ClassLabel, load_table
+from vision.scene import with_scene
 from vision.tags import Tag, merge_tags
 
 # variant → (input size, weights package, class in it) as in the packages' README
@@ -77,6 +79,8 @@ class LocalTagger:
     alone summed to about 5 % on landscapes and lighthouses."""
     variant: str = DEFAULT_VARIANT
     source: str = "local"
+    scenes: bool = True
+    """Scene and mood tags (vision.scene) beside the object tags; off, the tags are the classifier's alone."""
 
     @property
     def input_size(self) -> int:
@@ -84,18 +88,25 @@ class LocalTagger:
 
     def probabilities(self, image_bytes: bytes) -> np.ndarray:
         """Softmax over the 1000 ImageNet classes, in the standard class order."""
+        return self.image_probabilities(self.open(image_bytes))
+
+    def open(self, image_bytes: bytes) -> Image.Image:
+        return open_image(image_bytes, draft_size=round(self.input_size / CROP_FRACTION))
+
+    def image_probabilities(self, image: Image.Image) -> np.ndarray:
         import torch
 
         model = get_model(self.variant)
-        size = self.input_size
-        image = open_image(image_bytes, draft_size=round(size / CROP_FRACTION))
-        batch = torch.from_numpy(preprocess(image, size))[None]
+        batch = torch.from_numpy(preprocess(image, self.input_size))[None]
         with torch.inference_mode():
             logits = model(batch)[0]
         return torch.softmax(logits.float(), dim=0).numpy()
 
     def tag(self, image_bytes: bytes) -> list[Tag]:
-        return self.tags_from_probabilities(self.probabilities(image_bytes))
+        image = self.open(image_bytes)
+        probs = self.image_probabilities(image)
+        objects = self.tags_from_probabilities(probs)
+        return with_scene(objects, probs, measure(image), self.source) if self.scenes else objects
 
     def tags_from_probabilities(self, probs: np.ndarray) -> list[Tag]:
         table = load_table()

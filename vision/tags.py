@@ -5,7 +5,11 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from typing import Literal, Protocol, runtime_checkable
+from typing import Literal, Protocol, get_args, runtime_checkable
+
+Kind = Literal["object", "scene", "mood"]
+"""What a tag names: a thing in the photo, the place or landscape it shows, or its time, season or weather."""
+KINDS: tuple[str, ...] = get_args(Kind)
 
 
 @dataclass(frozen=True)
@@ -20,10 +24,13 @@ class Tag:
     """English class name where the tagger has one (the ImageNet class of the local tagger)."""
     theme: str | None = None
     """Coarse theme (动物, 水, 山, 植物 …) where the tagger knows it; cloud services leave it None."""
+    kind: Kind = "object"
 
     def __post_init__(self) -> None:
         if not self.name:
             raise ValueError("a tag needs a name")
+        if self.kind not in KINDS:
+            raise ValueError(f"kind {self.kind!r} of tag {self.name!r} is not one of {', '.join(KINDS)}")
         if not (0.0 <= self.confidence <= 1.0) or math.isnan(self.confidence):
             raise ValueError(f"confidence {self.confidence!r} of tag {self.name!r} is not within 0..1")
 
@@ -40,7 +47,7 @@ def merge_tags(tags: Iterable[Tag], combine: Literal["max", "sum"] = "max") -> l
 
     `sum` suits probabilities of one softmax over disjoint classes (several dog breeds add up to the
     probability of 狗); `max` suits independent scores, e.g. the same word from two services. Sums are
-    capped at 1. The merged tag keeps source, name_en and theme of its strongest contributor.
+    capped at 1. The merged tag keeps source, name_en, theme and kind of its strongest contributor.
     """
     best: dict[str, Tag] = {}
     total: dict[str, float] = {}

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from apiflask import APIBlueprint, FileSchema, Schema, fields
-from apiflask.validators import Range
+from apiflask.validators import OneOf, Range
 from flask import Response, current_app
 from werkzeug.exceptions import NotFound
 
@@ -28,6 +28,7 @@ from couplet.safety import check_user_text
 from photo import pipeline as photo
 from photo.results import get_result_store
 from photo.session import Drawing
+from vision.tags import KINDS
 
 bp = APIBlueprint("photo", __name__, tag="photo")
 
@@ -45,6 +46,9 @@ class TagOut(Schema):
     source = fields.String(required=True, metadata={"description": "The tagger: local, azure, baidu or a plug-in."})
     name_en = fields.String(allow_none=True, metadata={"description": "English class name, where known."})
     theme = fields.String(allow_none=True, metadata={"description": "Coarse theme (动物, 水, 山 …), where known."})
+    kind = fields.String(required=True, validate=OneOf(KINDS), metadata={
+        "description": "object: a thing in the photo; scene: the place or landscape (山, 湖, 古建筑); "
+                       "mood: time of day, season or weather (夕阳, 夜, 雪, 雾).", "example": "scene"})
 
 
 class CoupletOut(Schema):

@@ -18,6 +18,7 @@ from PIL import Image
 from app.web import create_app
 from couplet.rules import check
 from photo.results import get_result_store, new_id
+from vision.tags import KINDS, Tag
 
 UPPERS = {u for u, _ in PAIRS}
 
@@ -63,6 +64,18 @@ def test_upload_answers_tags_three_candidates_and_a_rendered_image(client, sessi
     assert max(picture.size) <= 1600
     # landscape: red scrolls down the left and right edges of the photo
     assert red[: picture.width // 6].max() > 0.5 and red[-picture.width // 6:].max() > 0.5
+
+
+def test_tags_say_their_kind_in_the_answer_and_in_the_session_record(client, site_settings):
+    night = Image.new("RGB", (480, 360), (18, 20, 38))
+    night.paste((30, 25, 20), (0, 240, 480, 360))  # dark ground under a dark sky: the tagger says 夜
+    body = upload(client, encode(night, quality=90)).get_json()
+    kinds = {t["name"]: t["kind"] for t in body["tags"]}
+    assert set(kinds.values()) <= set(KINDS) and kinds.get("夜") == "mood"
+    meta = get_result_store(site_settings).get_meta(body["id"])
+    assert [Tag(**t) for t in meta["tags"]] and {t["name"]: t["kind"] for t in meta["tags"]} == kinds
+    older = {k: v for k, v in meta["tags"][0].items() if k != "kind"}  # a session stored before kinds existed
+    assert Tag(**older).kind == "object"
 
 
 @pytest.mark.parametrize("fmt", ["PNG", "WEBP"])

@@ -60,7 +60,9 @@ def test_token_then_tags_with_the_image_as_base64(fake_api, make_jpeg):
     server = BaiduServer(fake_api)
     image = make_jpeg()
     tags = make(fake_api).tag(image)
-    assert [(t.name, t.confidence, t.source) for t in tags] == [("西湖", 0.91, "baidu"), ("湖泊", 0.55, "baidu")]
+    # 湖泊 is Baidu's word for the scene concept 湖; 西湖, a place, stays an object tag
+    assert [(t.name, t.confidence, t.source, t.kind) for t in tags] == [
+        ("西湖", 0.91, "baidu", "object"), ("湖", 0.55, "baidu", "scene")]
     (tag_request,) = fake_api.requests_to(TAG_PATH)
     assert base64.b64decode(tag_request.form()["image"]) == image
     assert server.issued == 1

@@ -28,7 +28,8 @@ def test_probabilities_are_a_softmax_over_1000_classes(tagger, make_jpeg):
     assert probs.min() >= 0 and probs.sum() == pytest.approx(1.0, abs=1e-4)
 
 
-def test_tags_are_merged_chinese_words_best_first(tagger, make_jpeg):
+def test_tags_are_merged_chinese_words_best_first(make_jpeg):
+    tagger = LocalTagger(scenes=False)  # the classifier's own tags; test_scene.py covers the scene tags
     tags = tagger.tag(make_jpeg((640, 480)))
     table = load_table()
     assert 1 <= len(tags) <= tagger.top_k

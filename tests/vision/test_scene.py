@@ -1,0 +1,120 @@
+"""Scene and mood tags of the local tagger: the colour rules on generated images, the class concepts and
+lookalike demotion on given class probabilities, and the whole tagger on a generated photo."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from vision.colours import measure
+from vision.concepts import load_concepts
+from vision.labels import load_table
+from vision.local import LocalTagger
+from vision.scene import load_class_table, with_scene
+
+INDEX = {label.name_en: label.index for label in load_table()}
+
+
+def probs_of(**classes: float) -> np.ndarray:
+    """A softmax output with the given classes (spaces as underscores) and the rest spread thin."""
+    probs = np.full(1000, 0.0, dtype=np.float32)
+    for name, p in classes.items():
+        probs[INDEX[name.replace("_", " ")]] = p
+    rest = 1.0 - probs.sum()
+    probs[probs == 0] = rest / (probs == 0).sum()
+    return probs
+
+
+def bands(*colours: tuple[int, int, int], size: tuple[int, int] = (240, 180), noise: float = 6.0) -> Image.Image:
+    """Horizontal bands of the given RGB colours, top to bottom, with a little noise as in a photo."""
+    width, height = size
+    rows = np.array_split(np.arange(height), len(colours))
+    pixels = np.zeros((height, width, 3), dtype=np.float32)
+    for colour, ys in zip(colours, rows, strict=True):
+        pixels[ys] = colour
+    pixels += np.random.default_rng(0).normal(0, noise, pixels.shape)
+    return Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
+
+
+def names(image: Image.Image, probs: np.ndarray) -> dict[str, str]:
+    """Tag name → kind of the scene tags the photo gets on top of no object tags."""
+    return {t.name: t.kind for t in with_scene([], probs, measure(image))}
+
+
+A_VIEW = probs_of(seashore=0.3)  # the classifier sees a coast, so the photo is a view
+
+
+def test_a_dark_image_is_night_not_sunset():
+    dusky = bands((60, 25, 20), (45, 20, 15), (20, 12, 10))  # sunset hues, but hardly any light
+    tags = names(dusky, A_VIEW)
+    assert tags.get("夜") == "mood"
+    assert "夕阳" not in tags
+
+
+def test_sunset_colours_give_sunset_not_night():
+    sunset = bands((250, 150, 60), (235, 110, 80), (70, 50, 60))  # gold and rose sky over dark water
+    tags = names(sunset, A_VIEW)
+    assert tags.get("夕阳") == "mood"
+    assert "夜" not in tags
+
+
+def test_a_white_top_over_a_blue_sky_is_not_snow_but_a_snowlike_ground_is():
+    clouds_over_fields = bands((245, 245, 248), (110, 160, 225), (60, 110, 50))
+    snowfield = bands((110, 160, 225), (235, 238, 242), (225, 230, 238))  # blue sky over white, unsaturated ground
+    assert "雪" not in names(clouds_over_fields, A_VIEW)
+    assert names(snowfield, A_VIEW).get("雪") == "mood"
+    assert names(snowfield, A_VIEW).get("天空") == "scene"
+
+
+def test_a_white_object_photo_is_not_snow():
+    plate = bands((240, 240, 240), (200, 80, 40), (240, 240, 240))  # food on a white plate, no view
+    assert "雪" not in names(plate, probs_of(plate=0.3))
+
+
+def test_colour_rules_stay_quiet_when_the_classifier_is_sure_of_an_object():
+    red_hat = bands((200, 40, 40), (220, 180, 150), (40, 40, 60))  # warm top: a hat, not a sunset
+    assert "夕阳" in names(red_hat, probs_of(bonnet=0.2, seashore=0.1))
+    assert names(red_hat, probs_of(bonnet=0.8, seashore=0.1)) == {"海": "scene", "人": "object"}
+
+
+def test_classes_add_up_to_scene_and_object_concepts():
+    probs = probs_of(alp=0.2, valley=0.15, bonnet=0.06, suit=0.05)
+    tags = {t.name: t for t in with_scene([], probs, measure(bands((90, 90, 90))))}
+    assert tags["山"].kind == "scene" and tags["山"].confidence == pytest.approx(0.35, abs=0.01) and tags["山"].theme == "山"
+    assert tags["人"].kind == "object" and tags["人"].theme == "人物"
+
+
+def test_weak_lookalikes_give_way_to_the_scene_and_strong_ones_stay():
+    tagger = LocalTagger()
+    grey = measure(bands((120, 120, 120)))
+    weak = probs_of(castle=0.25, cliff=0.2, alp=0.1)
+    tags = with_scene(tagger.tags_from_probabilities(weak), weak, grey)
+    assert "城堡" not in {t.name for t in tags} and "山" in {t.name for t in tags}
+    strong = probs_of(castle=0.6, cliff=0.2)
+    assert "城堡" in {t.name for t in with_scene(tagger.tags_from_probabilities(strong), strong, grey)}
+
+
+def test_an_object_word_that_is_a_concept_becomes_one_scene_tag():
+    probs = probs_of(lakeside=0.4)
+    tags = with_scene(LocalTagger().tags_from_probabilities(probs), probs, measure(bands((120, 120, 120))))
+    lakes = [t for t in tags if t.name == "湖"]
+    assert len(lakes) == 1 and lakes[0].kind == "scene" and lakes[0].confidence == pytest.approx(0.4, abs=0.01)
+
+
+def test_the_tables_name_real_classes_and_concepts():
+    table = load_class_table()  # raises DataError on an unknown class or concept
+    concepts = {c.name: c for c in load_concepts()}
+    assert set(table.groups) <= set(concepts)
+    assert {"夜", "夕阳", "雪", "雾", "秋叶"} <= {c.name for c in concepts.values() if c.kind == "mood"}
+    assert table.lookalikes and all(0 <= i < 1000 for i in table.lookalikes)
+
+
+def test_the_local_tagger_says_night_for_a_dark_photo_and_only_objects_without_scenes():
+    out = io.BytesIO()
+    bands((20, 22, 40), (15, 15, 25), (30, 25, 20), size=(480, 360)).save(out, "JPEG", quality=90)
+    tags = LocalTagger().tag(out.getvalue())
+    assert any(t.name == "夜" and t.kind == "mood" and t.source == "local" for t in tags)
+    assert all(t.kind == "object" for t in LocalTagger(scenes=False).tag(out.getvalue()))
