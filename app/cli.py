@@ -77,7 +77,8 @@ def data_prepare(settings: Settings, force: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.pass_obj
 def evaluate(settings: Settings, predictions: Path | None, baseline: str | None, split: str, as_json: bool) -> None:
-    """Score PREDICTIONS (upper<TAB>lower per line) or a baseline: BLEU, novel-subset BLEU, rule rates."""
+    """Score PREDICTIONS (upper<TAB>lower per line) or a baseline: BLEU, novel-subset BLEU, rule rates, and
+    parallelism, tone opposition (新韵 and 平水韵) and copying beside the human references' own rates."""
     from couplet import evaluate as ev
 
     if (predictions is None) == (baseline is None):

@@ -3,8 +3,11 @@
     .venv/bin/python benchmarks/generator.py [--limit N] [--threads T]
 
 On the leak-free test split (and its novel subset) and on the classic set: BLEU, every rule's
-compliance, exact matches, both for the product (corpus memory + model, default decoding) and for the
-model alone; latency per line at batch 1; batched throughput; model load time; resident memory. Then
+compliance, exact matches and the measures BLEU misses (parallelism, tone opposition under both
+standards, copying; couplet/measures.py) beside the human references' own, both for the product
+(corpus memory + model, default decoding) and for the model alone; the diversity of the product's n=3
+answers on the test split beside that of the upper lines with several references; latency per line at
+batch 1; batched throughput; model load time; resident memory. Then
 a beam sweep of the model alone on the test split (`--beams`, e.g. 5 10 20): BLEU, novel BLEU, lower
 ends 平 and latency at batch 1 for each width. Prints tables and writes
 benchmarks/results/generator.json plus the predictions (upper<TAB>lower) next to it.
@@ -18,6 +21,7 @@ import random
 import resource
 import statistics
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 import torch
@@ -25,7 +29,8 @@ from tqdm import tqdm
 
 from core.settings import Settings
 from couplet.bleu import references_by_upper
-from couplet.evaluate import evaluate, retrieval_baseline, score
+from couplet.evaluate import evaluate, format_measures, measure, retrieval_baseline, score
+from couplet.measures import diversity
 from couplet.model.generator import DecodeOptions, Generator
 from couplet.prepare import read_split
 from couplet.resources import get_badwords, get_memory
@@ -82,7 +87,8 @@ def main() -> None:
         report[split] = {
             **scored,
             "from_memory": remembered / len(uppers),
-            "model_alone": {k: alone[k] for k in ("bleu", "bleu_novel", "exact", "rules") if k in alone},
+            "model_alone": {k: alone[k] for k in ("bleu", "bleu_novel", "exact", "rules", "measures")
+                            if k in alone},
             "retrieval_baseline": {k: baseline[k] for k in ("bleu", "bleu_novel", "exact") if k in baseline},
             "latency_ms_p50": statistics.median(latencies),
             "latency_ms_p95": statistics.quantiles(latencies, n=20)[-1],
@@ -93,6 +99,10 @@ def main() -> None:
         )
         if split == "test":
             refs = references_by_upper(read_split(settings.prepared_dir, "test"))
+            answers = [[c.lower for c in r] for i in range(0, len(uppers), args.batch)
+                       for r in generator.generate_batch(uppers[i : i + args.batch], n=3)]
+            report["test"]["diversity_n3"] = asdict(diversity(answers))
+            report["test"]["diversity_references"] = asdict(diversity(refs[u] for u in uppers))
             sample = random.Random(0).sample(uppers, min(20, len(uppers)))
             report["examples"] = [{"upper": u, "ours": preds[u], "reference": refs[u][0]} for u in sample]
     uppers = list(references_by_upper(read_split(settings.prepared_dir, "test")))[: args.limit]
@@ -118,8 +128,10 @@ def _evaluate_subset(preds: dict[str, str], settings: Settings, split: str, uppe
     if len(uppers) == len(references_by_upper(read_split(settings.prepared_dir, split))):
         return evaluate(preds, settings.prepared_dir, split)
     # --limit: score only what was generated
-    refs = references_by_upper(read_split(settings.prepared_dir, split))
-    return {"split": split, **score(preds, {u: refs[u] for u in uppers})}
+    wanted = set(uppers)
+    refs = {u: lowers for u, lowers in references_by_upper(read_split(settings.prepared_dir, split)).items()
+            if u in wanted}
+    return {"split": split, **score(preds, refs), **measure(preds, refs, settings.prepared_dir)}
 
 
 def format_table(report: dict) -> str:
@@ -140,6 +152,17 @@ def format_table(report: dict) -> str:
     rows.append("BLEU/novel/rules: product (corpus memory + model); model: the model alone; base: retrieval")
     rows.append("rule compliance: " + "  ".join(f"{k} {v:.1%}" for k, v in report["test"]["rules"].items()))
     rows.append("classic rules:   " + "  ".join(f"{k} {v:.1%}" for k, v in report["classic"]["rules"].items()))
+    for split in ("test", "classic"):
+        r = report[split]
+        columns = {"product": r["measures"], "model": r["model_alone"]["measures"],
+                   "references": r["measures_references"]}
+        rows.append(f"\nmeasures on {split}\n{format_measures(columns)}")
+    ours, theirs = report["test"]["diversity_n3"], report["test"]["diversity_references"]
+    rows.append(f"n=3 answers on test: near copies {_fmt(ours['near_copy_share'], '.1%')}, positions apart "
+                f"{_fmt(ours['mean_differing'], '.2f')}")
+    rows.append(f"references of the {theirs['answers']} test upper lines with several: near copies "
+                f"{_fmt(theirs['near_copy_share'], '.1%')}, positions apart "
+                f"{_fmt(theirs['mean_differing'], '.2f')}")
     rows.append(f"\nmodel alone on the test split, batch 1 (product default: beam {report['default_beams']})")
     rows.append(f"{'beams':>6}{'BLEU':>8}{'novel':>8}{'ends 平':>9}{'p50 ms':>9}{'p95 ms':>9}")
     for r in report["beam_sweep"]:
@@ -147,6 +170,10 @@ def format_table(report: dict) -> str:
         rows.append(f"{r['beams']:>6}{r['bleu']:>8.2f}{novel:>8.2f}{r['lower_ends_ping']:>9.1%}"
                     f"{r['latency_ms_p50']:>9.1f}{r['latency_ms_p95']:>9.1f}")
     return "\n".join(rows)
+
+
+def _fmt(value: float | None, spec: str) -> str:
+    return "-" if value is None else format(value, spec)
 
 
 if __name__ == "__main__":

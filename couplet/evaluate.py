@@ -1,4 +1,5 @@
-"""Score lower lines against a split: character BLEU (all references), rule compliance, exact matches.
+"""Score lower lines against a split: character BLEU (all references), rule compliance, exact matches, and
+the measures BLEU misses (couplet.measures), with the human references' own rates beside ours.
 
 Also the two built-in baselines: ``copy`` (answer with the upper line) and ``retrieval`` (the lower line
 of the same-length train upper line sharing most characters).
@@ -6,13 +7,16 @@ of the same-length train upper line sharing most characters).
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from core.errors import UserError
 from couplet.bleu import char_bleu, references_by_upper
 from couplet.charindex import CharIndex
+from couplet.measures import summarise
 from couplet.prepare import read_split
 from couplet.rules import RULES, check
+from couplet.tones import STANDARDS
 
 
 def rule_rates(pairs: list[tuple[str, str]]) -> dict[str, float]:
@@ -39,6 +43,21 @@ def score(predictions: dict[str, str], refs: dict[str, list[str]]) -> dict:
     }
 
 
+@cache
+def corpus_lowers(prepared_dir: Path) -> frozenset[str]:
+    """The training corpus's lower lines, read once per process: what copying is measured against."""
+    return frozenset(lower for _, lower in read_split(prepared_dir, "train"))
+
+
+def measure(predictions: dict[str, str], refs: dict[str, list[str]], prepared_dir: Path) -> dict:
+    """The measures of one lower line per upper line in ``refs``, and of every reference pair beside them."""
+    corpus = corpus_lowers(prepared_dir)
+    return {
+        "measures": summarise([(u, predictions[u]) for u in refs], corpus),
+        "measures_references": summarise([(u, r) for u, lowers in refs.items() for r in lowers], corpus),
+    }
+
+
 def evaluate(predictions: dict[str, str], prepared_dir: Path, split: str = "test") -> dict:
     """The full report for a split; for ``test`` also BLEU on its novel subset."""
     refs = references_by_upper(read_split(prepared_dir, split))
@@ -46,6 +65,7 @@ def evaluate(predictions: dict[str, str], prepared_dir: Path, split: str = "test
     if split == "test":
         novel = score(predictions, references_by_upper(read_split(prepared_dir, "test_novel")))
         report.update(bleu_novel=novel["bleu"], n_novel=novel["n"], exact_novel=novel["exact"])
+    report.update(measure(predictions, refs, prepared_dir))
     return report
 
 
@@ -98,4 +118,23 @@ def format_report(report: dict) -> str:
         lines.append(f"BLEU novel  {report['bleu_novel']:.2f}  ({report['n_novel']} upper lines)")
     lines.append(f"exact match {report['exact']:.1%}")
     lines += [f"{name:<17} {rate:.2%}" for name, rate in report["rules"].items()]
+    measures = format_measures({"ours": report["measures"], "references": report["measures_references"]})
+    return "\n".join([*lines, "", measures])
+
+
+def format_measures(columns: dict[str, dict]) -> str:
+    """A table of the measures (couplet.measures.summarise), one column per source of lower lines."""
+    def rows(report: dict) -> dict[str, float | None]:
+        return {
+            "parallelism": report["parallelism"],
+            **{f"tones {s}": report["tone_opposition"][s] for s in STANDARDS},
+            **{f"undecided {s}": report["tone_undecided"][s] for s in STANDARDS},
+            "copying": report["copying"],
+        }
+
+    table = {name: rows(report) for name, report in columns.items()}
+    lines = [f"{'measure':<18}" + "".join(f"{name:>12}" for name in table)]
+    for row in next(iter(table.values())):
+        cells = ("-" if t[row] is None else f"{t[row]:.1%}" for t in table.values())
+        lines.append(f"{row:<18}" + "".join(f"{c:>12}" for c in cells))
     return "\n".join(lines)
