@@ -9,7 +9,6 @@ local tagger's scene and mood tags (vision.scene) use the same words.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from functools import cache
@@ -17,6 +16,7 @@ from pathlib import Path
 
 from core.errors import DataError
 from vision.labels import THEMES
+from vision.tables import read_table
 from vision.tags import KINDS, Kind, Tag, merge_tags
 
 TABLE_PATH = Path(__file__).with_name("concepts.tsv")
@@ -35,15 +35,9 @@ class Concept:
 
 @cache
 def load_concepts(path: Path = TABLE_PATH) -> tuple[Concept, ...]:
-    try:
-        with path.open(encoding="utf-8", newline="") as f:
-            rows = list(csv.reader(f, delimiter="\t"))
-    except OSError as e:
-        raise DataError(f"the concept table {path} cannot be read: {e}") from e
-    if not rows or rows[0] != COLUMNS:
-        raise DataError(f"{path}: the header should be {COLUMNS}")
+    rows = read_table(path, COLUMNS, "concept table")
     concepts = []
-    for line, row in enumerate(rows[1:], start=2):
+    for line, row in rows:
         if len(row) != len(COLUMNS):
             raise DataError(f"{path}:{line}: expected {len(COLUMNS)} tab-separated columns, got {row}")
         name, kind, theme, aliases = (cell.strip() for cell in row)

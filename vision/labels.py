@@ -7,12 +7,12 @@ is 狗), so the local tagger adds their probabilities up.
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 from core.errors import DataError
+from vision.tables import read_table
 
 TABLE_PATH = Path(__file__).with_name("imagenet_zh.tsv")
 COLUMNS = ["class_index", "wnid", "class_name_en", "zh", "theme"]
@@ -32,17 +32,9 @@ class ClassLabel:
 @cache
 def load_table(path: Path = TABLE_PATH) -> tuple[ClassLabel, ...]:
     """All 1000 rows, checked: a damaged table would silently give wrong tags, so it fails loudly."""
-    try:
-        with path.open(encoding="utf-8", newline="") as f:
-            reader = csv.reader(f, delimiter="\t")
-            header = next(reader, None)
-            rows = list(reader)
-    except OSError as e:
-        raise DataError(f"the ImageNet Chinese table {path} cannot be read: {e}") from e
-    if header != COLUMNS:
-        raise DataError(f"{path}: the header should be {COLUMNS}, not {header}")
+    rows = read_table(path, COLUMNS, "ImageNet Chinese table")
     labels = []
-    for line, row in enumerate(rows, start=2):
+    for line, row in rows:
         if len(row) != len(COLUMNS) or not row[0].isdigit():
             raise DataError(f"{path}:{line}: expected {len(COLUMNS)} tab-separated columns, got {row}")
         label = ClassLabel(int(row[0]), row[1], row[2], row[3].strip(), row[4].strip())

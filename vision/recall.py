@@ -9,7 +9,6 @@ or description supports, so that recall bought with noise shows.
 
 from __future__ import annotations
 
-import csv
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from functools import cache
 from pathlib import Path
 
 from core.errors import DataError
+from vision.tables import read_table
 from vision.tags import Tag
 
 TABLE_PATH = Path(__file__).with_name("label_concepts.tsv")
@@ -26,15 +26,9 @@ COLUMNS = ["english", "hits"]
 @cache
 def load_label_table(path: Path = TABLE_PATH) -> dict[str, frozenset[str]]:
     """English word (lower case) → the tag words (and @themes) that count as naming it."""
-    try:
-        with path.open(encoding="utf-8", newline="") as f:
-            rows = list(csv.reader(f, delimiter="\t"))
-    except OSError as e:
-        raise DataError(f"the label table {path} cannot be read: {e}") from e
-    if not rows or rows[0] != COLUMNS:
-        raise DataError(f"{path}: the header should be {COLUMNS}")
+    rows = read_table(path, COLUMNS, "label table")
     table: dict[str, frozenset[str]] = {}
-    for line, row in enumerate(rows[1:], start=2):
+    for line, row in rows:
         if len(row) != len(COLUMNS) or not row[0].strip() or not row[1].split():
             raise DataError(f"{path}:{line}: expected an English word and its tag words, got {row}")
         table[row[0].strip().lower()] = frozenset(row[1].split())

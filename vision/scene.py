@@ -16,7 +16,6 @@ below, and README.md says how each was chosen.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -28,6 +27,7 @@ from core.errors import DataError
 from vision.colours import ColourStats
 from vision.concepts import concept
 from vision.labels import load_table
+from vision.tables import read_table
 from vision.tags import Tag, merge_tags
 
 TABLE_PATH = Path(__file__).with_name("scene_classes.tsv")
@@ -71,19 +71,13 @@ class ClassTable:
 @cache
 def load_class_table(path: Path = TABLE_PATH) -> ClassTable:
     """scene_classes.tsv, checked against the ImageNet table: a misspelt class would silently count nothing."""
-    try:
-        with path.open(encoding="utf-8", newline="") as f:
-            rows = list(csv.reader(f, delimiter="\t"))
-    except OSError as e:
-        raise DataError(f"the scene class table {path} cannot be read: {e}") from e
-    if not rows or rows[0] != COLUMNS:
-        raise DataError(f"{path}: the header should be {COLUMNS}")
+    rows = read_table(path, COLUMNS, "scene class table")
     indices: dict[str, list[int]] = {}
     for label in load_table():
         indices.setdefault(label.name_en, []).append(label.index)
     groups: dict[str, list[int]] = {}
     lookalikes: set[int] = set()
-    for line, row in enumerate(rows[1:], start=2):
+    for line, row in rows:
         if len(row) != len(COLUMNS) or row[0] not in indices or row[2] not in ("yes", "no"):
             raise DataError(f"{path}:{line}: expected an ImageNet class name, concepts and yes/no, got {row}")
         for name in filter(None, row[1].split(";")):

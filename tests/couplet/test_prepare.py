@@ -51,37 +51,31 @@ def test_cli_prepare_without_fetch(mirror: Mirror, tmp_path: Path) -> None:
     assert "couplet data fetch" in result.stderr
 
 
-@pytest.mark.parametrize("kind", ["truncated", "not_gzip", "bad_deflate_stream"])
-def test_cli_prepare_corrupt_archive(mirror: Mirror, tmp_path: Path, kind: str) -> None:
-    # Without members to check, fetch accepts the recorded bytes; prepare must still refuse cleanly.
-    mirror.replace_archive(corruptions(mirror.archive.read_bytes())[kind], members_sha256={})
+def prepare_refuses(mirror: Mirror, data: Path, archive: bytes, message: str, **replace) -> None:
+    """With ``archive`` fetched as the corpus, `couplet data prepare` exits 2 saying ``message``, writing nothing."""
+    mirror.replace_archive(archive, **replace)
     mirror.save_sources()
-    data = tmp_path / "data"
     assert cli(["data", "fetch", "--from", str(mirror.root)], data).exit_code == 0
     result = cli(["data", "prepare"], data)
     assert result.exit_code == 2, result.output
-    assert "corpus archive is corrupt" in result.stderr
+    assert message in result.stderr
     assert not (data / "prepared" / "manifest.json").exists()
+
+
+@pytest.mark.parametrize("kind", ["truncated", "not_gzip", "bad_deflate_stream"])
+def test_cli_prepare_corrupt_archive(mirror: Mirror, tmp_path: Path, kind: str) -> None:
+    # Without members to check, fetch accepts the recorded bytes; prepare must still refuse cleanly.
+    archive = corruptions(mirror.archive.read_bytes())[kind]
+    prepare_refuses(mirror, tmp_path / "data", archive, "corpus archive is corrupt", members_sha256={})
 
 
 def test_cli_prepare_archive_missing_a_split_file(mirror: Mirror, tmp_path: Path) -> None:
     members = {k: v for k, v in mirror.members.items() if k != "couplet/train/out.txt"}
-    mirror.replace_archive(build_archive(members))
-    mirror.save_sources()
-    data = tmp_path / "data"
-    assert cli(["data", "fetch", "--from", str(mirror.root)], data).exit_code == 0
-    result = cli(["data", "prepare"], data)
-    assert result.exit_code == 2, result.output
-    assert "couplet/train/out.txt is missing from the corpus archive" in result.stderr
+    prepare_refuses(mirror, tmp_path / "data", build_archive(members),
+                    "couplet/train/out.txt is missing from the corpus archive")
 
 
 def test_cli_prepare_mismatched_line_counts(mirror: Mirror, tmp_path: Path) -> None:
     members = dict(mirror.members)
     members["couplet/train/out.txt"] += "春 风\n".encode()
-    mirror.replace_archive(build_archive(members))
-    mirror.save_sources()
-    data = tmp_path / "data"
-    assert cli(["data", "fetch", "--from", str(mirror.root)], data).exit_code == 0
-    result = cli(["data", "prepare"], data)
-    assert result.exit_code == 2, result.output
-    assert "train: in.txt has" in result.stderr
+    prepare_refuses(mirror, tmp_path / "data", build_archive(members), "train: in.txt has")
