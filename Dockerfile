@@ -22,6 +22,10 @@ WORKDIR /app
 # The CPU build of torch first: the plain PyPI wheel drags in several GB of CUDA libraries.
 RUN pip install --index-url https://download.pytorch.org/whl/cpu "torch==2.13.0"
 
+# Every runtime dependency at the version the tests ran against (deploy/lock.py writes the lock).
+COPY requirements.lock ./
+RUN pip install -r requirements.lock
+
 COPY pyproject.toml README.md ./
 COPY core core
 COPY couplet couplet
@@ -31,8 +35,9 @@ COPY photo photo
 COPY app app
 COPY data/manifests data/manifests
 COPY data/models data/models
-# Editable, so the code finds data/manifests and the shipped weights beside it as in a checkout.
-RUN pip install -e .
+# Editable, so the code finds data/manifests and the shipped weights beside it as in a checkout; its
+# dependencies are all in place from the lock.
+RUN pip install --no-deps -e .
 
 # The corpus, the bad-word list and the corpus memory (checksummed downloads at build time; the
 # archive goes once it is prepared).

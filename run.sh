@@ -2,6 +2,7 @@
 # The two commands a new user runs:
 #   ./run.sh serve   set everything up (venv, packages, data) and serve the app
 #   ./run.sh test    set everything up and run the whole test suite
+#   ./run.sh audit   check the pinned dependencies for known vulnerabilities (needs PyPI's advisory API)
 # Set COUPLET_DATA_MIRROR=PATH to take the data from a local mirror instead of downloading it.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -59,8 +60,14 @@ case "${1:-}" in
     echo "==> pytest"
     exec .venv/bin/python -m pytest "${@:2}"
     ;;
+  audit)
+    # Known vulnerabilities in the pinned runtime dependencies (pip-audit asks PyPI's advisory service).
+    venv
+    echo "==> pip-audit over requirements.lock"
+    exec .venv/bin/pip-audit --requirement requirements.lock --no-deps --disable-pip --strict --progress-spinner off "${@:2}"
+    ;;
   *)
-    echo "usage: ./run.sh serve | ./run.sh test [pytest args]" >&2
+    echo "usage: ./run.sh serve | ./run.sh test [pytest args] | ./run.sh audit" >&2
     exit 2
     ;;
 esac
