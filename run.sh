@@ -19,7 +19,8 @@ venv() {
     "$python" -m venv .venv
   fi
   echo "==> installing packages into .venv"
-  .venv/bin/pip install --progress-bar on -q -e '.[dev]'
+  # The runtime dependencies at the versions of requirements.lock, so tests run against what ships.
+  .venv/bin/pip install --progress-bar on -q -c requirements.lock -e '.[dev]'
 }
 
 system_packages() {
