@@ -10,7 +10,9 @@ Decisions (the README repeats them):
 - Portrait photos (and near-square ones, up to 5:4) get a frame: the scrolls stand beside the photo
   and the 横批 above it, so nothing of the picture is covered. Landscape photos (5:4 to 2:1) are wide
   enough to carry the scrolls on their left and right edges and the 横批 at the top centre, so the
-  picture keeps its full width. Panoramas (wider than 2:1) are framed like portraits, the photo centred
+  picture keeps its full width; unless a panel would hide the subject (`hides_subject`: it covers
+  far more of the photo's detail than of its area), and then the photo is framed like a portrait
+  instead. Panoramas (wider than 2:1) are framed like portraits, the photo centred
   between scrolls taller than it: drawn on the photo, a 32-character line would shrink to unreadable
   glyphs.
 - The output's long side is MAX_SIDE pixels (smaller photos are scaled up: the text stays sharp).
@@ -25,6 +27,7 @@ import math
 from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
 from PIL import Image, ImageDraw
 
 from couplet.rules import MAX_LEN, Couplet, is_punct
@@ -50,6 +53,10 @@ MIN_OVERLAY_RATIO = 1.25  # landscape photos from this width:height up to the ne
 MAX_OVERLAY_RATIO = 2.0
 BANNER_GLYPH = 0.1
 PANORAMA_WIDTH = 2.0  # a panorama is drawn this wide, in units of its scrolls' length
+# A landscape is framed instead of drawn on when one of the panels would cover this many times more of
+# its detail (edge density) than of its area: it would sit on the subject, not on sky, water or margin.
+HIDDEN_DETAIL = 1.5
+DETAIL_WIDTH = 192  # the edge map is computed at this width: detail, not noise
 
 Box = tuple[int, int, int, int]
 """left, top, right, bottom in pixels (right and bottom exclusive)."""
@@ -58,6 +65,8 @@ Box = tuple[int, int, int, int]
 @dataclass(frozen=True)
 class Layout:
     orientation: Literal["portrait", "landscape", "panorama"]
+    framed: bool
+    """The scrolls and the 横批 stand around the photo (True) or lie on it (a landscape, False)."""
     size: tuple[int, int]
     photo: Box
     right_scroll: Box
@@ -96,10 +105,12 @@ def _columns_and_glyph(chars: int, length: float) -> tuple[int, int, float]:
     return 2, rows, min(GLYPH_MAX, length / rows / 1.05)
 
 
-def plan_layout(photo_size: tuple[int, int], chars: int, banner_chars: int, max_side: int = MAX_SIDE) -> Layout:
+def plan_layout(photo_size: tuple[int, int], chars: int, banner_chars: int, max_side: int = MAX_SIDE,
+                overlay: bool = True) -> Layout:
     """Where the photo, the scrolls, the 横批 and every character go.
 
-    chars: drawn characters per scroll (the longer line's); banner_chars: drawn characters of the 横批.
+    chars: drawn characters per scroll (the longer line's); banner_chars: drawn characters of the 横批;
+    overlay: a landscape may carry the panels (False frames it like a portrait).
     """
     if not 1 <= chars <= MAX_LEN:
         raise ValueError(f"a scroll holds 1 to {MAX_LEN} characters, got {chars}")
@@ -109,13 +120,13 @@ def plan_layout(photo_size: tuple[int, int], chars: int, banner_chars: int, max_
     ratio = width / height
     orientation = ("portrait" if ratio < MIN_OVERLAY_RATIO else "landscape" if ratio <= MAX_OVERLAY_RATIO
                    else "panorama")
-    framed = orientation != "landscape"
+    framed = orientation != "landscape" or not overlay
     inset = BORDER + PAD
     scroll_length = 1.0 if framed else 1.0 - 2 * MARGIN
     columns, rows, glyph = _columns_and_glyph(chars, scroll_length - 2 * inset)
     scroll_w = columns * glyph * CELL + 2 * inset
     if framed:
-        photo_w = ratio if orientation == "portrait" else PANORAMA_WIDTH
+        photo_w = PANORAMA_WIDTH if orientation == "panorama" else ratio
         canvas_w = photo_w + 2 * scroll_w + 4 * MARGIN
         room = canvas_w - 2 * MARGIN  # the 横批 has the band above everything
     else:
@@ -167,6 +178,7 @@ def plan_layout(photo_size: tuple[int, int], chars: int, banner_chars: int, max_
     cells = scroll_cells(right, chars)
     return Layout(
         orientation=orientation,
+        framed=framed,
         size=(round(canvas_w * scale), round(canvas_h * scale)),
         photo=px(photo), right_scroll=px(right), left_scroll=px(left), banner=px(banner),
         columns=columns, glyph=round(glyph * scale),
@@ -181,7 +193,10 @@ def render(photo: Image.Image, couplet: Couplet, fonts: FontSet, max_side: int =
     upper, lower, banner_text = (drawn_chars(t) for t in (couplet.upper, couplet.lower, couplet.horizontal))
     if not upper or not lower or not banner_text:
         raise ValueError("the upper line, the lower line and the 横批 each need a character to draw")
-    layout = plan_layout(photo.size, max(len(upper), len(lower)), len(banner_text), max_side)
+    chars = max(len(upper), len(lower))
+    layout = plan_layout(photo.size, chars, len(banner_text), max_side)
+    if not layout.framed and hides_subject(photo, layout):
+        layout = plan_layout(photo.size, chars, len(banner_text), max_side, overlay=False)
     canvas = Image.new("RGB", layout.size, FRAME)
     left, top, right, bottom = layout.photo
     # reducing_gap: shrink by an integer factor first, then resample; several times faster than a
@@ -194,6 +209,31 @@ def render(photo: Image.Image, couplet: Couplet, fonts: FontSet, max_side: int =
     _text(draw, fonts, lower, layout.lower_cells, layout.glyph)
     _text(draw, fonts, banner_text, layout.banner_cells, layout.banner_glyph)
     return Rendered(canvas, layout)
+
+
+def detail_map(photo: Image.Image, width: int = DETAIL_WIDTH) -> np.ndarray:
+    """Edge density of the photo at `width` pixels across: where its subject's outlines and texture are."""
+    small = photo.convert("L").resize((width, max(1, round(width * photo.height / photo.width))),
+                                      Image.Resampling.BILINEAR)
+    grey = np.asarray(small, dtype=np.float32)
+    return np.abs(np.diff(grey, axis=0, append=grey[-1:])) + np.abs(np.diff(grey, axis=1, append=grey[:, -1:]))
+
+
+def hides_subject(photo: Image.Image, layout: Layout) -> bool:
+    """True when a panel laid on the photo covers HIDDEN_DETAIL times more of its detail than of its area."""
+    detail = detail_map(photo)
+    total = float(detail.sum())
+    if total == 0:
+        return False
+    height, width = detail.shape
+    left, top, right, bottom = layout.photo
+    for box in (layout.right_scroll, layout.left_scroll, layout.banner):
+        rows = slice(max(0, round((box[1] - top) / (bottom - top) * height)), round((box[3] - top) / (bottom - top) * height))
+        cols = slice(max(0, round((box[0] - left) / (right - left) * width)), round((box[2] - left) / (right - left) * width))
+        covered = detail[rows, cols]
+        if covered.size and float(covered.sum()) / total > HIDDEN_DETAIL * covered.size / detail.size:
+            return True
+    return False
 
 
 def _panel(draw: ImageDraw.ImageDraw, box: Box, border: int) -> None:

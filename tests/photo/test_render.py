@@ -188,3 +188,20 @@ def test_missing_glyphs_come_from_a_fallback_font(fonts, caplog):
     with caplog.at_level(logging.WARNING, logger="photo.fonts"):
         assert fonts.path_for("\U0010fffd") == fonts.text_font
     assert "no installed font" in caplog.text
+
+
+def test_a_landscape_is_framed_when_a_panel_would_hide_its_subject(fonts):
+    couplet = Couplet("青山不老", "绿水长流", "山高水长")
+    calm = scene((1200, 800))  # sky along the top, mountains and a lake below: the panels sit on sky and edges
+    drawn = render(calm, couplet, fonts)
+    assert drawn.layout.orientation == "landscape" and not drawn.layout.framed
+    assert drawn.image.size == (MAX_SIDE, round(MAX_SIDE * 800 / 1200))
+    # The same picture with a detailed subject (a fine checkerboard) at the top centre, under the 横批.
+    subject = calm.copy()
+    checks = (np.indices((160, 360)).sum(axis=0) // 4 % 2 * 255).astype(np.uint8)
+    subject.paste(Image.fromarray(checks).convert("RGB"), (420, 0))
+    framed = render(subject, couplet, fonts)
+    assert framed.layout.orientation == "landscape" and framed.layout.framed
+    left, top, right, bottom = framed.layout.photo
+    for box in (framed.layout.right_scroll, framed.layout.left_scroll, framed.layout.banner):
+        assert box[2] <= left or box[0] >= right or box[3] <= top  # no panel lies on the photo
