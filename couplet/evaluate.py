@@ -14,8 +14,8 @@ from core.errors import UserError
 from couplet.bleu import char_bleu, references_by_upper
 from couplet.charindex import CharIndex
 from couplet.measures import summarise
-from couplet.prepare import read_split
 from couplet.rules import RULES, check
+from couplet.splits import read_split
 from couplet.tones import STANDARDS
 
 

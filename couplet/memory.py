@@ -23,7 +23,7 @@ from tqdm import tqdm
 
 from core.download import sha256_file
 from couplet.charindex import distinct_chars
-from couplet.prepare import read_split
+from couplet.splits import read_split
 
 log = logging.getLogger(__name__)
 

@@ -22,15 +22,13 @@ from core.errors import DataError
 from couplet.badwords import BadWords
 from couplet.charindex import CharIndex, distinct_chars
 from couplet.rules import MAX_LEN
+from couplet.splits import Pair
 
 log = logging.getLogger(__name__)
 
 PREPARE_VERSION = 1  # bump when the cleaning rules change, so old outputs are rebuilt
 DEV_UPPERS = 2000
 SEED = 1234
-SPLITS = ("train", "dev", "test", "test_novel", "classic")
-
-Pair = tuple[str, str]
 
 
 @dataclass(frozen=True)
@@ -116,14 +114,6 @@ def write_tsv(path: Path, rows: list[tuple[str, ...]]) -> None:
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text("".join("\t".join(r) + "\n" for r in rows), encoding="utf-8")
     tmp.replace(path)
-
-
-def read_split(prepared_dir: Path, split: str) -> list[Pair]:
-    path = prepared_dir / f"{split}.tsv"
-    if not path.exists():
-        raise DataError(f"{path} does not exist: run `couplet data fetch` and `couplet data prepare` first")
-    with path.open(encoding="utf-8") as f:
-        return [(p[0], p[1]) for p in (line.rstrip("\n").split("\t") for line in f) if len(p) >= 2]
 
 
 def prepare(raw_dir: Path, out_dir: Path, force: bool = False) -> PrepareResult:

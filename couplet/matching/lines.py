@@ -19,8 +19,8 @@ from tqdm import tqdm
 from core.download import sha256_file
 from couplet.charindex import distinct_chars
 from couplet.matching.keyword import Postings
-from couplet.prepare import read_split
 from couplet.rules import upper_ends_ze
+from couplet.splits import read_split
 
 log = logging.getLogger(__name__)
 

@@ -23,7 +23,7 @@ from couplet.matching.encoder import EncoderShape, char_vocab, new_encoder, save
 from couplet.matching.lines import corpus_hash
 from couplet.matching.query import line_units, training_query
 from couplet.matching.synonyms import TABLE, load_synonyms
-from couplet.prepare import read_split
+from couplet.splits import read_split
 
 log = logging.getLogger(__name__)
 

@@ -10,8 +10,8 @@ from fakemirror import cli
 
 from couplet.bleu import references_by_upper
 from couplet.evaluate import evaluate_source
-from couplet.prepare import read_split
 from couplet.rules import RULES
+from couplet.splits import read_split
 
 REPORT_KEYS = {"bleu", "bleu_novel", "n", "n_novel", "rules", "split"}
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from couplet.evaluate import evaluate_source, rule_rates
-from couplet.prepare import SPLITS, read_split
+from couplet.splits import SPLITS, read_split
 
 pytestmark = pytest.mark.data
 

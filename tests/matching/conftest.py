@@ -89,7 +89,7 @@ def copy_of_indexed(indexed_site, tmp_path) -> Settings:
 def real_site(prepared_real, tmp_path_factory) -> Settings:
     """The shipped encoder over the first 20,000 pairs of the real training split, indexed."""
     from couplet.matching.index import build_index
-    from couplet.prepare import read_split
+    from couplet.splits import read_split
 
     shipped = Settings.from_env().matcher_dir
     if not (shipped / "model.safetensors").exists():
