@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import random
 
 import pytest
 
 from couplet.badwords import BadWords
-from couplet.memory import CorpusMemory, build_memory
+from couplet.corpus import load_corpus
+from couplet.memory import CorpusMemory
 from couplet.model.generator import DecodeOptions, Generator
 from couplet.rules import check
 
@@ -32,8 +32,7 @@ def prepared(tmp_path):
 
 @pytest.fixture()
 def memory(prepared, tmp_path) -> CorpusMemory:
-    build_memory(prepared, tmp_path / "memory")
-    return CorpusMemory(tmp_path / "memory")
+    return CorpusMemory(load_corpus(prepared, tmp_path / "corpus"))
 
 
 def test_recalls_the_first_lower_line_of_a_near_identical_upper(memory):
@@ -48,26 +47,6 @@ def test_lines_unlike_the_corpus_recall_nothing(memory):
     assert memory.recall("人间好来去开") is None  # no shared character
     assert memory.recall("春风人间好去开") is None  # 2 of 7 shared: below the threshold
     assert memory.recall("春风化雨山河秀水") is None  # no corpus line of that length shares enough
-
-
-def test_build_is_a_no_op_until_the_corpus_changes(prepared, tmp_path):
-    folder = tmp_path / "memory"
-    assert build_memory(prepared, folder) is True
-    stamp = (folder / "postings.npy").stat().st_mtime_ns
-    assert build_memory(prepared, folder) is False
-    assert (folder / "postings.npy").stat().st_mtime_ns == stamp
-    with open(prepared / "train.tsv", "a", encoding="utf-8") as f:
-        f.write("明月松间照\t清泉石上流\n")
-    assert build_memory(prepared, folder) is True
-    assert CorpusMemory(folder).recall("明月松间照").lower == "清泉石上流"
-    assert json.loads((folder / "meta.json").read_text())["lines"] >= 300
-
-
-def test_an_interrupted_build_is_redone(prepared, tmp_path):
-    folder = tmp_path / "memory"
-    build_memory(prepared, folder)
-    (folder / "meta.json").unlink()  # as if the process died before the last write
-    assert build_memory(prepared, folder) is True
 
 
 def test_generator_offers_the_remembered_line_first(tiny_model_dir, memory):
@@ -93,11 +72,6 @@ def test_sampling_asks_the_model_only(tiny_model_dir, memory):
     generator = Generator(tiny_model_dir, BadWords(frozenset()), memory=memory)
     cands = generator.generate("春风化雨山河美", n=2, options=DecodeOptions(sample=True, seed=1))
     assert all(c.source == "model" for c in cands)
-
-
-def test_memory_files_are_read_only_maps(memory):
-    # Workers share one copy through the page cache: nothing is loaded into private memory.
-    assert memory.postings.flags.writeable is False and memory.pairs.flags.writeable is False
 
 
 def test_a_single_remembered_answer_needs_no_search(tiny_model_dir, memory):

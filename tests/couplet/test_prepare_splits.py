@@ -8,7 +8,7 @@ from fakemirror import BAD_WORDS, DEV_UPPERS, UNK, FakeCorpus, manifest, sha256,
 
 import couplet.prepare
 from couplet.bleu import references_by_upper
-from couplet.charindex import distinct_chars
+from couplet.corpus import distinct_chars
 from couplet.splits import SPLITS, read_split
 
 
