@@ -1,41 +1,38 @@
-"""Known couplets: the training corpus as a memory of lower lines people already wrote.
+"""Known couplets: the lower lines people wrote for an upper line the training corpus holds.
 
-When an upper line is nearly one of the corpus (same length, most of its characters shared), the
-human lower line of that corpus line is usually a better answer than anything a small model writes,
-so the generator offers it as a candidate (when it passes the hard rules). Lines unlike anything in
-the corpus get no help from here. The lines, their lower lines and the character postings are those
-of the corpus store (couplet/corpus.py).
+Only the same upper line counts (punctuation aside): a line that merely shares most of its characters
+is a different line, and its lower line answers that one, not the line asked for. The generator
+scores the remembered lines as it scores its own and ranks them all together.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from couplet.corpus import Corpus, distinct_chars
-
-# Share of the query's distinct characters a corpus upper line must hold to count as "nearly the
-# same line"; on the leak-free test split, 0.6 is where the remembered lower line starts to beat the
-# model on BLEU (benchmarks/generator.py).
-MIN_OVERLAP = 0.6
+from couplet.corpus import Corpus
+from couplet.rules import is_punct
 
 
-@dataclass(frozen=True)
-class Recall:
-    upper: str
-    """The corpus upper line that matched."""
-    lower: str
-    overlap: float
-    """Share of the query's distinct characters found in ``upper``."""
+def relaid(upper: str, lower: str) -> str | None:
+    """``lower``'s characters laid out in ``upper``'s punctuation, or None if their counts differ."""
+    chars = [ch for ch in lower if not is_punct(ch)]
+    if len(chars) != sum(not is_punct(ch) for ch in upper):
+        return None
+    rest = iter(chars)
+    return "".join(ch if is_punct(ch) else next(rest) for ch in upper)
 
 
 class CorpusMemory:
     def __init__(self, corpus: Corpus) -> None:
         self.corpus = corpus
 
-    def recall(self, upper: str, min_overlap: float = MIN_OVERLAP) -> Recall | None:
-        """The first corpus pair whose upper line shares most distinct characters with ``upper``, if enough."""
-        chars = distinct_chars(upper)
-        best, shared = self.corpus.nearest(upper)
-        if best < 0 or shared / len(chars) < min_overlap:
-            return None
-        return Recall(upper=self.corpus.lines[best], lower=self.corpus.lowers_of(best)[0], overlap=shared / len(chars))
+    def recall(self, upper: str) -> list[str]:
+        """The corpus's lower lines of ``upper`` (any corpus line that is ``upper`` with other punctuation
+        counts too), in corpus order without repeats; [] for a line the corpus lacks.
+
+        A lower line of a line punctuated otherwise is laid out in ``upper``'s punctuation, as the
+        model writes its own lines; one that cannot be (its own punctuation is off) is left out.
+        """
+        found = []
+        for i in self.corpus.find(upper):
+            same = self.corpus.lines[i] == upper
+            found += [lower if same else relaid(upper, lower) for lower in self.corpus.lowers_of(i)]
+        return list(dict.fromkeys(lower for lower in found if lower))
