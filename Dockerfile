@@ -39,7 +39,7 @@ COPY data/models data/models
 # dependencies are all in place from the lock.
 RUN pip install --no-deps -e .
 
-# The corpus, the bad-word list and the corpus memory (checksummed downloads at build time; the
+# The corpus, the bad-word list and the corpus store (checksummed downloads at build time; the
 # archive goes once it is prepared).
 RUN couplet data fetch && couplet data prepare > /dev/null && rm -rf data/raw/couplet.tar.gz
 

@@ -58,15 +58,14 @@ def data_fetch(settings: Settings, mirror: Path | None, force: bool) -> None:
 @click.option("--force", is_flag=True, help="Rebuild even if the outputs are up to date.")
 @click.pass_obj
 def data_prepare(settings: Settings, force: bool) -> None:
-    """Clean the corpus and build train / dev / leak-free test / novel / classic splits."""
-    from couplet.memory import build_memory
+    """Clean the corpus, build train / dev / leak-free test / novel / classic splits and the corpus store."""
     from couplet.prepare import prepare
 
-    result = prepare(settings.raw_dir, settings.prepared_dir, force=force)
+    result = prepare(settings.raw_dir, settings.prepared_dir, settings.corpus_dir, force=force)
     if result.skipped:
         click.echo(f"{settings.prepared_dir} is up to date (nothing to do)")
-    if build_memory(settings.prepared_dir, settings.memory_dir, force=force):
-        click.echo(f"corpus memory written to {settings.memory_dir}", err=True)
+    if result.corpus_built:
+        click.echo(f"corpus store written to {settings.corpus_dir}", err=True)
     click.echo(json.dumps(result.manifest, ensure_ascii=False, indent=2))
 
 
@@ -83,7 +82,8 @@ def evaluate(settings: Settings, predictions: Path | None, baseline: str | None,
 
     if (predictions is None) == (baseline is None):
         raise UserError("give either a predictions file or --baseline")
-    report = ev.evaluate_source(settings.prepared_dir, split, predictions=predictions, baseline=baseline)
+    report = ev.evaluate_source(settings.prepared_dir, settings.corpus_dir, split, predictions=predictions,
+                                baseline=baseline)
     click.echo(json.dumps(report, ensure_ascii=False) if as_json else ev.format_report(report))
 
 
@@ -229,9 +229,11 @@ def index_build(settings: Settings, force: bool, m: int) -> None:
     """Embed every distinct upper line and build the FAISS index (a no-op when up to date)."""
     from dataclasses import asdict
 
+    from couplet.corpus import load_corpus
     from couplet.matching.index import build_index
 
-    report = build_index(settings.prepared_dir, settings.index_dir, settings.matcher_dir, m=m, force=force)
+    corpus = load_corpus(settings.prepared_dir, settings.corpus_dir)
+    report = build_index(corpus, settings.index_dir, settings.matcher_dir, m=m, force=force)
     if report.skipped:
         click.echo(f"{settings.index_dir} is up to date (nothing to do)", err=True)
     click.echo(json.dumps(asdict(report.meta)))

@@ -29,8 +29,8 @@ from couplet.couplets import generate
 from couplet.evaluate import corpus_lowers, format_measures
 from couplet.measures import summarise
 from couplet.model.generator import Generator
-from couplet.prepare import read_split
 from couplet.resources import get_badwords
+from couplet.splits import read_split
 
 RESULTS = Path(__file__).resolve().parent / "results"
 SOURCES = ("product", "model", "reference")

@@ -32,8 +32,8 @@ from couplet.bleu import references_by_upper
 from couplet.evaluate import evaluate, format_measures, measure, retrieval_baseline, score
 from couplet.measures import diversity
 from couplet.model.generator import DecodeOptions, Generator
-from couplet.prepare import read_split
-from couplet.resources import get_badwords, get_memory
+from couplet.resources import get_badwords, get_corpus, get_memory
+from couplet.splits import read_split
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -74,7 +74,7 @@ def main() -> None:
         "load_seconds": generator.load_seconds,
         "threads": args.threads,
     }
-    train = read_split(settings.prepared_dir, "train")
+    train = get_corpus(settings)
     for split in ("test", "classic"):
         uppers = list(references_by_upper(read_split(settings.prepared_dir, split)))[: args.limit]
         preds, latencies, remembered = predict(generator, uppers, batch=1)

@@ -40,8 +40,8 @@ from couplet.matching.keyword import top
 from couplet.matching.matcher import concept_lines, concepts_of, query_vector, rescored
 from couplet.matching.query import QueryWord, line_units
 from couplet.matching.synonyms import load_synonyms
-from couplet.prepare import read_split
 from couplet.resources import get_badwords, get_encoder, get_keyword_index, get_vector_index
+from couplet.splits import read_split
 
 RESULTS = Path(__file__).resolve().parent / "results"
 MIN_LEN, MAX_LEN = 5, 11

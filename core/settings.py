@@ -21,7 +21,7 @@ def _path(name: str, default: Path) -> Path:
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path
-    """Untracked data: downloads (raw/), the cleaned splits (prepared/), checkpoints."""
+    """Untracked data: downloads (raw/), the cleaned splits (prepared/), the corpus store (corpus/), checkpoints."""
     models_dir: Path
     """Shipped model weights (tracked in git)."""
     data_mirror: Path | None
@@ -34,6 +34,8 @@ class Settings:
     torch_threads: int = 1
     """Threads each torch operation may use in a served worker (COUPLET_TORCH_THREADS). The models are
     small and every request thread runs its own inference, so more than one only oversubscribes the cores."""
+    corpus_folder: Path | None = None
+    """Where the corpus store lives (COUPLET_CORPUS_DIR); None: `corpus/` under data_dir (see corpus_dir)."""
     # Image tagging (vision/). Defaults let code that builds Settings by hand leave them out; the keys
     # are kept out of repr so a logged Settings never shows a secret.
     tagger: str = "local"
@@ -123,9 +125,9 @@ class Settings:
         return self.data_dir / "results"
 
     @property
-    def memory_dir(self) -> Path:
-        """The corpus memory (known couplets), built from the prepared train split."""
-        return self.data_dir / "memory"
+    def corpus_dir(self) -> Path:
+        """The corpus store (couplet/corpus.py), built from the prepared train split."""
+        return self.corpus_folder or self.data_dir / "corpus"
 
     @property
     def matcher_dir(self) -> Path:
@@ -142,6 +144,7 @@ class Settings:
             data_dir=_path("COUPLET_DATA_DIR", PROJECT_ROOT / "data"),
             models_dir=_path("COUPLET_MODELS_DIR", PROJECT_ROOT / "data" / "models"),
             data_mirror=Path(mirror).expanduser() if mirror else None,
+            corpus_folder=_path("COUPLET_CORPUS_DIR", None),
             host=os.environ.get("COUPLET_HOST", "0.0.0.0"),
             port=int(os.environ.get("COUPLET_PORT", "8000")),
             workers=int(os.environ.get("COUPLET_WORKERS", "2")),

@@ -1,8 +1,8 @@
 """Score lower lines against a split: character BLEU (all references), rule compliance, exact matches, and
 the measures BLEU misses (couplet.measures), with the human references' own rates beside ours.
 
-Also the two built-in baselines: ``copy`` (answer with the upper line) and ``retrieval`` (the lower line
-of the same-length train upper line sharing most characters).
+Also the two built-in baselines: ``copy`` (answer with the upper line) and ``retrieval`` (the first lower
+line of the same-length train upper line sharing most characters, from the corpus store).
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from pathlib import Path
 
 from core.errors import UserError
 from couplet.bleu import char_bleu, references_by_upper
-from couplet.charindex import CharIndex
+from couplet.corpus import Corpus, load_corpus
 from couplet.measures import summarise
-from couplet.prepare import read_split
 from couplet.rules import RULES, check
+from couplet.splits import read_split
 from couplet.tones import STANDARDS
 
 
@@ -87,17 +87,18 @@ def copy_baseline(uppers: list[str]) -> dict[str, str]:
     return {u: u for u in uppers}
 
 
-def retrieval_baseline(uppers: list[str], train: list[tuple[str, str]]) -> dict[str, str]:
-    index = CharIndex([u for u, _ in train])
+def retrieval_baseline(uppers: list[str], train: Corpus) -> dict[str, str]:
     out = {}
     for u in uppers:
-        best, _ = index.best(u)
-        out[u] = train[best][1] if best >= 0 else u
+        best, _ = train.nearest(u)
+        out[u] = train.lowers_of(best)[0] if best >= 0 else u
     return out
 
 
-def evaluate_source(prepared_dir: Path, split: str, predictions: Path | None = None, baseline: str | None = None) -> dict:
-    """Evaluate a predictions file or a named baseline on ``split``."""
+def evaluate_source(prepared_dir: Path, corpus_dir: Path, split: str, predictions: Path | None = None,
+                    baseline: str | None = None) -> dict:
+    """Evaluate a predictions file or a named baseline on ``split`` (the retrieval baseline reads the corpus
+    store in ``corpus_dir``, building it if need be)."""
     if predictions is not None:
         preds = read_predictions(predictions)
     else:
@@ -105,7 +106,7 @@ def evaluate_source(prepared_dir: Path, split: str, predictions: Path | None = N
         if baseline == "copy":
             preds = copy_baseline(uppers)
         else:
-            preds = retrieval_baseline(uppers, read_split(prepared_dir, "train"))
+            preds = retrieval_baseline(uppers, load_corpus(prepared_dir, corpus_dir))
     report = evaluate(preds, prepared_dir, split)
     if baseline:
         report["baseline"] = baseline

@@ -1,7 +1,8 @@
 """Clean the raw corpus and split it into train / dev / leak-free test, plus the classic evaluation set.
 
 Outputs (``upper<TAB>lower`` per line) go to the prepared folder with a manifest of counts, the
-length histogram and the sha256 of every output. A second run on the same inputs does nothing.
+length histogram and the sha256 of every output; the corpus store of the train split (couplet/corpus.py)
+is built from them. A second run on the same inputs does nothing.
 """
 
 from __future__ import annotations
@@ -20,23 +21,23 @@ from tqdm import tqdm
 from core.download import sha256_file
 from core.errors import DataError
 from couplet.badwords import BadWords
-from couplet.charindex import CharIndex, distinct_chars
+from couplet.corpus import Corpus, build_corpus, distinct_chars, load_corpus
 from couplet.rules import MAX_LEN
+from couplet.splits import Pair
 
 log = logging.getLogger(__name__)
 
 PREPARE_VERSION = 1  # bump when the cleaning rules change, so old outputs are rebuilt
 DEV_UPPERS = 2000
 SEED = 1234
-SPLITS = ("train", "dev", "test", "test_novel", "classic")
-
-Pair = tuple[str, str]
 
 
 @dataclass(frozen=True)
 class PrepareResult:
     manifest: dict
     skipped: bool
+    corpus_built: bool
+    """The corpus store was (re)built: it was missing or stale, or forced."""
 
 
 def read_pairs(tar: tarfile.TarFile, split: str) -> list[Pair]:
@@ -92,12 +93,11 @@ def carve_dev(train: list[Pair], n_uppers: int, seed: int) -> tuple[list[Pair], 
     return [p for p in train if p[0] not in chosen], [p for p in train if p[0] in chosen]
 
 
-def novel_subset(test: list[Pair], train_uppers: list[str]) -> list[Pair]:
+def novel_subset(test: list[Pair], train: Corpus) -> list[Pair]:
     """Test pairs whose upper line shares under half its distinct characters with every same-length train upper."""
-    index = CharIndex(train_uppers)
     novel = []
     for pair in tqdm(test, desc="novelty", unit="pair", mininterval=1.0):
-        _, shared = index.best(pair[0])
+        _, shared = train.nearest(pair[0])
         if shared * 2 < len(distinct_chars(pair[0])):
             novel.append(pair)
     return novel
@@ -118,15 +118,8 @@ def write_tsv(path: Path, rows: list[tuple[str, ...]]) -> None:
     tmp.replace(path)
 
 
-def read_split(prepared_dir: Path, split: str) -> list[Pair]:
-    path = prepared_dir / f"{split}.tsv"
-    if not path.exists():
-        raise DataError(f"{path} does not exist: run `couplet data fetch` and `couplet data prepare` first")
-    with path.open(encoding="utf-8") as f:
-        return [(p[0], p[1]) for p in (line.rstrip("\n").split("\t") for line in f) if len(p) >= 2]
-
-
-def prepare(raw_dir: Path, out_dir: Path, force: bool = False) -> PrepareResult:
+def prepare(raw_dir: Path, out_dir: Path, corpus_dir: Path, force: bool = False) -> PrepareResult:
+    """Write the splits to ``out_dir`` and the corpus store to ``corpus_dir``, each unless up to date."""
     inputs = {name: raw_dir / name for name in ("couplet.tar.gz", "badwords.txt", "classic.tsv")}
     for path in inputs.values():
         if not path.exists():
@@ -135,7 +128,8 @@ def prepare(raw_dir: Path, out_dir: Path, force: bool = False) -> PrepareResult:
     manifest_path = out_dir / "manifest.json"
     if not force and _up_to_date(manifest_path, out_dir, input_hashes):
         log.info("prepared data in %s is up to date; nothing to do", out_dir)
-        return PrepareResult(json.loads(manifest_path.read_text()), skipped=True)
+        return PrepareResult(json.loads(manifest_path.read_text()), skipped=True,
+                             corpus_built=build_corpus(out_dir, corpus_dir))
 
     bad = BadWords.load(inputs["badwords.txt"])
     try:
@@ -149,13 +143,16 @@ def prepare(raw_dir: Path, out_dir: Path, force: bool = False) -> PrepareResult:
     train, dev = carve_dev(train_all, DEV_UPPERS, SEED)
     seen_uppers = {u for u, _ in train_all}
     test = [p for p in test_clean if p[0] not in seen_uppers]
-    novel = novel_subset(test, [u for u, _ in train])
     classic = read_classic(inputs["classic.tsv"])
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    outputs = {"train": train, "dev": dev, "test": test, "test_novel": novel, "classic": classic}
+    outputs = {"train": train, "dev": dev, "test": test, "classic": classic}
     for split, rows in outputs.items():
         write_tsv(out_dir / f"{split}.tsv", rows)
+    # The novel subset is measured against the store of the train split just written.
+    corpus_built = build_corpus(out_dir, corpus_dir, force)
+    outputs["test_novel"] = novel_subset(test, load_corpus(out_dir, corpus_dir))
+    write_tsv(out_dir / "test_novel.tsv", outputs["test_novel"])
     manifest = {
         "version": PREPARE_VERSION,
         "inputs_sha256": input_hashes,
@@ -171,7 +168,7 @@ def prepare(raw_dir: Path, out_dir: Path, force: bool = False) -> PrepareResult:
         "outputs_sha256": {f"{split}.tsv": sha256_file(out_dir / f"{split}.tsv") for split in outputs},
     }
     manifest_path.write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    return PrepareResult(manifest, skipped=False)
+    return PrepareResult(manifest, skipped=False, corpus_built=corpus_built)
 
 
 def _up_to_date(manifest_path: Path, out_dir: Path, input_hashes: dict[str, str]) -> bool:

@@ -11,9 +11,9 @@ from core.settings import Settings
 from couplet.badwords import BadWords
 
 if TYPE_CHECKING:
+    from couplet.corpus import Corpus
     from couplet.matching.index import VectorIndex
     from couplet.matching.keyword import KeywordIndex
-    from couplet.matching.lines import LineTable
     from couplet.model.generator import Generator
 
 log = logging.getLogger(__name__)
@@ -28,14 +28,21 @@ def get_generator(settings: Settings) -> Generator:
 
 @resource
 def get_memory(settings: Settings):
-    """The corpus memory, built on first use if `couplet data prepare` has not built it; None without a corpus."""
-    from couplet.memory import CorpusMemory, build_memory
+    """The corpus memory over the corpus store; None without a corpus."""
+    from couplet.memory import CorpusMemory
 
     if not (settings.prepared_dir / "train.tsv").exists():
         log.warning("no prepared corpus in %s: lower lines come from the model alone", settings.prepared_dir)
         return None
-    build_memory(settings.prepared_dir, settings.memory_dir)
-    return CorpusMemory(settings.memory_dir)
+    return CorpusMemory(get_corpus(settings))
+
+
+@resource
+def get_corpus(settings: Settings) -> Corpus:
+    """The corpus store, built on first use if `couplet data prepare` has not built it."""
+    from couplet.corpus import load_corpus
+
+    return load_corpus(settings.prepared_dir, settings.corpus_dir)
 
 
 @resource
@@ -47,13 +54,6 @@ def get_badwords(settings: Settings) -> BadWords:
 
 
 # The upper-line matcher (couplet/matching/).
-@resource
-def get_line_table(settings: Settings) -> LineTable:
-    from couplet.matching.lines import load_line_table
-
-    return load_line_table(settings.prepared_dir, settings.index_dir)
-
-
 @resource
 def get_encoder(settings: Settings):
     from couplet.matching.encoder import load_encoder
@@ -70,8 +70,7 @@ def get_vector_index(settings: Settings) -> VectorIndex | None:
 
     try:
         get_encoder(settings)
-        table = get_line_table(settings)
-        return VectorIndex.load(settings.index_dir, table, encoder_hash(settings.matcher_dir))
+        return VectorIndex.load(settings.index_dir, get_corpus(settings), encoder_hash(settings.matcher_dir))
     except DataError as exc:
         log.warning("no vector index, the matcher falls back to keywords: %s", exc)
         return None
@@ -82,4 +81,4 @@ def get_keyword_index(settings: Settings) -> KeywordIndex:
     from couplet.matching.keyword import KeywordIndex
 
     log.info("building the keyword index of the matcher")
-    return KeywordIndex(get_line_table(settings).lines)
+    return KeywordIndex(get_corpus(settings).lines)

@@ -7,14 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from core.settings import PROJECT_ROOT
+from core.settings import Settings
 
 MIRROR_UNSET = "COUPLET_DATA_MIRROR is not set: real-data tests need the data mirror"
 
 
 @pytest.fixture(scope="session")
 def prepared_real() -> Path:
-    """The prepared splits of the real corpus, fetched from COUPLET_DATA_MIRROR and prepared once.
+    """The prepared splits of the real corpus, fetched from COUPLET_DATA_MIRROR and prepared once (the corpus
+    store with them, in Settings.corpus_dir).
 
     They are cached under COUPLET_DATA_DIR (default: <repo>/data), so later runs only verify
     checksums: fetch keeps verified files and prepare is a no-op while its outputs are up to date.
@@ -28,7 +29,7 @@ def prepared_real() -> Path:
     mirror = Path(value).expanduser()
     if not mirror.is_dir():
         pytest.skip(f"COUPLET_DATA_MIRROR={value} does not exist: real-data tests need the data mirror")
-    data_dir = Path(os.environ.get("COUPLET_DATA_DIR") or PROJECT_ROOT / "data").expanduser()
-    fetch_all(data_dir / "raw", mirror)
-    prepare(data_dir / "raw", data_dir / "prepared")
-    return data_dir / "prepared"
+    settings = Settings.from_env()
+    fetch_all(settings.raw_dir, mirror)
+    prepare(settings.raw_dir, settings.prepared_dir, settings.corpus_dir)
+    return settings.prepared_dir

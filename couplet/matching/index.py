@@ -23,8 +23,8 @@ import numpy as np
 from tqdm import tqdm
 
 from core.errors import DataError
+from couplet.corpus import Corpus
 from couplet.matching.encoder import embed, encoder_hash, load_encoder
-from couplet.matching.lines import LineTable, corpus_hash, load_line_table
 
 log = logging.getLogger(__name__)
 
@@ -81,14 +81,14 @@ def stale_reason(meta: IndexMeta | None, corpus_sha256: str, encoder_sha256: str
 
 
 class VectorIndex:
-    def __init__(self, index: faiss.Index, table: LineTable, meta: IndexMeta, ef_search: int = EF_SEARCH) -> None:
+    def __init__(self, index: faiss.Index, table: Corpus, meta: IndexMeta, ef_search: int = EF_SEARCH) -> None:
         self.index = index
         self.table = table
         self.meta = meta
         self.ef_search = ef_search
 
     @classmethod
-    def load(cls, index_dir: Path, table: LineTable, encoder_sha256: str) -> VectorIndex:
+    def load(cls, index_dir: Path, table: Corpus, encoder_sha256: str) -> VectorIndex:
         meta = read_meta(index_dir)
         reason = stale_reason(meta, table.corpus_sha256, encoder_sha256)
         if reason:
@@ -146,21 +146,21 @@ def _embed_chunks(model, lines: list[str], work: Path, batch_size: int) -> tuple
     return vectors, (fresh / seconds if seconds else 0.0)
 
 
-def build_index(prepared_dir: Path, index_dir: Path, encoder_dir: Path, m: int = HNSW_M,
+def build_index(corpus: Corpus, index_dir: Path, encoder_dir: Path, m: int = HNSW_M,
                 force: bool = False, batch_size: int = 256) -> BuildReport:
-    """Build the index unless the one on disk matches the corpus, the encoder and the graph size ``m``."""
+    """Build the index of the corpus's lines unless the one on disk matches the corpus, the encoder and the
+    graph size ``m``."""
     t0 = time.perf_counter()
-    corpus_sha, encoder_sha = corpus_hash(prepared_dir), encoder_hash(encoder_dir)
+    corpus_sha, encoder_sha = corpus.corpus_sha256, encoder_hash(encoder_dir)
     old = read_meta(index_dir)
     reason = "forced" if force else stale_reason(old, corpus_sha, encoder_sha, factory(m))
     if reason is None:
         log.info("the matcher index in %s is up to date", index_dir)
         return BuildReport(True, None, old)
     log.info("building the matcher index: %s", reason)
-    table = load_line_table(prepared_dir, index_dir)
     model = load_encoder(encoder_dir)
     work = index_dir / f"embeddings-{corpus_sha[:12]}-{encoder_sha[:12]}"
-    vectors, speed = _embed_chunks(model, table.lines, work, batch_size)
+    vectors, speed = _embed_chunks(model, corpus.lines, work, batch_size)
     dim = vectors.shape[1]
     index = faiss.index_factory(dim, factory(m), faiss.METRIC_INNER_PRODUCT)
     index.train(vectors)  # the fp16 quantiser needs no real training; FAISS asks for the call

@@ -6,11 +6,11 @@ missing; as a fallback it also looks for the classical words a tag stands for (ç
 
 from __future__ import annotations
 
-from array import array
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
+from couplet.corpus import Postings
 from couplet.rules import is_punct
 
 
@@ -21,38 +21,6 @@ def keys(text: str) -> set[str]:
         out.update(clause)
         out.update(clause[i : i + 2] for i in range(len(clause) - 1))
     return out
-
-
-class Postings:
-    """An inverted index from string keys to the ascending ids of the lines that hold them.
-
-    One array of line ids sorted by key, cut by offsets: no Python object per key or per posting.
-    """
-
-    def __init__(self, keys: list[str], offsets: np.ndarray, ids: np.ndarray) -> None:
-        self.keys = keys
-        self.offsets = offsets
-        self.ids = ids
-        self._key_ids = {key: k for k, key in enumerate(keys)}
-
-    @classmethod
-    def build(cls, lines: Iterable[str], keys_of: Callable[[str], Iterable[str]]) -> Postings:
-        key_ids: dict[str, int] = {}
-        entry_keys, entry_lines = array("i"), array("i")
-        for i, line in enumerate(lines):
-            for key in keys_of(line):
-                entry_keys.append(key_ids.setdefault(key, len(key_ids)))
-                entry_lines.append(i)
-        by_key = np.frombuffer(entry_keys, dtype=np.int32)
-        order = np.argsort(by_key, kind="stable")  # stable: ids stay ascending within a key
-        offsets = np.concatenate([[0], np.cumsum(np.bincount(by_key, minlength=len(key_ids)))])
-        return cls(list(key_ids), offsets, np.frombuffer(entry_lines, dtype=np.int32)[order])
-
-    def get(self, key: str) -> np.ndarray:
-        k = self._key_ids.get(key)
-        if k is None:
-            return self.ids[:0]
-        return self.ids[self.offsets[k] : self.offsets[k + 1]]
 
 
 class KeywordIndex:

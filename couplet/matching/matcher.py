@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 
 from core.settings import Settings
+from couplet.corpus import Corpus
 from couplet.matching.keyword import top
-from couplet.matching.lines import LineTable
 from couplet.matching.query import BadTags, QueryWord, parse_tags
 from couplet.matching.select import draw, mmr
 from couplet.matching.synonyms import Synonyms, load_synonyms
@@ -85,7 +85,7 @@ def _intersect(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return small[big[pos] == small]
 
 
-def concept_lines(concepts: Concepts, table: LineTable) -> np.ndarray:
+def concept_lines(concepts: Concepts, table: Corpus) -> np.ndarray:
     """Ascending ids of the lines holding, for every concept, all characters of one of its forms: a
     superset of the lines that say every concept, from the character postings alone."""
     result = None
@@ -147,7 +147,7 @@ def _keyword(words, keyword_index, table, synonyms, badwords, min_len, max_len, 
     return [Match(lines[j], float(scores[ids[j]]), "keyword") for j in order]
 
 
-def _any_lines(table: LineTable, k: int, seed: int | None, min_len: int, max_len: int) -> list[Match]:
+def _any_lines(table: Corpus, k: int, seed: int | None, min_len: int, max_len: int) -> list[Match]:
     """Lines drawn at random, for tags that no line says anything about."""
     allowed = np.flatnonzero(table.allowed(min_len, max_len, False))
     picks = np.random.default_rng(seed).choice(allowed, size=min(k, len(allowed)), replace=False)
@@ -162,9 +162,9 @@ def match(tags: Sequence[Any], k: int = 3, seed: int | None = None, settings: Se
     """
     from couplet.resources import (
         get_badwords,
+        get_corpus,
         get_encoder,
         get_keyword_index,
-        get_line_table,
         get_vector_index,
     )
 
@@ -177,7 +177,7 @@ def match(tags: Sequence[Any], k: int = 3, seed: int | None = None, settings: Se
     lengths = (settings.match_min_len, settings.match_max_len)
     index = get_vector_index(settings)
     if index is None:
-        table, keyword_index = get_line_table(settings), get_keyword_index(settings)
+        table, keyword_index = get_corpus(settings), get_keyword_index(settings)
 
         def rank(ze_only: bool) -> list[Match]:
             return _keyword(words, keyword_index, table, synonyms, badwords, *lengths, ze_only, pool)

@@ -19,11 +19,11 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from couplet.corpus import corpus_hash
 from couplet.matching.encoder import EncoderShape, char_vocab, new_encoder, save_encoder
-from couplet.matching.lines import corpus_hash
 from couplet.matching.query import line_units, training_query
 from couplet.matching.synonyms import TABLE, load_synonyms
-from couplet.prepare import read_split
+from couplet.splits import read_split
 
 log = logging.getLogger(__name__)
 

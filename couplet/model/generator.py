@@ -34,7 +34,7 @@ class Candidate:
     model_score: float
     rules: dict[str, RuleResult]
     source: str = "model"
-    """`model` (written by the generator) or `memory` (a corpus lower line of a nearly identical upper line)."""
+    """`model` (written by the generator) or `memory` (a corpus lower line of the same upper line)."""
 
     def to_dict(self) -> dict:
         return {
@@ -78,26 +78,27 @@ class Generator:
 
     @torch.inference_mode()
     def generate_batch(self, uppers: list[str], n: int = 3, options: DecodeOptions | None = None) -> list[list[Candidate]]:
-        """Ranked candidates for each (already validated) upper line."""
+        """Ranked candidates for each (already validated) upper line.
+
+        Unless sampling, the corpus's lower lines of the same upper line join the model's, scored the same
+        way, and all are ranked by score: a human line leads only where the model rates it best.
+        """
         opts = options or DecodeOptions()
-        known = [None if opts.sample else self._remembered(u) for u in uppers]
-        # A person's answer to a nearly identical line beats the model's: it leads and the model fills
-        # the rest, so a remembered line that is all that was asked for needs no search at all.
-        need = [u for u, k in zip(uppers, known, strict=True) if k is None or n > 1]
-        written = dict(zip(need, self._search(need, n, opts), strict=True)) if need else {}
+        written = self._search(uppers, n, opts)
+        if opts.sample:
+            return [cands[:n] for cands in written]
         results = []
-        for upper, k in zip(uppers, known, strict=True):
-            cands = [c for c in written.get(upper, []) if k is None or c.lower != k.lower]
-            results.append([k, *cands[: n - 1]] if k else cands[:n])
+        for cands, known in zip(written, self._remembered(uppers), strict=True):
+            lowers = {c.lower for c in known}
+            ranked = sorted(known + [c for c in cands if c.lower not in lowers], key=lambda c: c.score, reverse=True)
+            results.append(ranked[:n])
         return results
 
     def _search(self, uppers: list[str], n: int, opts: DecodeOptions) -> list[list[Candidate]]:
         """The model's ranked lower lines: constrained beam search (or sampling), reranked by the rules."""
         pad = self.tokenizer.pad_token_id
-        ids = torch.full((len(uppers), max(len(u) for u in uppers) + 1), pad)
-        for k, u in enumerate(uppers):
-            ids[k, : len(u) + 1] = torch.tensor(self._ids(u))
-        src = SearchInput(ids.to(self.device), ids.ne(pad).to(self.device), [len(u) for u in uppers],
+        ids = self._padded([self._ids(u) for u in uppers], pad)
+        src = SearchInput(ids, ids.ne(pad), [len(u) for u in uppers],
                           start_token=self.model.config.decoder_start_token_id, pad_token=pad)
         rows_per_upper = n if opts.sample else max(opts.beams, n)
         constraints = CoupletConstraints(uppers, self._table, self.badwords, rows_per_upper)
@@ -119,23 +120,49 @@ class Generator:
             results.append(cands)
         return results
 
-    def _remembered(self, upper: str) -> Candidate | None:
-        """The corpus lower line of a nearly identical upper line, if it passes the hard rules here."""
-        recall = self.memory.recall(upper) if self.memory else None
-        if recall is None:
-            return None
-        if broken_hard_rules(upper, recall.lower):
-            return None
-        if self.badwords is not None and self.badwords.find(recall.lower):
-            return None
-        return self._candidate(upper, recall.lower, self._model_score(upper, recall.lower), source="memory")
+    def _remembered(self, uppers: list[str]) -> list[list[Candidate]]:
+        """For each upper line, the corpus's lower lines of it that pass the hard rules and the bad-word list."""
+        if self.memory is None:
+            return [[] for _ in uppers]
+        found = [(k, lower) for k, upper in enumerate(uppers) for lower in self.memory.recall(upper)
+                 if self._allowed(upper, lower)]
+        scores = self._model_scores([(uppers[k], lower) for k, lower in found])
+        out: list[list[Candidate]] = [[] for _ in uppers]
+        for (k, lower), score in zip(found, scores, strict=True):
+            out[k].append(self._candidate(uppers[k], lower, score, source="memory"))
+        return out
 
-    def _model_score(self, upper: str, lower: str) -> float:
-        """Mean log-probability per token of ``lower`` under the model (the scale of beam scores)."""
-        enc = torch.tensor([self._ids(upper)], device=self.device)
-        labels = torch.tensor([self._ids(lower)], device=self.device)
-        logits = self.model(input_ids=enc, labels=labels).logits
-        return float(torch.log_softmax(logits.float(), dim=-1).gather(-1, labels.unsqueeze(-1)).mean())
+    def _allowed(self, upper: str, lower: str) -> bool:
+        if broken_hard_rules(upper, lower):
+            return False
+        return self.badwords is None or self.badwords.find(lower) is None
+
+    def _model_scores(self, pairs: list[tuple[str, str]]) -> list[float]:
+        """Mean log-probability per token of each lower line given its upper line (the scale of beam
+        scores), all in one forward pass."""
+        if not pairs:
+            return []
+        pad = self.tokenizer.pad_token_id
+        # Each upper line is encoded once, however many lower lines it has (one corpus line has 173).
+        uppers = {upper: k for k, upper in enumerate(dict.fromkeys(upper for upper, _ in pairs))}
+        enc = self._padded([self._ids(upper) for upper in uppers], pad)
+        states = self.model.get_encoder()(input_ids=enc, attention_mask=enc.ne(pad)).last_hidden_state
+        rows = torch.tensor([uppers[upper] for upper, _ in pairs], device=self.device)
+        targets = [self._ids(lower) for _, lower in pairs]
+        start = self.model.config.decoder_start_token_id
+        steps = self._padded([[start, *ids[:-1]] for ids in targets], pad)
+        logits = self.model(encoder_outputs=(states[rows],), attention_mask=enc.ne(pad)[rows],
+                            decoder_input_ids=steps).logits
+        wanted = self._padded(targets, pad)
+        real = wanted.ne(pad)
+        logp = torch.log_softmax(logits.float(), dim=-1).gather(-1, wanted.unsqueeze(-1)).squeeze(-1)
+        return (logp.masked_fill(~real, 0.0).sum(dim=1) / real.sum(dim=1)).tolist()
+
+    def _padded(self, rows: list[list[int]], fill: int) -> torch.Tensor:
+        out = torch.full((len(rows), max(map(len, rows))), fill)
+        for k, row in enumerate(rows):
+            out[k, : len(row)] = torch.tensor(row)
+        return out.to(self.device)
 
     def _ids(self, line: str) -> list[int]:
         """Token ids of a line, one per character, then the end token."""

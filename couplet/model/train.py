@@ -28,7 +28,7 @@ from core.hardware import cpu_has_native_bf16
 from couplet.bleu import char_bleu, references_by_upper
 from couplet.model.config import bart_config
 from couplet.model.tokenizer import build_tokenizer
-from couplet.prepare import read_split
+from couplet.splits import read_split
 
 log = logging.getLogger(__name__)
 

@@ -87,5 +87,5 @@ def fake_data(tmp_path_factory: pytest.TempPathFactory, corpus: FakeCorpus) -> P
         use_sources(mp, m.sources_path)
         mp.setattr(couplet.prepare, "DEV_UPPERS", DEV_UPPERS)
         fetch_all(root / "data" / "raw", m.root)
-        prepare(root / "data" / "raw", root / "data" / "prepared")
+        prepare(root / "data" / "raw", root / "data" / "prepared", root / "data" / "corpus")
     return root / "data"

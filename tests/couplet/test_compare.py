@@ -13,7 +13,7 @@ from app.cli import main
 from benchmarks.compare import LABELS, SOURCES, build_sheet, compare
 from core.settings import Settings
 from couplet.bleu import references_by_upper
-from couplet.prepare import read_split
+from couplet.splits import read_split
 from couplet.tones import STANDARDS
 
 

@@ -10,8 +10,8 @@ from fakemirror import cli
 
 from couplet.bleu import references_by_upper
 from couplet.evaluate import evaluate_source
-from couplet.prepare import read_split
 from couplet.rules import RULES
+from couplet.splits import read_split
 
 REPORT_KEYS = {"bleu", "bleu_novel", "n", "n_novel", "rules", "split"}
 
@@ -38,9 +38,9 @@ def test_cli_evaluate_baseline_json(fake_data: Path, baseline: str) -> None:
 
 def test_retrieval_baseline_answers_with_train_lowers(fake_data: Path) -> None:
     out = fake_data / "prepared"
-    report = evaluate_source(out, "test", baseline="retrieval")
+    report = evaluate_source(out, fake_data / "corpus", "test", baseline="retrieval")
     assert report["rules"]["equal_length"] == 1.0  # same-length neighbours, or the upper itself
-    assert report == evaluate_source(out, "test", baseline="retrieval")  # deterministic
+    assert report == evaluate_source(out, fake_data / "corpus", "test", baseline="retrieval")  # deterministic
 
 
 def test_cli_evaluate_text_report(fake_data: Path) -> None:

@@ -152,7 +152,7 @@ def test_summarise_reports_every_measure() -> None:
 def test_classic_couplets_keep_the_classical_tones(prepared_real) -> None:
     """Published couplets were written to 平水韵: the table must show it, and show it above 新韵."""
     from couplet.evaluate import corpus_lowers
-    from couplet.prepare import read_split
+    from couplet.splits import read_split
 
     tones = summarise(read_split(prepared_real, "classic"), corpus_lowers(prepared_real))["tone_opposition"]
     assert tones[PINGSHUI] >= 0.95

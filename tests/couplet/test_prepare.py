@@ -28,21 +28,26 @@ def test_prepare_second_run_is_a_no_op(mirror: Mirror, tmp_path: Path) -> None:
     assert {p.name: p.stat().st_mtime_ns for p in sorted(out.iterdir())} == mtimes
     printed = json.loads(second.stdout[second.stdout.index("{") :])
     assert printed == manifest(data)
+    assert "corpus store written" in first.stderr and "corpus store written" not in second.stderr
 
-    result = prepare(data / "raw", out)
-    assert result.skipped
+    result = prepare(data / "raw", out, data / "corpus")
+    assert result.skipped and not result.corpus_built
 
 
 def test_prepare_reruns_when_an_output_changed_or_forced(mirror: Mirror, tmp_path: Path) -> None:
     raw, out = tmp_path / "data" / "raw", tmp_path / "data" / "prepared"
     fetch_all(raw, mirror.root)
-    first = prepare(raw, out)
-    assert not first.skipped
+    corpus = tmp_path / "data" / "corpus"
+    first = prepare(raw, out, corpus)
+    assert not first.skipped and first.corpus_built
     (out / "dev.tsv").write_text("tampered\ttampered\n", encoding="utf-8")
-    again = prepare(raw, out)
-    assert not again.skipped
+    again = prepare(raw, out, corpus)
+    assert not again.skipped and not again.corpus_built  # train.tsv came out the same
     assert again.manifest == first.manifest
-    assert prepare(raw, out, force=True).skipped is False
+    forced = prepare(raw, out, corpus, force=True)
+    assert forced.skipped is False and forced.corpus_built
+    (corpus / "meta.json").unlink()
+    assert prepare(raw, out, corpus).corpus_built  # an up-to-date split with a missing store builds the store
 
 
 def test_cli_prepare_without_fetch(mirror: Mirror, tmp_path: Path) -> None:

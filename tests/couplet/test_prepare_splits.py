@@ -8,8 +8,8 @@ from fakemirror import BAD_WORDS, DEV_UPPERS, UNK, FakeCorpus, manifest, sha256,
 
 import couplet.prepare
 from couplet.bleu import references_by_upper
-from couplet.charindex import distinct_chars
-from couplet.prepare import read_split
+from couplet.corpus import distinct_chars
+from couplet.splits import SPLITS, read_split
 
 
 def test_prepare_counts_and_drop_reasons(fake_data: Path, corpus: FakeCorpus) -> None:
@@ -99,7 +99,7 @@ def test_prepare_classic(fake_data: Path) -> None:
 def test_prepare_manifest_hashes_match_outputs(fake_data: Path) -> None:
     m = manifest(fake_data)
     out = fake_data / "prepared"
-    assert set(m["outputs_sha256"]) == {f"{s}.tsv" for s in couplet.prepare.SPLITS}
+    assert set(m["outputs_sha256"]) == {f"{s}.tsv" for s in SPLITS}
     for name, digest in m["outputs_sha256"].items():
         assert sha256((out / name).read_bytes()) == digest, name
     for name, digest in m["inputs_sha256"].items():

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from core.settings import Settings
 from couplet.evaluate import evaluate_source, rule_rates
-from couplet.prepare import SPLITS, read_split
+from couplet.splits import SPLITS, read_split
 
 pytestmark = pytest.mark.data
 
@@ -24,7 +25,7 @@ def manifest(prepared_real: Path) -> dict:
 
 @pytest.fixture(scope="module")
 def retrieval_report(prepared_real: Path) -> dict:
-    return evaluate_source(prepared_real, "test", baseline="retrieval")
+    return evaluate_source(prepared_real, Settings.from_env().corpus_dir, "test", baseline="retrieval")
 
 
 def test_reference_test_pairs_follow_the_rules(prepared_real: Path) -> None:

@@ -8,7 +8,7 @@ import pytest
 
 from core.settings import Settings
 from couplet.bleu import references_by_upper
-from couplet.prepare import read_split
+from couplet.splits import read_split
 
 pytestmark = pytest.mark.data
 

@@ -70,11 +70,12 @@ def keyword_site(tmp_path, pairs) -> Settings:
 @pytest.fixture(scope="session")
 def indexed_site(tmp_path_factory, pairs, tiny_encoder) -> Settings:
     """A site with the tiny encoder and its index built."""
+    from couplet.corpus import load_corpus
     from couplet.matching.index import build_index
 
     settings = write_site(tmp_path_factory.mktemp("indexed"), pairs)
     shutil.copytree(tiny_encoder, settings.matcher_dir)
-    build_index(settings.prepared_dir, settings.index_dir, settings.matcher_dir, m=16)
+    build_index(load_corpus(settings.prepared_dir, settings.corpus_dir), settings.index_dir, settings.matcher_dir, m=16)
     return settings
 
 
@@ -88,8 +89,9 @@ def copy_of_indexed(indexed_site, tmp_path) -> Settings:
 @pytest.fixture(scope="session")
 def real_site(prepared_real, tmp_path_factory) -> Settings:
     """The shipped encoder over the first 20,000 pairs of the real training split, indexed."""
+    from couplet.corpus import load_corpus
     from couplet.matching.index import build_index
-    from couplet.prepare import read_split
+    from couplet.splits import read_split
 
     shipped = Settings.from_env().matcher_dir
     if not (shipped / "model.safetensors").exists():
@@ -97,5 +99,5 @@ def real_site(prepared_real, tmp_path_factory) -> Settings:
     settings = write_site(tmp_path_factory.mktemp("real"), read_split(prepared_real, "train")[:20_000])
     shutil.copy(prepared_real.parent / "raw" / "badwords.txt", settings.raw_dir / "badwords.txt")
     shutil.copytree(shipped, settings.matcher_dir)
-    build_index(settings.prepared_dir, settings.index_dir, settings.matcher_dir)
+    build_index(load_corpus(settings.prepared_dir, settings.corpus_dir), settings.index_dir, settings.matcher_dir)
     return settings

@@ -91,9 +91,9 @@ def test_encode_gives_unit_rows_or_explains_there_is_no_encoder(indexed_site, ke
 
 
 def test_concept_lines_are_a_superset_of_the_lines_that_say_every_concept(keyword_site):
-    from couplet.resources import get_line_table
+    from couplet.resources import get_corpus
 
-    table = get_line_table(keyword_site)
+    table = get_corpus(keyword_site)
     synonyms = load_synonyms()
     for tags in ([("山", 1.0)], [("山", 0.5), ("月", 0.5)], [("狗", 1.0), ("江", 1.0)], [("鑫", 1.0)]):
         concepts = concepts_of(parse_tags(tags), synonyms)

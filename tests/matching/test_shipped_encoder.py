@@ -36,9 +36,9 @@ def test_modern_words_land_near_their_classical_words(real_site):
 def test_modern_tags_reach_lines_that_keywords_miss(real_site):
     """Tags in modern words: the matcher's picks say the concept; plain keyword matching on the tag's
     own characters finds it less often."""
-    from couplet.resources import get_line_table
+    from couplet.resources import get_corpus
 
-    table = get_line_table(real_site)
+    table = get_corpus(real_site)
     keywords = KeywordIndex(table.lines)
     allowed = table.allowed(5, 11, False)
     concepts = {"月亮": "月", "湖泊": "湖", "小狗": "犬狗", "树木": "树木林", "山峰": "山峰岭", "天空": "天空"}

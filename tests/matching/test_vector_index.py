@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from core.errors import DataError
+from couplet.corpus import load_corpus
 from couplet.matching import index as index_module
 from couplet.matching.encoder import (
     EncoderShape,
@@ -19,7 +20,6 @@ from couplet.matching.encoder import (
     save_encoder,
 )
 from couplet.matching.index import VectorIndex, build_index, read_meta
-from couplet.matching.lines import load_line_table
 from couplet.resources import get_vector_index
 
 
@@ -41,35 +41,38 @@ def test_search_is_filtered_and_exact_when_the_search_is_wide(indexed_site):
 def test_meta_records_the_hashes(indexed_site):
     meta = read_meta(indexed_site.index_dir)
     assert meta.encoder_sha256 == encoder_hash(indexed_site.matcher_dir)
-    assert meta.lines == len(load_line_table(indexed_site.prepared_dir, indexed_site.index_dir))
+    assert meta.lines == len(load_corpus(indexed_site.prepared_dir, indexed_site.corpus_dir))
 
 
 def test_a_second_build_is_a_no_op_and_changes_trigger_a_rebuild(copy_of_indexed):
     site = copy_of_indexed
-    args = (site.prepared_dir, site.index_dir, site.matcher_dir)
-    assert build_index(*args, m=16).skipped
-    assert build_index(*args, m=8).reason == "the index type changed (HNSW16,SQfp16 -> HNSW8,SQfp16)"
+
+    def build(m: int):
+        return build_index(load_corpus(site.prepared_dir, site.corpus_dir), site.index_dir, site.matcher_dir, m=m)
+
+    assert build(16).skipped
+    assert build(8).reason == "the index type changed (HNSW16,SQfp16 -> HNSW8,SQfp16)"
 
     train = site.prepared_dir / "train.tsv"
     train.write_text(train.read_text(encoding="utf-8") + "新添一行上联\t新添一行下联\n", encoding="utf-8")
+    corpus = load_corpus(site.prepared_dir, site.corpus_dir)
     with pytest.raises(DataError, match="the corpus changed"):
-        VectorIndex.load(site.index_dir, load_line_table(site.prepared_dir, site.index_dir),
-                         encoder_hash(site.matcher_dir))
-    report = build_index(*args, m=8)
-    assert report.reason == "the corpus changed" and report.meta.lines == len(load_line_table(*args[:2]))
+        VectorIndex.load(site.index_dir, corpus, encoder_hash(site.matcher_dir))
+    report = build(8)
+    assert report.reason == "the corpus changed" and report.meta.lines == len(corpus)
 
     model = load_encoder(site.matcher_dir)
     shutil.rmtree(site.matcher_dir)
     vocab = model.tokenizer.convert_ids_to_tokens(list(range(len(model.tokenizer))))
     save_encoder(new_encoder(vocab, EncoderShape(layers=1, hidden=32, heads=2), seed=1), site.matcher_dir)
-    assert build_index(*args, m=8).reason == "the encoder changed"
+    assert build(8).reason == "the encoder changed"
     assert not list(site.index_dir.glob("embeddings-*")), "the resumable chunks are removed after a build"
 
 
 def test_an_interrupted_build_reuses_its_saved_chunks(indexed_site, tmp_path, monkeypatch):
     site = indexed_site
     monkeypatch.setattr(index_module, "CHUNK", 100)
-    lines = load_line_table(site.prepared_dir, site.index_dir).lines
+    lines = load_corpus(site.prepared_dir, site.corpus_dir).lines
     model = load_encoder(site.matcher_dir)
     work = tmp_path / "work"
     work.mkdir()
