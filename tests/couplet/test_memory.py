@@ -44,6 +44,10 @@ def test_the_same_line_recalls_all_its_lower_lines_in_corpus_order(memory):
     assert memory.recall(KNOWN) == KNOWN_LOWERS
 
 
+def test_recall_is_capped_in_corpus_order(memory):
+    assert memory.recall(KNOWN, limit=2) == KNOWN_LOWERS[:2]
+
+
 def test_a_line_one_character_off_recalls_nothing(memory):
     assert memory.recall("春风化雨山河美") == []
     assert memory.recall("春风化雨山河秀水") == []
