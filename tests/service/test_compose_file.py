@@ -99,7 +99,8 @@ def test_dockerfile(dockerfile, setting_names):
     assert re.search(r"^HEALTHCHECK .*\n?.*127\.0\.0\.1:8000/healthz", dockerfile, re.M)
     assert re.search(r'^CMD \["couplet", "serve"\]$', dockerfile, re.M)
     assert re.search(r"^EXPOSE 8000$", dockerfile, re.M)
-    assert re.search(r"pip install (-e )?\.", dockerfile)
+    assert re.search(r"pip install -r requirements\.lock", dockerfile)  # the pinned versions first
+    assert re.search(r"pip install --no-deps (-e )?\.", dockerfile)
     for name in re.findall(r"\b(COUPLET_[A-Z_]+)=", dockerfile):
         assert name in setting_names, name
     for source in re.findall(r"^COPY (\S+) ", dockerfile, re.M):
