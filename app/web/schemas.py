@@ -70,6 +70,20 @@ class RuleResult(Schema):
     score = fields.Float(required=True)
 
 
+class Position(Schema):
+    index = fields.Integer(required=True, metadata={"description": "0-based position in both lines."})
+    upper = fields.String(required=True, metadata={"description": "The upper line's character there."})
+    lower = fields.String(required=True, metadata={"description": "The lower line's character there."})
+    upper_tones = fields.Dict(keys=fields.String(), values=fields.String(allow_none=True), required=True, metadata={
+        "description": "平, 仄 or 多音 (ambiguous) by standard: `xinyun` (中华新韵, modern) and `pingshui` (平水韵, "
+                       "with 入声); null for punctuation or a character the standard lacks."})
+    lower_tones = fields.Dict(keys=fields.String(), values=fields.String(allow_none=True), required=True)
+    checked = fields.Boolean(required=True, metadata={
+        "description": "Tone opposition looks here (2nd, 4th, 6th and last character of each clause)."})
+    verdicts = fields.Dict(keys=fields.String(), values=fields.String(), allow_none=True, required=True, metadata={
+        "description": "By standard: `pass`, `fail` or `undecided` (an ambiguous character); null where not checked."})
+
+
 class Candidate(Schema):
     lower = fields.String(required=True, metadata={"description": "The lower line (下联)."})
     source = fields.String(required=True, metadata={
@@ -78,6 +92,8 @@ class Candidate(Schema):
     model_score = fields.Float(required=True, metadata={"description": "Mean log-probability per character."})
     rules = fields.Dict(keys=fields.String(), values=fields.Nested(RuleResult), required=True,
                         metadata={"description": "Each rule of a couplet: passed, and a 0–1 score."})
+    positions = fields.List(fields.Nested(Position), required=True, metadata={
+        "description": "Why the tone rules pass or fail, position by position, under both standards."})
 
 
 class CoupletOut(Schema):

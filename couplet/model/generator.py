@@ -13,6 +13,7 @@ from transformers.utils import logging as hf_logging
 
 from core.errors import DataError
 from couplet.badwords import BadWords
+from couplet.measures import explain
 from couplet.memory import CorpusMemory
 from couplet.model.decoding import CoupletConstraints, TokenTable
 from couplet.model.incremental import IncrementalDecoder
@@ -29,6 +30,7 @@ W_TONE_OPPOSITION = 0.2
 
 @dataclass(frozen=True)
 class Candidate:
+    upper: str
     lower: str
     score: float
     model_score: float
@@ -43,6 +45,7 @@ class Candidate:
             "score": round(self.score, 4),
             "model_score": round(self.model_score, 4),
             "rules": {k: {"passed": r.passed, "score": round(r.score, 3)} for k, r in self.rules.items()},
+            "positions": explain(self.upper, self.lower),
         }
 
 
@@ -182,4 +185,4 @@ class Generator:
             + W_ENDS_PING * rules["lower_ends_ping"].score
             + W_TONE_OPPOSITION * rules["tone_opposition"].score
         )
-        return Candidate(lower=lower, score=score, model_score=model_score, rules=rules, source=source)
+        return Candidate(upper=upper, lower=lower, score=score, model_score=model_score, rules=rules, source=source)

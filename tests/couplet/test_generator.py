@@ -71,7 +71,7 @@ def test_batch_matches_single(generator):
 
 def test_candidate_to_dict_is_json_ready(generator):
     d = generator.generate("春风化雨", n=1)[0].to_dict()
-    assert set(d) == {"lower", "source", "score", "model_score", "rules"}
+    assert set(d) == {"lower", "source", "score", "model_score", "rules", "positions"}
     assert set(d["rules"]["no_reuse"]) == {"passed", "score"}
 
 

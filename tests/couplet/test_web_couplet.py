@@ -35,6 +35,23 @@ def test_couplet_returns_ranked_candidates(client):
         assert "烟" not in c["lower"]
 
 
+def test_each_candidate_explains_its_tones_position_by_position(client):
+    body = client.post("/api/couplet", json={"upper": "春来春去，花开花落", "n": 1}).get_json()
+    candidate = body["candidates"][0]
+    positions = candidate["positions"]
+    assert [p["upper"] for p in positions] == list(body["upper"])
+    assert [p["lower"] for p in positions] == list(candidate["lower"])
+    assert positions[0]["upper_tones"] == {"xinyun": "平", "pingshui": "平"}  # 春
+    assert positions[4]["upper_tones"] == {"xinyun": None, "pingshui": None}  # the comma
+    checked = [p["index"] for p in positions if p["checked"]]
+    assert checked == [1, 3, 6, 8]  # 2nd and 4th of each clause, the last of each
+    for p in positions:
+        assert (p["verdicts"] is None) == (not p["checked"])
+        if p["checked"]:
+            assert set(p["verdicts"]) == {"xinyun", "pingshui"}
+            assert all(v in ("pass", "fail", "undecided") for v in p["verdicts"].values())
+
+
 def test_half_width_punctuation_is_normalised(client):
     body = client.post("/api/couplet", json={"upper": " 春来春去,花开花落 "}).get_json()
     assert body["upper"] == "春来春去，花开花落"

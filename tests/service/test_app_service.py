@@ -39,7 +39,7 @@ def test_docs_page_loads_only_local_assets(make_client):
 
 def test_response_schema_keeps_every_candidate_field(make_client):
     """@output drops keys the schema lacks: the schema must follow Candidate.to_dict."""
-    fields = set(Candidate("春", 0.0, 0.0, {}).to_dict())
+    fields = set(Candidate("秋", "春", 0.0, 0.0, {}).to_dict())
     assert fields == set(CandidateSchema().fields)
     body = make_client().post("/api/couplet", json={"upper": "春风化雨", "n": 2}).get_json()
     assert all(set(c) == fields for c in body["candidates"])
