@@ -93,11 +93,15 @@ def model_fingerprint(settings: Settings) -> str:
     return digest.hexdigest()[:16]
 
 
+ANSWER_FORMAT = 2
+"""Bump when the cached answer's fields change (2: each candidate's `positions`), so Redis holds no stale shape."""
+
+
 def answer_key(upper: str, n: int, options: DecodeOptions, fingerprint: str) -> str | None:
     """The cache key of a request, or None when its answer is random by design (unseeded sampling)."""
     if options.sample and options.seed is None:
         return None
-    text = json.dumps([fingerprint, upper, n, asdict(options)], ensure_ascii=False, sort_keys=True)
+    text = json.dumps([ANSWER_FORMAT, fingerprint, upper, n, asdict(options)], ensure_ascii=False, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
