@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from app.cli_options import fetch_options
 from app.digits_cli import digits as digits_commands
 from core.errors import UserError
 from core.settings import Settings
@@ -42,8 +43,7 @@ def data() -> None:
 
 
 @data.command("fetch")
-@click.option("--from", "mirror", type=click.Path(path_type=Path), help="Local mirror (or COUPLET_DATA_MIRROR).")
-@click.option("--force", is_flag=True, help="Fetch again even if verified copies exist.")
+@fetch_options
 @click.pass_obj
 def data_fetch(settings: Settings, mirror: Path | None, force: bool) -> None:
     """Download the corpus, bad-word list and classic couplets (checksummed, resumable)."""

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from app.cli_options import fetch_options
 from core.errors import UserError
 from core.settings import Settings
 
@@ -17,8 +18,7 @@ def digits() -> None:
 
 
 @digits.command("fetch")
-@click.option("--from", "mirror", type=click.Path(path_type=Path), help="Local mirror (or COUPLET_DATA_MIRROR).")
-@click.option("--force", is_flag=True, help="Fetch again even if verified copies exist.")
+@fetch_options
 @click.pass_obj
 def fetch(settings: Settings, mirror: Path | None, force: bool) -> None:
     """MNIST (four idx files) and the math-symbol images, sha256-checked, into data/raw/digits."""
