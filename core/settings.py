@@ -90,6 +90,9 @@ class Settings:
     """Seconds a session token is valid (COUPLET_SESSION_TTL)."""
     max_request_mb: float = 10.0
     """Largest request body in MiB; larger ones get 413 (COUPLET_MAX_REQUEST_MB)."""
+    upload_seconds: float = 60.0
+    """Seconds a request body may take to arrive, the whole of it; slower ones get 408, so a trickling
+    client cannot hold a worker thread (COUPLET_UPLOAD_SECONDS). 10 MB in 60 s is 1.4 Mbit/s."""
     cache_size: int = 10000
     """Generated answers kept by the in-process cache (COUPLET_CACHE_SIZE); 0 turns caching off."""
     cache_ttl: float = 86400.0
@@ -174,6 +177,7 @@ class Settings:
             secret_key=os.environ.get("COUPLET_SECRET_KEY") or None,
             session_ttl=float(os.environ.get("COUPLET_SESSION_TTL", str(7 * 86400))),
             max_request_mb=float(os.environ.get("COUPLET_MAX_REQUEST_MB", "10")),
+            upload_seconds=float(os.environ.get("COUPLET_UPLOAD_SECONDS", "60")),
             cache_size=int(os.environ.get("COUPLET_CACHE_SIZE", "10000")),
             cache_ttl=float(os.environ.get("COUPLET_CACHE_TTL", "86400")),
             log_level=os.environ.get("COUPLET_LOG_LEVEL", "INFO").upper(),

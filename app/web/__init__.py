@@ -22,6 +22,7 @@ from app.login import check_config
 from app.web.errors import register_error_handlers
 from app.web.observe import init_observability
 from app.web.schemas import Error
+from app.web.uploads import BodyDeadline
 from core.errors import UserError
 from core.logs import configure_logging
 from core.settings import Settings
@@ -51,6 +52,7 @@ def create_app(settings: Settings | None = None) -> APIFlask:
         DOCS_FAVICON=f"{DOCS_ASSETS}/favicon-32x32.png",
     )
     app.json.ensure_ascii = False
+    app.wsgi_app = BodyDeadline(app.wsgi_app, settings.upload_seconds, app.config["MAX_CONTENT_LENGTH"])
     if settings.trust_proxy:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trust_proxy, x_proto=settings.trust_proxy)
 
