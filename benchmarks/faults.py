@@ -2,7 +2,7 @@
 
     COUPLET_DATA_MIRROR=../shared/data .venv/bin/python benchmarks/faults.py [--seconds 60] [--clients 8]
 
-Starts a real redis-server and `couplet serve` (2 workers, the shipped models, REDIS_URL set, limits off)
+Starts a real redis-server and `couplet serve` (COUPLET_WORKERS x COUPLET_THREADS, the shipped models, REDIS_URL set, limits off)
 on loopback, warms every worker, then runs three phases, each bounded in time:
 
 1. redis: text, photo and result-download clients run for `--seconds`; Redis is stopped a third of
@@ -213,7 +213,7 @@ def main() -> None:
     redis = [start_redis(redis_port, redis_dir)]
     url = f"http://127.0.0.1:{port}"
     log_path = Path("/tmp") / f"couplet-faults-{port}.log"
-    server = start_server(port, 2, 4, log_path, REDIS_URL=f"redis://127.0.0.1:{redis_port}/0",
+    server = start_server(port, settings.workers, settings.threads, log_path, REDIS_URL=f"redis://127.0.0.1:{redis_port}/0",
                           COUPLET_DATA_DIR=str(settings.data_dir), COUPLET_UPLOAD_SECONDS=str(args.seconds / 4))
     report: dict = {"cpus": os.cpu_count(), "seconds": args.seconds, "clients": args.clients, "phases": []}
     try:

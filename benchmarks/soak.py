@@ -2,7 +2,7 @@
 
     COUPLET_DATA_MIRROR=../shared/data .venv/bin/python benchmarks/soak.py [--minutes 30] [--rate 4]
 
-Starts `couplet serve` (2 workers, the shipped models, limits off) on loopback and sends `--rate` requests a
+Starts `couplet serve` (COUPLET_WORKERS x COUPLET_THREADS, the shipped models, limits off) on loopback and sends `--rate` requests a
 second, in a fixed rotation of text (/api/couplet), match (/api/couplet/match), photo (/api/photo) and digits
 (/api/digits/predict) requests, each on its own thread so a slow one never delays the schedule. Every
 minute it samples each worker's resident memory and open file descriptors and the latency percentiles of
@@ -89,7 +89,7 @@ def main() -> None:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     log_path = Path("/tmp") / f"couplet-soak-{port}.log"
-    server = start_server(port, 2, 4, log_path)
+    server = start_server(port, settings.workers, settings.threads, log_path)
     lines, images = upper_lines(settings), photos(settings)
     digits = [digit_png(i) for i in range(10)]
     session = requests.Session()

@@ -31,6 +31,8 @@ class Settings:
     workers: int
     """gunicorn worker processes; each loads its own models."""
     threads: int
+    """Threads per worker (COUPLET_THREADS, default 16): a thread that waits on a slow client costs no CPU,
+    so there are enough that clients trickling uploads (until COUPLET_UPLOAD_SECONDS) leave room for others."""
     torch_threads: int = 1
     """Threads each torch operation may use in a served worker (COUPLET_TORCH_THREADS). The models are
     small and every request thread runs its own inference, so more than one only oversubscribes the cores."""
@@ -151,7 +153,7 @@ class Settings:
             host=os.environ.get("COUPLET_HOST", "0.0.0.0"),
             port=int(os.environ.get("COUPLET_PORT", "8000")),
             workers=int(os.environ.get("COUPLET_WORKERS", "2")),
-            threads=int(os.environ.get("COUPLET_THREADS", "4")),
+            threads=int(os.environ.get("COUPLET_THREADS", "16")),
             torch_threads=int(os.environ.get("COUPLET_TORCH_THREADS", "1")),
             tagger=os.environ.get("COUPLET_TAGGER", "local"),
             tagger_timeout=float(os.environ.get("COUPLET_TAGGER_TIMEOUT", "10")),
