@@ -9,9 +9,12 @@ answers 408 when it is not in by then; the views then read it from memory. A buf
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import logging
+import socket
+import threading
 import time
 
 log = logging.getLogger(__name__)
@@ -40,26 +43,30 @@ class BodyDeadline:
     def _read(self, environ, length: int) -> bytes | None:
         """The body, or None when it did not arrive by the deadline."""
         deadline = time.monotonic() + self.seconds
-        sock = environ.get("gunicorn.socket")  # a timeout on it also ends a read that gets nothing at all
+        # gunicorn's reader waits until it holds the bytes asked for, and a client sending one byte a
+        # second never lets a socket timeout fire: at the deadline a timer closes the socket for reading,
+        # which ends any read at once; the answer can still be written.
+        sock = environ.get("gunicorn.socket")
+        timer = threading.Timer(self.seconds, _stop_reading, (sock,)) if sock is not None else None
+        if timer is not None:
+            timer.daemon = True
+            timer.start()
         stream, chunks, got = environ["wsgi.input"], [], 0
         try:
-            while got < length:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    return None
-                if sock is not None:
-                    sock.settimeout(remaining)
+            while got < length and time.monotonic() < deadline:
                 chunk = stream.read(min(CHUNK, length - got))
                 if not chunk:
-                    break  # the client stopped short: the view sees a short body, as it would have
+                    break
                 chunks.append(chunk)
                 got += len(chunk)
-        except OSError:  # the socket timed out or the client went away
+        except OSError:  # the client went away
             return None
         finally:
-            if sock is not None:
-                sock.settimeout(None)
-        return b"".join(chunks)
+            if timer is not None:
+                timer.cancel()
+        if got < length and time.monotonic() >= deadline:
+            return None
+        return b"".join(chunks)  # a client that stopped short: the view sees a short body, as it would have
 
     def _timeout(self, environ, start_response):
         log.warning("%s %s: the body did not arrive within %.0f s", environ.get("REQUEST_METHOD"),
@@ -69,3 +76,8 @@ class BodyDeadline:
         start_response("408 Request Timeout", [("Content-Type", "application/json"),
                                                ("Content-Length", str(len(body))), ("Connection", "close")])
         return [body]
+
+
+def _stop_reading(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):  # already closed
+        sock.shutdown(socket.SHUT_RD)
