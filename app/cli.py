@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from app.cli_options import fetch_options
+from app.cli_options import fetch_options, search_options
 from app.digits_cli import digits as digits_commands
 from core.errors import UserError
 from core.settings import Settings
@@ -127,35 +127,102 @@ def train(settings: Settings, out_dir: Path | None, export: bool, no_bf16: bool,
     click.echo(json.dumps(summary["final"], ensure_ascii=False))
 
 
+def decode_options(knobs: dict):
+    from couplet.model.generator import DecodeOptions
+
+    return DecodeOptions(**knobs)
+
+
+def rules_note(rules: dict) -> str:
+    failed = [name for name, r in rules.items() if not r.passed]
+    return "all rules pass" if not failed else "fails: " + ", ".join(failed)
+
+
+def echo_lowers(upper: str, candidates: list, as_json: bool) -> None:
+    """Ranked lower lines for an upper line, as text or JSON."""
+    if as_json:
+        click.echo(json.dumps({"upper": upper, "candidates": [c.to_dict() for c in candidates]},
+                              ensure_ascii=False))
+        return
+    click.echo(f"上联  {upper}")
+    for rank, c in enumerate(candidates, 1):
+        known = "  [a known couplet from the corpus]" if c.source == "memory" else ""
+        click.echo(f"{rank}. 下联  {c.lower}   score {c.score:.3f}  ({rules_note(c.rules)}){known}")
+
+
 @main.command()
 @click.argument("upper")
-@click.option("-n", "n", default=3, show_default=True, help="How many lower lines.")
-@click.option("--beams", default=5, show_default=True)
-@click.option("--sample", is_flag=True, help="Sample instead of beam search (varied output).")
-@click.option("--temperature", default=1.0, show_default=True)
-@click.option("--top-k", default=20, show_default=True)
-@click.option("--seed", type=int, help="Seed for --sample.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@search_options
 @click.pass_obj
-def generate(settings: Settings, upper: str, n: int, beams: int, sample: bool, temperature: float, top_k: int,
-             seed: int | None, as_json: bool) -> None:
+def generate(settings: Settings, upper: str, n: int, as_json: bool, **knobs) -> None:
     """Write lower lines for UPPER, ranked, with their rule results."""
     from couplet.couplets import checked_upper
     from couplet.couplets import generate as generate_lines
-    from couplet.model.generator import DecodeOptions
 
     line = checked_upper(upper, settings)
-    options = DecodeOptions(beams=beams, sample=sample, temperature=temperature, top_k=top_k, seed=seed)
-    candidates = generate_lines(line, n, options, settings)
+    echo_lowers(line, generate_lines(line, n, decode_options(knobs), settings), as_json)
+
+
+@main.command()
+@click.argument("upper")
+@click.argument("pattern")
+@search_options
+@click.pass_obj
+def refill(settings: Settings, upper: str, pattern: str, n: int, as_json: bool, **knobs) -> None:
+    """Keep the characters of PATTERN, a lower line for UPPER with ? at each position to fill
+    (e.g. "?日?窗万户?"), and fill the rest under the rules."""
+    from couplet.couplets import checked_upper
+    from couplet.couplets import refill as refill_lines
+
+    line = checked_upper(upper, settings)
+    echo_lowers(line, refill_lines(line, pattern, n, decode_options(knobs), settings), as_json)
+
+
+@main.command()
+@click.argument("upper")
+@click.argument("lower")
+@click.option("--position", "-p", type=int, required=True, help="The position to change, counted from 1.")
+@click.option("-k", "k", default=8, show_default=True, help="How many characters to offer.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def alternatives(settings: Settings, upper: str, lower: str, position: int, k: int, as_json: bool) -> None:
+    """Other characters for one position of LOWER (a lower line for UPPER), best first, each with the whole
+    line it makes; where UPPER repeats that position's character, the repeat changes with it."""
+    from couplet.couplets import alternatives as find_alternatives
+    from couplet.couplets import checked_upper
+    from couplet.rules import validate_line
+
+    line, current = checked_upper(upper, settings), validate_line(lower, "lower line")
+    found = find_alternatives(line, current, position, k, settings)
     if as_json:
-        click.echo(json.dumps({"upper": line, "candidates": [c.to_dict() for c in candidates]}, ensure_ascii=False))
+        alts = [a.to_dict() for a in found]
+        click.echo(json.dumps({"upper": line, "lower": current, "position": position, "alternatives": alts},
+                              ensure_ascii=False))
         return
-    click.echo(f"上联  {line}")
+    click.echo(f"上联  {line}\n下联  {current}   position {position} ({current[position - 1]})")
+    for rank, a in enumerate(found, 1):
+        c = a.candidate
+        click.echo(f"{rank}. {a.char}  {c.lower}   score {c.score:.3f}, {a.char} log-prob "
+                   f"{a.char_logprob:.2f}  ({rules_note(c.rules)})")
+
+
+@main.command()
+@click.argument("lower")
+@search_options
+@click.pass_obj
+def upper(settings: Settings, lower: str, n: int, as_json: bool, **knobs) -> None:
+    """Write upper lines for LOWER (the other direction), ranked, with their rule results."""
+    from couplet.couplets import checked_lower, uppers_for
+
+    line = checked_lower(lower, settings)
+    candidates = uppers_for(line, n, decode_options(knobs), settings)
+    if as_json:
+        click.echo(json.dumps({"lower": line, "candidates": [c.to_dict() for c in candidates]},
+                              ensure_ascii=False))
+        return
+    click.echo(f"下联  {line}")
     for rank, c in enumerate(candidates, 1):
-        failed = [name for name, r in c.rules.items() if not r.passed]
-        note = "all rules pass" if not failed else "fails: " + ", ".join(failed)
-        known = "  [a known couplet from the corpus]" if c.source == "memory" else ""
-        click.echo(f"{rank}. 下联  {c.lower}   score {c.score:.3f}  ({note}){known}")
+        click.echo(f"{rank}. 上联  {c.upper}   score {c.score:.3f}  ({rules_note(c.rules)})")
 
 
 @main.command()

@@ -76,11 +76,17 @@ def normalise(text: str) -> str:
 
 def validate_upper(text: str) -> str:
     """The upper line, normalised; raises InvalidUpper naming what is wrong."""
+    return validate_line(text, "upper line")
+
+
+def validate_line(text: str, role: str) -> str:
+    """A line of a couplet (``role`` names it in messages: "upper line", "lower line"), normalised;
+    raises InvalidUpper naming what is wrong."""
     line = normalise(text)
     if not line:
-        raise InvalidUpper("the upper line is empty", code="empty")
+        raise InvalidUpper(f"the {role} is empty", code="empty")
     if len(line) > MAX_LEN:
-        raise InvalidUpper(f"the upper line has {len(line)} characters; at most {MAX_LEN} are allowed",
+        raise InvalidUpper(f"the {role} has {len(line)} characters; at most {MAX_LEN} are allowed",
                            code="too_long")
     for i, ch in enumerate(line):
         if not (is_hanzi(ch) or is_punct(ch)):
@@ -90,7 +96,7 @@ def validate_upper(text: str) -> str:
                 code="not_chinese",
             )
     if all(is_punct(ch) for ch in line):
-        raise InvalidUpper("the upper line has no Chinese characters", code="no_characters")
+        raise InvalidUpper(f"the {role} has no Chinese characters", code="no_characters")
     return line
 
 

@@ -11,7 +11,8 @@ from apiflask import Schema, fields
 from apiflask.validators import Range
 from marshmallow import EXCLUDE
 
-from couplet.couplets import MAX_CANDIDATES
+from couplet.couplets import MAX_ALTERNATIVES, MAX_CANDIDATES
+from couplet.rules import MAX_LEN
 
 MAX_SEED = 2**31 - 1
 
@@ -48,21 +49,55 @@ class Error(Schema):
     message = fields.String(required=True, metadata={"description": "What is wrong, for a person."})
 
 
-class CoupletIn(Schema):
+class _Request(Schema):
     class Meta:
         unknown = EXCLUDE  # a newer client may send more; what we do not know we ignore
 
-    upper = fields.String(required=True, metadata={
-        "description": "The upper line (上联): 1–32 Chinese characters; half-width punctuation is normalised.",
-        "example": "春风化雨千山绿",
+
+def _line(role: str, example: str) -> fields.String:
+    return fields.String(required=True, metadata={
+        "description": f"The {role}: 1–32 Chinese characters; half-width punctuation is normalised.",
+        "example": example,
     })
+
+
+class DecodeIn(_Request):
+    """How many lines to write, and how: the fields every request that writes lines shares."""
+
     n = JsonInteger(load_default=3, validate=Range(1, MAX_CANDIDATES),
-                    metadata={"description": "How many lower lines to return."})
+                    metadata={"description": "How many lines to return."})
     sample = JsonBoolean(load_default=False, metadata={"description": "Sample instead of beam search."})
     seed = JsonInteger(load_default=None, allow_none=True, validate=Range(0, MAX_SEED),
                        metadata={"description": "Seed for sampling: the same seed gives the same lines."})
     temperature = JsonFloat(load_default=1.0, validate=Range(0.1, 2.0), metadata={"description": "Sampling temperature."})
     top_k = JsonInteger(load_default=20, validate=Range(1, 200), metadata={"description": "Sample among the k likeliest."})
+
+
+class CoupletIn(DecodeIn):
+    upper = _line("upper line (上联)", "春风化雨千山绿")
+
+
+class RefillIn(DecodeIn):
+    upper = _line("upper line (上联)", "春风化雨千山绿")
+    pattern = fields.String(required=True, metadata={
+        "description": "The lower line to keep, as long as the upper line, with `?` or `？` at each position "
+                       "to fill; where the upper line has punctuation, punctuation or `?`.",
+        "example": "?日?窗万户?",
+    })
+
+
+class UpperIn(DecodeIn):
+    lower = _line("lower line (下联) to write upper lines for", "旭日临窗万户红")
+
+
+class AlternativesIn(_Request):
+    upper = _line("upper line (上联)", "春风化雨千山绿")
+    lower = _line("lower line (下联), which must pass the hard rules apart from the position asked about",
+                  "旭日临窗万户红")
+    position = JsonInteger(required=True, validate=Range(1, MAX_LEN), metadata={
+        "description": "The position to offer other characters for, counted from 1.", "example": 3})
+    k = JsonInteger(load_default=8, validate=Range(1, MAX_ALTERNATIVES),
+                    metadata={"description": "How many characters to offer."})
 
 
 class RuleResult(Schema):
@@ -99,6 +134,36 @@ class Candidate(Schema):
 class CoupletOut(Schema):
     upper = fields.String(required=True, metadata={"description": "The normalised upper line."})
     candidates = fields.List(fields.Nested(Candidate), required=True)
+
+
+class Alternative(Candidate):
+    char = fields.String(required=True, metadata={"description": "The character offered for the position."})
+    char_logprob = fields.Float(required=True, metadata={
+        "description": "Its log-probability at the position given the line before it (what shortlisted it); "
+                       "`model_score` is the whole line's."})
+
+
+class AlternativesOut(Schema):
+    upper = fields.String(required=True, metadata={"description": "The normalised upper line."})
+    lower = fields.String(required=True, metadata={"description": "The normalised lower line asked about."})
+    position = fields.Integer(required=True)
+    alternatives = fields.List(fields.Nested(Alternative), required=True, metadata={
+        "description": "Best first; each passes every hard rule. Where the upper line repeats the position's "
+                       "character, the lower line's repeat changes with it."})
+
+
+class UpperCandidate(Schema):
+    upper = fields.String(required=True, metadata={"description": "An upper line (上联) for the lower line."})
+    score = fields.Float(required=True, metadata={"description": "Rank score: model score plus tone rules."})
+    model_score = fields.Float(required=True, metadata={"description": "Mean log-probability per character."})
+    rules = fields.Dict(keys=fields.String(), values=fields.Nested(RuleResult), required=True)
+    positions = fields.List(fields.Nested(Position), required=True, metadata={
+        "description": "Why the tone rules pass or fail, position by position, under both standards."})
+
+
+class UpperOut(Schema):
+    lower = fields.String(required=True, metadata={"description": "The normalised lower line."})
+    candidates = fields.List(fields.Nested(UpperCandidate), required=True)
 
 
 class Health(Schema):

@@ -1,4 +1,8 @@
-"""Lower lines for an upper line: constrained beam search (or seeded sampling), then reranking by rules."""
+"""Lower lines for an upper line: constrained beam search (or seeded sampling), then reranking by rules.
+
+The same search serves the editing features: refilling the open positions of a lower line whose
+other characters are kept, other choices for one position, and upper lines for a given lower line.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +20,7 @@ from couplet.badwords import BadWords
 from couplet.measures import explain
 from couplet.memory import CorpusMemory
 from couplet.model.decoding import CoupletConstraints, TokenTable
-from couplet.model.incremental import IncrementalDecoder
+from couplet.model.incremental import DecoderState, IncrementalDecoder
 from couplet.model.search import SearchInput, beam_search, sample
 from couplet.rules import RuleResult, broken_hard_rules, check, is_punct
 
@@ -26,6 +30,8 @@ log = logging.getLogger(__name__)
 # cost the model this much more and still win; tone opposition is a softer preference.
 W_ENDS_PING = 0.3
 W_TONE_OPPOSITION = 0.2
+SHORTLIST = 16
+"""Characters for one position rescored as whole lines: the likeliest there given the line before them."""
 
 
 @dataclass(frozen=True)
@@ -44,9 +50,47 @@ class Candidate:
             "source": self.source,
             "score": round(self.score, 4),
             "model_score": round(self.model_score, 4),
-            "rules": {k: {"passed": r.passed, "score": round(r.score, 3)} for k, r in self.rules.items()},
+            "rules": _rules_dict(self.rules),
             "positions": explain(self.upper, self.lower),
         }
+
+
+@dataclass(frozen=True)
+class UpperCandidate:
+    """An upper line written for a given lower line (the other direction)."""
+
+    upper: str
+    lower: str
+    score: float
+    model_score: float
+    rules: dict[str, RuleResult]
+
+    def to_dict(self) -> dict:
+        return {
+            "upper": self.upper,
+            "score": round(self.score, 4),
+            "model_score": round(self.model_score, 4),
+            "rules": _rules_dict(self.rules),
+            "positions": explain(self.upper, self.lower),
+        }
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """Another character for one position of a lower line, and the whole line with it."""
+
+    char: str
+    char_logprob: float
+    """Log-probability of the character at its position given the line before it (what shortlisted it)."""
+    candidate: Candidate
+    """The lower line with the character, scored as a whole line and ranked like any other."""
+
+    def to_dict(self) -> dict:
+        return {"char": self.char, "char_logprob": round(self.char_logprob, 4), **self.candidate.to_dict()}
+
+
+def _rules_dict(rules: dict[str, RuleResult]) -> dict:
+    return {k: {"passed": r.passed, "score": round(r.score, 3)} for k, r in rules.items()}
 
 
 @dataclass(frozen=True)
@@ -97,30 +141,100 @@ class Generator:
             results.append(ranked[:n])
         return results
 
-    def _search(self, uppers: list[str], n: int, opts: DecodeOptions) -> list[list[Candidate]]:
+    @torch.inference_mode()
+    def refill(self, upper: str, fixed: dict[int, str], n: int = 3,
+               options: DecodeOptions | None = None) -> list[Candidate]:
+        """Ranked lower lines that keep the characters ``fixed`` by position (couplet.locks.lock checked them)
+        and fill every other position under the hard rules."""
+        return self._search([upper], n, options or DecodeOptions(), [fixed])[0][:n]
+
+    @torch.inference_mode()
+    def uppers_for(self, lower: str, n: int = 3,
+                   options: DecodeOptions | None = None) -> list[UpperCandidate]:
+        """Ranked upper lines for a lower line: the same model and search with the given line as the source
+        (a couplet is nearly symmetric), its last character read 仄, reranked by the upper line's rules."""
+        found = self._lines([lower], n, options or DecodeOptions(), endings=self._table.ze)[0]
+        cands = [self._upper_candidate(upper, lower, model_score) for upper, model_score in found]
+        return sorted(cands, key=lambda c: c.score, reverse=True)[:n]
+
+    @torch.inference_mode()
+    def alternatives(self, upper: str, fixed: dict[int, str], count: int) -> list[Alternative]:
+        """The ``count`` best characters for the one open character of a lower line (at every position where
+        the upper line has it), each passing every hard rule there. The likeliest characters given the line
+        before them are shortlisted, then ranked by the whole line's score: the line before them is decoded
+        once, the rest of every shortlisted line in one batch from there."""
+        open_at = [i for i in range(len(upper)) if i not in fixed]
+        if len({upper[i] for i in open_at}) != 1:
+            raise ValueError(f"alternatives need one open character of the upper line, not {open_at}")
+        table, first = self._table, open_at[0]
+        before_ids = [table.vocab.get(fixed[i], table.unk) for i in range(first)]
+        decoder_ids = torch.tensor([[self.model.config.decoder_start_token_id, *before_ids]], device=self.device)
+        source = torch.tensor([self._ids(upper)], device=self.device)
+        state = self.decoder.start(source, torch.ones_like(source), 1)
+        before = 0.0
+        for t in range(first + 1):
+            logits, state = self.decoder.step(decoder_ids[:, t], state)
+            logp = torch.log_softmax(logits.float(), dim=-1)
+            if t < first:
+                before += float(logp[0, decoder_ids[0, t + 1]])
+        allowed = CoupletConstraints([upper], table, self.badwords, 1, [fixed])(decoder_ids, logp)[0]
+        top = allowed.topk(min(int(allowed.isfinite().sum()), max(SHORTLIST, 2 * count)))
+        chars = [table.id_to_char[i] for i in top.indices.tolist()]
+        lines = ["".join(fixed.get(i, ch) for i in range(len(upper))) for ch in chars]
+        if not lines:
+            return []
+        labels = torch.tensor([self._ids(line)[first:] for line in lines], device=self.device)
+        after = self._continuations(state.repeat(len(lines)), logp[0], labels)
+        scores = [(before + rest) / (len(upper) + 1) for rest in after]
+        found = [Alternative(ch, lp, self._candidate(upper, line, score))
+                 for ch, lp, line, score in zip(chars, top.values.tolist(), lines, scores, strict=True)
+                 if not (self.badwords and self.badwords.find(line))]  # as in _lines: through a repeat
+        return sorted(found, key=lambda a: a.candidate.score, reverse=True)[:count]
+
+    def _continuations(self, state: DecoderState, logp: torch.Tensor, labels: torch.Tensor) -> list[float]:
+        """Summed log-probability of each row's ``labels``: the first under ``logp``, the next ones decoded
+        from ``state`` (one row per label row), each given the ones before it."""
+        total = logp[labels[:, 0]]
+        for t in range(1, labels.shape[1]):
+            logits, state = self.decoder.step(labels[:, t - 1], state)
+            logp_t = torch.log_softmax(logits.float(), dim=-1)
+            total = total + logp_t.gather(1, labels[:, t : t + 1]).squeeze(1)
+        return total.tolist()
+
+    def _search(self, uppers: list[str], n: int, opts: DecodeOptions,
+                locks: list[dict[int, str]] | None = None) -> list[list[Candidate]]:
         """The model's ranked lower lines: constrained beam search (or sampling), reranked by the rules."""
+        found = self._lines(uppers, n, opts, locks)
+        return [sorted((self._candidate(upper, lower, model_score) for lower, model_score in lines),
+                       key=lambda c: c.score, reverse=True)
+                for upper, lines in zip(uppers, found, strict=True)]
+
+    def _lines(self, sources: list[str], n: int, opts: DecodeOptions,
+               locks: list[dict[int, str]] | None = None,
+               endings: torch.Tensor | None = None) -> list[list[tuple[str, float]]]:
+        """The distinct lines the constrained search writes for each source line, with their model scores
+        (CoupletConstraints says what ``locks`` and ``endings`` are)."""
         pad = self.tokenizer.pad_token_id
-        ids = self._padded([self._ids(u) for u in uppers], pad)
-        src = SearchInput(ids, ids.ne(pad), [len(u) for u in uppers],
+        ids = self._padded([self._ids(u) for u in sources], pad)
+        src = SearchInput(ids, ids.ne(pad), [len(u) for u in sources],
                           start_token=self.model.config.decoder_start_token_id, pad_token=pad)
-        rows_per_upper = n if opts.sample else max(opts.beams, n)
-        constraints = CoupletConstraints(uppers, self._table, self.badwords, rows_per_upper)
+        rows_per_source = n if opts.sample else max(opts.beams, n)
+        constraints = CoupletConstraints(sources, self._table, self.badwords, rows_per_source, locks, endings)
         if opts.sample:
             out = sample(self.decoder, src, constraints, n, opts.temperature, opts.top_k, opts.seed)
         else:
-            out = beam_search(self.decoder, src, constraints, rows_per_upper)
+            out = beam_search(self.decoder, src, constraints, rows_per_source)
         sequences, model_scores = out.sequences.tolist(), out.scores.tolist()
         results = []
-        for k, upper in enumerate(uppers):
-            seen, cands = set(), []
-            for r in range(k * rows_per_upper, (k + 1) * rows_per_upper):
-                lower = self._text(upper, sequences[r])
-                if lower in seen:
-                    continue
-                seen.add(lower)
-                cands.append(self._candidate(upper, lower, model_scores[r]))
-            cands.sort(key=lambda c: c.score, reverse=True)
-            results.append(cands)
+        for k, source in enumerate(sources):
+            lines: dict[str, float] = {}  # the first of a line's rows is its best
+            for r in range(k * rows_per_source, (k + 1) * rows_per_source):
+                line = self._text(source, sequences[r], locks[k] if locks else None)
+                # The search looks for bad words around each character it writes, not around the copies a
+                # repeat makes later in the line; those few lines are dropped here.
+                if not (self.badwords and self.badwords.find(line)):
+                    lines.setdefault(line, model_scores[r])
+            results.append(list(lines.items()))
         return results
 
     def _remembered(self, uppers: list[str]) -> list[list[Candidate]]:
@@ -172,10 +286,13 @@ class Generator:
         unk = self.tokenizer.unk_token_id
         return [self._table.vocab.get(c, unk) for c in line] + [self.tokenizer.eos_token_id]
 
-    def _text(self, upper: str, ids: list[int]) -> str:
+    def _text(self, upper: str, ids: list[int], fixed: dict[int, str] | None = None) -> str:
         chars = [self._table.id_to_char.get(i, "") for i in ids[1 : len(upper) + 1]]
-        # Punctuation is forced in the search; copying it here keeps marks the vocabulary lacks.
-        return "".join(u if is_punct(u) else c for u, c in zip(upper, chars, strict=True))
+        # Punctuation and kept characters are forced in the search; copying them here keeps what the
+        # vocabulary lacks (and a kept mark other than the upper line's).
+        fixed = fixed or {}
+        return "".join(fixed.get(k, u if is_punct(u) else c)
+                       for k, (u, c) in enumerate(zip(upper, chars, strict=True)))
 
     @staticmethod
     def _candidate(upper: str, lower: str, model_score: float, source: str = "model") -> Candidate:
@@ -186,3 +303,14 @@ class Generator:
             + W_TONE_OPPOSITION * rules["tone_opposition"].score
         )
         return Candidate(upper=upper, lower=lower, score=score, model_score=model_score, rules=rules, source=source)
+
+    @staticmethod
+    def _upper_candidate(upper: str, lower: str, model_score: float) -> UpperCandidate:
+        rules = check(upper, lower)
+        # An upper line should end on 仄 as a lower line should on 平: the same weight, the other rule.
+        score = (
+            model_score
+            + W_ENDS_PING * rules["upper_ends_ze"].score
+            + W_TONE_OPPOSITION * rules["tone_opposition"].score
+        )
+        return UpperCandidate(upper=upper, lower=lower, score=score, model_score=model_score, rules=rules)

@@ -39,6 +39,13 @@ class DecoderState:
         cache = [(k[rows], v[rows]) for k, v in self.cache]
         return DecoderState(self.cross, cache, self.source_mask, self.rows_per_source, self.position)
 
+    def repeat(self, rows: int) -> DecoderState:
+        """The state of one source's single row, for ``rows`` rows that continue it differently."""
+        if self.rows_per_source != 1 or self.cross[0][0].shape[0] != 1:
+            raise ValueError("only the state of one source's single row can be repeated")
+        cache = [(k.expand(rows, -1, -1, -1), v.expand(rows, -1, -1, -1)) for k, v in self.cache]
+        return DecoderState(self.cross, cache, self.source_mask, rows, self.position)
+
 
 class IncrementalDecoder:
     def __init__(self, model: BartForConditionalGeneration) -> None:

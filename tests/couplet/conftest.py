@@ -3,11 +3,11 @@ pipeline (a fake mirror and the data fetched and prepared from it)."""
 
 from __future__ import annotations
 
-import random
 from pathlib import Path
 
 import pytest
 from fakemirror import DEV_UPPERS, FakeCorpus, Mirror, make_corpus, make_mirror, use_sources
+from synthetic import LOWER_CHARS, UPPER_CHARS, synthetic_pairs
 from transformers import BartForConditionalGeneration
 
 import couplet.prepare
@@ -15,23 +15,6 @@ from couplet.fetch import fetch_all
 from couplet.model.config import bart_config
 from couplet.model.tokenizer import build_tokenizer
 from couplet.prepare import prepare
-
-UPPER_CHARS = "春风花雨山水月云天地日星江河松竹梅兰书画琴棋诗酒茶"
-LOWER_CHARS = "秋霜草雪海湖年夜草木时辰川泉柳菊桃李墨笔歌舞词曲烟"
-
-
-def synthetic_pairs(n: int, seed: int = 0) -> list[tuple[str, str]]:
-    """Pairs of equal length with punctuation in the same place and disjoint character pools."""
-    rng = random.Random(seed)
-    pairs = []
-    for _ in range(n):
-        length = rng.choice([5, 7, 7, 9])
-        upper = "".join(rng.choice(UPPER_CHARS) for _ in range(length))
-        lower = "".join(rng.choice(LOWER_CHARS) for _ in range(length))
-        if length == 9:
-            upper, lower = upper[:4] + "，" + upper[5:], lower[:4] + "，" + lower[5:]
-        pairs.append((upper, lower))
-    return pairs
 
 
 @pytest.fixture(scope="session")

@@ -93,6 +93,27 @@ def test_completions_agree_with_brute_force() -> None:
             assert bad.find(prefix + c) is not None
 
 
+def test_completions_with_kept_characters_after_agree_with_brute_force() -> None:
+    words = frozenset({"甲乙", "乙丙丁", "丁", "丙丙丙丙", "甲乙丙"})
+    bad = BadWords(words)
+    alphabet = "甲乙丙丁戊"
+    rng = random.Random(6)
+    for _ in range(300):
+        prefix = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 5)))
+        suffix = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 5)))
+        at = len(prefix)
+        # a word that occurs in the whole text and covers the character's position
+        expected = {c for c in alphabet if any((prefix + c + suffix).find(w, max(0, at - len(w) + 1), at + len(w))
+                                               != -1 for w in words)}
+        assert bad.completions(prefix, suffix) == expected, (prefix, suffix)
+
+
+def test_completions_see_the_word_a_character_would_start(bad: BadWords) -> None:
+    assert bad.completions("", "魔") == {"妖", "屎"}
+    assert bad.completions("大", "蛋") == {"坏", "屎"}
+    assert bad.completions("", "坏蛋") == {"大", "屎"}
+
+
 def test_empty_list() -> None:
     bad = BadWords(frozenset())
     assert bad.find("妖魔") is None

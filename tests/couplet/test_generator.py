@@ -105,3 +105,22 @@ def test_constraints_leave_each_row_only_what_the_rules_allow(generator):
     # position 4 is the comma in the first line and past the end of the second: only the end token
     fourth = allowed(["秋月秋雨", "雪风雪雨", "地地天云", "山山水水"])
     assert fourth == [{"，"}, {"，"}, {tok.eos_token}, {tok.eos_token}]
+
+
+def test_a_bad_word_is_looked_for_across_the_copies_of_repeats(generator):
+    from couplet.model.decoding import DEAD_END, CoupletConstraints
+
+    tok = generator.tokenizer
+    start = generator.model.config.decoder_start_token_id
+
+    def scores(upper: str, written: str) -> torch.Tensor:
+        rules = CoupletConstraints([upper], generator._table, generator.badwords, rows_per_upper=1)
+        input_ids = torch.tensor([[start, *tok.convert_tokens_to_ids(list(written))]])
+        return rules(input_ids, torch.zeros(1, len(tok)))[0]
+
+    # position 4 of 春风花雨风 will copy the 霜 written at position 1: position 3 may not be 秋 (秋霜 is bad)
+    assert scores("春风花雨风", "草霜木")[tok.convert_tokens_to_ids("秋")] == float("-inf")
+    assert scores("春风花雨风", "草雪木")[tok.convert_tokens_to_ids("秋")] == 0
+    # position 3 of 春风花春 must copy the 霜 of position 0 after 秋: the line becomes the search's last choice
+    forced = scores("春风花春", "霜草秋")
+    assert forced[tok.convert_tokens_to_ids("霜")] == -DEAD_END and int(forced.isfinite().sum()) == 1

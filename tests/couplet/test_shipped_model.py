@@ -53,3 +53,45 @@ def test_public_api_generates(shipped):
     candidates = couplet.generate("海上生明月", n=2)
     assert [len(c.lower) for c in candidates] == [5, 5]
     assert all(ch not in "海上生明月" for c in candidates for ch in c.lower)
+
+
+def test_shipped_model_refills_test_lines_around_kept_characters(shipped, prepared_real):
+    from core.errors import UserError
+    from couplet.locks import lock
+    from couplet.rules import broken_hard_rules
+
+    rng = random.Random(4)
+    refilled = 0
+    for upper, lower in rng.sample(read_split(prepared_real, "test"), 40):
+        kept = [ch if rng.random() < 0.5 else None for ch in lower]
+        try:
+            fixed = lock(upper, kept, shipped.badwords)
+        except UserError:  # a reference that breaks a hard rule itself
+            continue
+        for c in shipped.refill(upper, fixed, n=3):
+            assert all(ch is None or c.lower[i] == ch for i, ch in enumerate(kept)), (upper, kept, c.lower)
+            assert broken_hard_rules(upper, c.lower) == {}, (upper, c.lower)
+            refilled += 1
+    assert refilled >= 90
+
+
+def test_shipped_model_writes_upper_lines_that_end_on_ze(shipped, prepared_real):
+    from couplet.rules import broken_hard_rules
+
+    lowers = [lower for _, lower in random.Random(5).sample(read_split(prepared_real, "test"), 30)]
+    firsts = []
+    for lower in lowers:
+        candidates = shipped.uppers_for(lower, n=3)
+        assert len(candidates) == 3
+        assert all(broken_hard_rules(c.upper, lower) == {} for c in candidates), lower
+        firsts.append(candidates[0])
+    assert sum(c.rules["upper_ends_ze"].passed for c in firsts) >= 28  # 99.5% on 200 test lines
+
+
+def test_a_repeat_copy_never_completes_a_bad_word(shipped):
+    # Every beam once wrote 新 right before the copy of the 四 written earlier (新四 is on the list), and the
+    # answer was empty: the search now looks ahead at such copies.
+    lower = "共创千秋业，功济大千，鳌头独占，才登金榜品姣姣"
+    candidates = shipped.uppers_for(lower, n=3)
+    assert len(candidates) == 3
+    assert all(shipped.badwords.find(c.upper) is None for c in candidates)
