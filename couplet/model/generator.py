@@ -13,18 +13,25 @@ from transformers.utils import logging as hf_logging
 
 from core.errors import DataError
 from couplet.badwords import BadWords
+from couplet.matching.synonyms import load_synonyms
+from couplet.measures import pos_classes
 from couplet.memory import CorpusMemory
-from couplet.model.decoding import CoupletConstraints, TokenTable
+from couplet.model import rerank
+from couplet.model.decoding import CoupletConstraints, TokenTable, adjacent_repeats
 from couplet.model.incremental import IncrementalDecoder
-from couplet.model.search import SearchInput, beam_search, sample
+from couplet.model.search import Lookahead, SearchInput, beam_search, sample
+from couplet.model.stock import load_stock_phrases
 from couplet.rules import RuleResult, broken_hard_rules, check, is_punct
 
 log = logging.getLogger(__name__)
 
 # Rerank weights, in nats of per-character model log-probability: a lower line that ends on 平 may
-# cost the model this much more and still win; tone opposition is a softer preference.
-W_ENDS_PING = 0.3
-W_TONE_OPPOSITION = 0.2
+# cost the model 0.3 more and still win. Chosen on the dev split by benchmarks/rerank.py (README, "Reranking").
+WEIGHTS = rerank.Weights(ends_ping=0.3, tone_opposition=0.4, parallelism=0.1, stock=0.3, hezhang=0.2)
+# Beam rows per asked line when several are asked: enough alternatives that the n need not be near copies.
+ROWS_PER_ANSWER = 3
+# Tokens per beam row tried with a lookahead at the first slot of an adjacent repeat, in beam widths.
+LOOKAHEAD_WIDTHS = 2
 
 
 @dataclass(frozen=True)
@@ -70,6 +77,9 @@ class Generator:
         self.memory = memory
         self.device = device
         self._table = TokenTable(self.tokenizer)
+        self.stock = load_stock_phrases()
+        self.synonyms = rerank.synonym_pairs(load_synonyms())
+        pos_classes("春风化雨")  # jieba loads its dictionary on first use: at load, not in a request
         self.load_seconds = time.perf_counter() - started
         log.info("generator loaded from %s in %.2fs", model_dir, self.load_seconds)
 
@@ -92,19 +102,29 @@ class Generator:
         return results
 
     def _search(self, uppers: list[str], n: int, opts: DecodeOptions) -> list[list[Candidate]]:
-        """The model's ranked lower lines: constrained beam search (or sampling), reranked by the rules."""
+        """The model's lower lines, the first ``n`` not near copies of each other where the search offers
+        enough others (beam search then keeps ROWS_PER_ANSWER rows per asked line)."""
+        rows = n if opts.sample else opts.beams if n == 1 else max(opts.beams, ROWS_PER_ANSWER * n)
+        results = []
+        for cands in self.nbest(uppers, rows, opts):
+            results.append([cands[k] for k in rerank.diverse([c.lower for c in cands], n)])
+        return results
+
+    def nbest(self, uppers: list[str], rows_per_upper: int, opts: DecodeOptions) -> list[list[Candidate]]:
+        """Every distinct lower line of a constrained beam search (or sampling) with ``rows_per_upper`` rows
+        per upper line, ranked by score."""
         pad = self.tokenizer.pad_token_id
         ids = torch.full((len(uppers), max(len(u) for u in uppers) + 1), pad)
         for k, u in enumerate(uppers):
             ids[k, : len(u) + 1] = torch.tensor(self._ids(u))
         src = SearchInput(ids.to(self.device), ids.ne(pad).to(self.device), [len(u) for u in uppers],
                           start_token=self.model.config.decoder_start_token_id, pad_token=pad)
-        rows_per_upper = n if opts.sample else max(opts.beams, n)
         constraints = CoupletConstraints(uppers, self._table, self.badwords, rows_per_upper)
         if opts.sample:
-            out = sample(self.decoder, src, constraints, n, opts.temperature, opts.top_k, opts.seed)
+            out = sample(self.decoder, src, constraints, rows_per_upper, opts.temperature, opts.top_k, opts.seed)
         else:
-            out = beam_search(self.decoder, src, constraints, rows_per_upper)
+            lookahead = Lookahead([adjacent_repeats(u) for u in uppers], LOOKAHEAD_WIDTHS * rows_per_upper)
+            out = beam_search(self.decoder, src, constraints, rows_per_upper, lookahead)
         sequences, model_scores = out.sequences.tolist(), out.scores.tolist()
         results = []
         for k, upper in enumerate(uppers):
@@ -147,12 +167,11 @@ class Generator:
         # Punctuation is forced in the search; copying it here keeps marks the vocabulary lacks.
         return "".join(u if is_punct(u) else c for u, c in zip(upper, chars, strict=True))
 
-    @staticmethod
-    def _candidate(upper: str, lower: str, model_score: float, source: str = "model") -> Candidate:
+    def _candidate(self, upper: str, lower: str, model_score: float, source: str = "model") -> Candidate:
         rules = check(upper, lower)
-        score = (
-            model_score
-            + W_ENDS_PING * rules["lower_ends_ping"].score
-            + W_TONE_OPPOSITION * rules["tone_opposition"].score
-        )
+        score = model_score + self.features(upper, lower, rules).bonus(WEIGHTS)
         return Candidate(lower=lower, score=score, model_score=model_score, rules=rules, source=source)
+
+    def features(self, upper: str, lower: str, rules: dict[str, RuleResult] | None = None) -> rerank.Features:
+        """What the rerank adds to the model's score, feature by feature."""
+        return rerank.features(upper, lower, rules or check(upper, lower), self.stock, self.synonyms)
