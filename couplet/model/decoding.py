@@ -156,3 +156,10 @@ class CoupletConstraints(LogitsProcessor):
         if first < pos:  # a repeat: mirror what was written at the first occurrence
             return written[first]
         return None
+
+
+def adjacent_repeats(upper: str) -> frozenset[int]:
+    """Positions whose character the upper line repeats at once (the first 习 of 习习): the lower line's
+    character there is mirrored at the next position, so the search plans the pair (search.Lookahead)."""
+    return frozenset(i for i in range(len(upper) - 1)
+                     if upper[i] == upper[i + 1] and not is_punct(upper[i]) and upper.find(upper[i]) == i)

@@ -17,19 +17,25 @@ from transformers.utils import logging as hf_logging
 
 from core.errors import DataError
 from couplet.badwords import BadWords
-from couplet.measures import explain
+from couplet.matching.synonyms import load_synonyms
+from couplet.measures import explain, pos_classes
 from couplet.memory import CorpusMemory
-from couplet.model.decoding import CoupletConstraints, TokenTable
+from couplet.model import rerank
+from couplet.model.decoding import CoupletConstraints, TokenTable, adjacent_repeats
 from couplet.model.incremental import DecoderState, IncrementalDecoder
-from couplet.model.search import SearchInput, beam_search, sample
+from couplet.model.search import Lookahead, SearchInput, beam_search, sample
+from couplet.model.stock import load_stock_phrases
 from couplet.rules import RuleResult, broken_hard_rules, check, is_punct
 
 log = logging.getLogger(__name__)
 
 # Rerank weights, in nats of per-character model log-probability: a lower line that ends on 平 may
-# cost the model this much more and still win; tone opposition is a softer preference.
-W_ENDS_PING = 0.3
-W_TONE_OPPOSITION = 0.2
+# cost the model 0.3 more and still win. Chosen on the dev split by benchmarks/rerank.py (README, "Reranking").
+WEIGHTS = rerank.Weights(ends_ping=0.3, tone_opposition=0.4, parallelism=0.1, stock=0.3, hezhang=0.2)
+# Beam rows per asked line when several are asked: enough alternatives that the n need not be near copies.
+ROWS_PER_ANSWER = 3
+# Tokens per beam row tried with a lookahead at the first slot of an adjacent repeat, in beam widths.
+LOOKAHEAD_WIDTHS = 2
 SHORTLIST = 16
 """Characters for one position rescored as whole lines: the likeliest there given the line before them."""
 
@@ -117,6 +123,9 @@ class Generator:
         self.memory = memory
         self.device = device
         self._table = TokenTable(self.tokenizer)
+        self.stock = load_stock_phrases()
+        self.synonyms = rerank.synonym_pairs(load_synonyms())
+        pos_classes("春风化雨")  # jieba loads its dictionary on first use: at load, not in a request
         self.load_seconds = time.perf_counter() - started
         log.info("generator loaded from %s in %.2fs", model_dir, self.load_seconds)
 
@@ -203,8 +212,17 @@ class Generator:
 
     def _search(self, uppers: list[str], n: int, opts: DecodeOptions,
                 locks: list[dict[int, str]] | None = None) -> list[list[Candidate]]:
-        """The model's ranked lower lines: constrained beam search (or sampling), reranked by the rules."""
-        found = self._lines(uppers, n, opts, locks)
+        """The model's lower lines, the first ``n`` not near copies of each other where the search offers
+        enough others (beam search then keeps ROWS_PER_ANSWER rows per asked line)."""
+        rows = n if opts.sample else opts.beams if n == 1 else max(opts.beams, ROWS_PER_ANSWER * n)
+        return [[cands[k] for k in rerank.diverse([c.lower for c in cands], n)]
+                for cands in self.nbest(uppers, rows, opts, locks)]
+
+    def nbest(self, uppers: list[str], rows_per_upper: int, opts: DecodeOptions,
+              locks: list[dict[int, str]] | None = None) -> list[list[Candidate]]:
+        """Every distinct lower line of a constrained beam search (or sampling) with ``rows_per_upper`` rows
+        per upper line, ranked by score."""
+        found = self._lines(uppers, rows_per_upper, opts, locks)
         return [sorted((self._candidate(upper, lower, model_score) for lower, model_score in lines),
                        key=lambda c: c.score, reverse=True)
                 for upper, lines in zip(uppers, found, strict=True)]
@@ -223,7 +241,8 @@ class Generator:
         if opts.sample:
             out = sample(self.decoder, src, constraints, n, opts.temperature, opts.top_k, opts.seed)
         else:
-            out = beam_search(self.decoder, src, constraints, rows_per_source)
+            lookahead = Lookahead([adjacent_repeats(u) for u in sources], LOOKAHEAD_WIDTHS * rows_per_source)
+            out = beam_search(self.decoder, src, constraints, rows_per_source, lookahead)
         sequences, model_scores = out.sequences.tolist(), out.scores.tolist()
         results = []
         for k, source in enumerate(sources):
@@ -294,15 +313,14 @@ class Generator:
         return "".join(fixed.get(k, u if is_punct(u) else c)
                        for k, (u, c) in enumerate(zip(upper, chars, strict=True)))
 
-    @staticmethod
-    def _candidate(upper: str, lower: str, model_score: float, source: str = "model") -> Candidate:
+    def _candidate(self, upper: str, lower: str, model_score: float, source: str = "model") -> Candidate:
         rules = check(upper, lower)
-        score = (
-            model_score
-            + W_ENDS_PING * rules["lower_ends_ping"].score
-            + W_TONE_OPPOSITION * rules["tone_opposition"].score
-        )
+        score = model_score + self.features(upper, lower, rules).bonus(WEIGHTS)
         return Candidate(upper=upper, lower=lower, score=score, model_score=model_score, rules=rules, source=source)
+
+    def features(self, upper: str, lower: str, rules: dict[str, RuleResult] | None = None) -> rerank.Features:
+        """What the rerank adds to the model's score, feature by feature."""
+        return rerank.features(upper, lower, rules or check(upper, lower), self.stock, self.synonyms)
 
     @staticmethod
     def _upper_candidate(upper: str, lower: str, model_score: float) -> UpperCandidate:
@@ -310,7 +328,7 @@ class Generator:
         # An upper line should end on 仄 as a lower line should on 平: the same weight, the other rule.
         score = (
             model_score
-            + W_ENDS_PING * rules["upper_ends_ze"].score
-            + W_TONE_OPPOSITION * rules["tone_opposition"].score
+            + WEIGHTS.ends_ping * rules["upper_ends_ze"].score
+            + WEIGHTS.tone_opposition * rules["tone_opposition"].score
         )
         return UpperCandidate(upper=upper, lower=lower, score=score, model_score=model_score, rules=rules)

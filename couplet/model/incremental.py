@@ -46,6 +46,20 @@ class DecoderState:
         cache = [(k.expand(rows, -1, -1, -1), v.expand(rows, -1, -1, -1)) for k, v in self.cache]
         return DecoderState(self.cross, cache, self.source_mask, rows, self.position)
 
+    def rows_of(self, sources: torch.Tensor) -> torch.Tensor:
+        """The rows of the given sources' blocks, in order."""
+        return (sources[:, None] * self.rows_per_source
+                + torch.arange(self.rows_per_source, device=sources.device)).view(-1)
+
+    def branch(self, sources: torch.Tensor, times: int) -> DecoderState:
+        """The state of the given sources' blocks alone, each row repeated ``times`` times in a row: for
+        trying ``times`` next tokens on every row at once."""
+        rows = self.rows_of(sources)
+        cache = [(k[rows].repeat_interleave(times, 0), v[rows].repeat_interleave(times, 0)) for k, v in self.cache]
+        cross = [(k[sources], v[sources]) for k, v in self.cross]
+        mask = None if self.source_mask is None else self.source_mask[sources]
+        return DecoderState(cross, cache, mask, self.rows_per_source * times, self.position)
+
 
 class IncrementalDecoder:
     def __init__(self, model: BartForConditionalGeneration) -> None:

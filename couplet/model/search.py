@@ -5,6 +5,13 @@ same step. The search is therefore a plain loop of ``length + 1`` steps (the las
 token) with no finished-hypothesis bookkeeping. The couplet rules come in as a `transformers`
 ``LogitsProcessor`` applied to the log-probabilities at every step, exactly as ``generate`` applies
 it; ``tests/couplet/test_search.py`` checks that both searches find the same lines.
+
+Beam search may also plan adjacent repeats (``Lookahead``): where the upper line repeats a character
+at once (习习), the lower line's character at the first slot is forced again at the second, so a token
+that is likely only at the first slot (扬 after 弘) leads to a pair that breaks sense (弘扬扬). There
+each row's best few tokens are scored together with the model's log-probability of the same token at
+the second slot, one extra decoder step, and the second slot then adds nothing: a line's score stays
+the sum of its tokens' log-probabilities, only the pruning at the first slot sees one step further.
 """
 
 from __future__ import annotations
@@ -32,7 +39,21 @@ class SearchInput:
     pad_token: int
 
 
-def beam_search(decoder: IncrementalDecoder, src: SearchInput, processor: LogitsProcessor, beams: int) -> Hypotheses:
+@dataclass(frozen=True)
+class Lookahead:
+    """Where beam search plans a repeat: per source, the positions whose token the next position mirrors."""
+
+    starts: list[frozenset[int]]
+    width: int
+    """Tokens per row scored with the lookahead; at least the beam width, so that nothing the plain
+    search could keep is left out."""
+
+    def sources_at(self, position: int, device: torch.device) -> torch.Tensor:
+        return torch.tensor([k for k, s in enumerate(self.starts) if position in s], dtype=torch.long, device=device)
+
+
+def beam_search(decoder: IncrementalDecoder, src: SearchInput, processor: LogitsProcessor, beams: int,
+                lookahead: Lookahead | None = None) -> Hypotheses:
     """The ``beams`` best lines per source, best first, under the processor's constraints."""
     sources, device = len(src.lengths), src.input_ids.device
     state = decoder.start(src.input_ids, src.attention_mask, beams)
@@ -40,8 +61,10 @@ def beam_search(decoder: IncrementalDecoder, src: SearchInput, processor: Logits
     seqs = torch.full((sources * beams, 1), src.start_token, device=device)
     totals = torch.zeros(sources, beams, device=device)
     totals[:, 1:] = float("-1e9")  # the beams start identical: only the first one may expand
-    for _ in range(max(src.lengths) + 1):
+    for position in range(max(src.lengths) + 1):
         logp, state = _next_logprobs(decoder, state, seqs, processor, tokens, src.pad_token)
+        if lookahead is not None:
+            logp = _plan_repeats(decoder, state, logp, lookahead, position)
         vocab = logp.shape[1]
         totals, best = (totals.view(-1, 1) + logp).view(sources, beams * vocab).topk(beams, dim=1)
         origin = (torch.arange(sources, device=device)[:, None] * beams + best // vocab).view(-1)
@@ -68,6 +91,27 @@ def sample(decoder: IncrementalDecoder, src: SearchInput, processor: LogitsProce
         totals += logp.gather(1, chosen).squeeze(1)
         seqs = torch.cat([seqs, chosen], dim=1)
     return Hypotheses(seqs, totals / tokens)
+
+
+def _plan_repeats(decoder: IncrementalDecoder, state: DecoderState, logp: torch.Tensor, lookahead: Lookahead,
+                  position: int) -> torch.Tensor:
+    """``logp`` with the next position's log-probability of the same token added at a repeat's first slot,
+    and taken away at its second (it was counted already)."""
+    mirrored = state.rows_of(lookahead.sources_at(position - 1, logp.device))
+    first = lookahead.sources_at(position, logp.device)
+    if not len(mirrored) and not len(first):
+        return logp
+    logp = logp.clone()
+    if len(mirrored):
+        # The forced token is the row's only finite entry.
+        logp[mirrored] = torch.where(logp[mirrored].isfinite(), 0.0, float("-inf"))
+    if len(first):
+        rows = state.rows_of(first)
+        here, tried = logp[rows].topk(lookahead.width, dim=1)  # (rows, width)
+        logits, _ = decoder.step(tried.view(-1), state.branch(first, lookahead.width))
+        there = torch.log_softmax(logits.float(), dim=-1).gather(1, tried.view(-1, 1)).view_as(tried)
+        logp[rows] = torch.full_like(logp[rows], float("-inf")).scatter(1, tried, here + there)
+    return logp
 
 
 def _token_counts(src: SearchInput, rows_per_source: int) -> torch.Tensor:

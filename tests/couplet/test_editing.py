@@ -15,7 +15,7 @@ from synthetic import LOWER_CHARS, UPPER_CHARS, synthetic_pairs
 from core.errors import UserError
 from couplet.badwords import BadWords
 from couplet.locks import lock, reopen
-from couplet.model.generator import W_ENDS_PING, W_TONE_OPPOSITION, Generator
+from couplet.model.generator import WEIGHTS, Generator
 from couplet.rules import broken_hard_rules, is_punct
 
 BAD = BadWords(frozenset({"秋霜", "烟", "草木时"}))
@@ -139,8 +139,8 @@ def test_uppers_for_a_lower_line_pass_the_hard_rules_and_end_on_ze(generator):
             if lower.index(lower[last]) == last:  # a repeat's last character copies an earlier one
                 assert c.rules["upper_ends_ze"].passed, (lower, c.upper)
             rules = c.rules
-            assert c.score == pytest.approx(c.model_score + W_ENDS_PING * rules["upper_ends_ze"].score
-                                            + W_TONE_OPPOSITION * rules["tone_opposition"].score)
+            assert c.score == pytest.approx(c.model_score + WEIGHTS.ends_ping * rules["upper_ends_ze"].score
+                                            + WEIGHTS.tone_opposition * rules["tone_opposition"].score)
 
 
 def test_kept_characters_that_break_a_rule_never_reach_the_search():
