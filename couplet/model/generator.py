@@ -140,15 +140,10 @@ class Generator:
         way, and all are ranked by score: a human line leads only where the model rates it best.
         """
         opts = options or DecodeOptions()
-        written = self._search(uppers, n, opts)
-        if opts.sample:
-            return [cands[:n] for cands in written]
-        results = []
-        for cands, known in zip(written, self._remembered(uppers), strict=True):
-            lowers = {c.lower for c in known}
-            ranked = sorted(known + [c for c in cands if c.lower not in lowers], key=lambda c: c.score, reverse=True)
-            results.append(ranked[:n])
-        return results
+        found = self.nbest(uppers, self._rows(n, opts), opts)
+        if not opts.sample:
+            found = [_merged(cands, known) for cands, known in zip(found, self._remembered(uppers), strict=True)]
+        return [_offered(cands, n) for cands in found]
 
     @torch.inference_mode()
     def refill(self, upper: str, fixed: dict[int, str], n: int = 3,
@@ -212,11 +207,15 @@ class Generator:
 
     def _search(self, uppers: list[str], n: int, opts: DecodeOptions,
                 locks: list[dict[int, str]] | None = None) -> list[list[Candidate]]:
-        """The model's lower lines, the first ``n`` not near copies of each other where the search offers
-        enough others (beam search then keeps ROWS_PER_ANSWER rows per asked line)."""
-        rows = n if opts.sample else opts.beams if n == 1 else max(opts.beams, ROWS_PER_ANSWER * n)
-        return [[cands[k] for k in rerank.diverse([c.lower for c in cands], n)]
-                for cands in self.nbest(uppers, rows, opts, locks)]
+        """The model's ``n`` best lower lines for each upper line, not near copies of each other where the
+        search offers enough others."""
+        return [_offered(cands, n) for cands in self.nbest(uppers, self._rows(n, opts), opts, locks)]
+
+    @staticmethod
+    def _rows(n: int, opts: DecodeOptions) -> int:
+        """Beam rows per upper line: with several answers asked, ROWS_PER_ANSWER each, so that the n need
+        not be near copies."""
+        return n if opts.sample else opts.beams if n == 1 else max(opts.beams, ROWS_PER_ANSWER * n)
 
     def nbest(self, uppers: list[str], rows_per_upper: int, opts: DecodeOptions,
               locks: list[dict[int, str]] | None = None) -> list[list[Candidate]]:
@@ -332,3 +331,15 @@ class Generator:
             + WEIGHTS.tone_opposition * rules["tone_opposition"].score
         )
         return UpperCandidate(upper=upper, lower=lower, score=score, model_score=model_score, rules=rules)
+
+
+def _merged(written: list[Candidate], known: list[Candidate]) -> list[Candidate]:
+    """The model's lines and the corpus's lines of the same upper line, ranked by score; a line both wrote
+    counts once, as the corpus's."""
+    lowers = {c.lower for c in known}
+    return sorted(known + [c for c in written if c.lower not in lowers], key=lambda c: c.score, reverse=True)
+
+
+def _offered(ranked: list[Candidate], n: int) -> list[Candidate]:
+    """The ``n`` to offer from a ranking: the best that are not near copies of each other (rerank.diverse)."""
+    return [ranked[k] for k in rerank.diverse([c.lower for c in ranked], n)][:n]

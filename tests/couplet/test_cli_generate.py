@@ -55,11 +55,17 @@ def test_generate_without_model_exits_2(env, tmp_path):
 
 
 def test_a_known_couplet_is_labelled(env, tmp_path):
+    # What the model ranks first, asked of a site without a corpus (a data folder of its own).
+    shutil.copytree(tmp_path / "data", tmp_path / "bare")
+    best = CliRunner().invoke(main, ["generate", "天高云淡", "-n", "1", "--json"],
+                              env={**env, "COUPLET_DATA_DIR": str(tmp_path / "bare")})
+    lower = json.loads(best.stdout)["candidates"][0]["lower"]
     prepared = tmp_path / "data" / "prepared"
     prepared.mkdir()
-    (prepared / "train.tsv").write_text("天高云淡\t水碧山青\n", encoding="utf-8")
-    result = CliRunner().invoke(main, ["generate", "天高云淡", "-n", "10"], env=env)
+    # The corpus holds the very line the model ranks first: it is offered once, as the corpus's.
+    (prepared / "train.tsv").write_text(f"天高云淡\t{lower}\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["generate", "天高云淡", "-n", "3"], env=env)
     assert result.exit_code == 0, result.output
     labelled = [line for line in result.stdout.splitlines()[1:] if "known couplet" in line]
-    assert len(labelled) == 1  # the corpus's line, ranked among the model's by score
-    assert "水碧山青" in labelled[0] and labelled[0].endswith("[a known couplet from the corpus]")
+    assert len(labelled) == 1
+    assert lower in labelled[0] and labelled[0].endswith("[a known couplet from the corpus]")

@@ -158,4 +158,4 @@ def test_planning_keeps_each_line_score_its_own_log_probability(tiny, upper):
     out = search(tiny, upper, 3, Lookahead([adjacent_repeats(upper)], 6))
     for row in range(3):
         lower = tiny._text(upper, out.sequences[row].tolist())
-        assert out.scores[row].item() == pytest.approx(tiny._model_score(upper, lower), abs=1e-4)
+        assert out.scores[row].item() == pytest.approx(tiny._model_scores([(upper, lower)])[0], abs=1e-4)
