@@ -58,6 +58,7 @@ case "${1:-}" in
     venv
     echo "==> ruff"
     .venv/bin/ruff check .
+    .venv/bin/ruff format --check .
     echo "==> pytest"
     exec .venv/bin/python -m pytest "${@:2}"
     ;;

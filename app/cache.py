@@ -76,7 +76,9 @@ class RedisCache:
 
     def put(self, key: str, value: list) -> None:
         try:
-            self.client.set(REDIS_PREFIX + key, json.dumps(value, ensure_ascii=False), ex=max(1, int(self.ttl)))
+            self.client.set(
+                REDIS_PREFIX + key, json.dumps(value, ensure_ascii=False), ex=max(1, int(self.ttl))
+            )
         except redis.RedisError as e:
             log.warning("answer cache unavailable, not stored: %s", e)
 
@@ -101,7 +103,9 @@ def answer_key(upper: str, n: int, options: DecodeOptions, fingerprint: str) -> 
     """The cache key of a request, or None when its answer is random by design (unseeded sampling)."""
     if options.sample and options.seed is None:
         return None
-    text = json.dumps([ANSWER_FORMAT, fingerprint, upper, n, asdict(options)], ensure_ascii=False, sort_keys=True)
+    text = json.dumps(
+        [ANSWER_FORMAT, fingerprint, upper, n, asdict(options)], ensure_ascii=False, sort_keys=True
+    )
     return hashlib.sha256(text.encode()).hexdigest()
 
 

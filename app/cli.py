@@ -32,7 +32,8 @@ class Group(click.Group):
 def main(ctx: click.Context, verbose: bool) -> None:
     """联景联情: couplets from photos, and the handwriting module."""
     logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     ctx.obj = Settings.from_env()
 
@@ -71,30 +72,43 @@ def data_prepare(settings: Settings, force: bool) -> None:
 
 @main.command()
 @click.argument("predictions", required=False, type=click.Path(path_type=Path))
-@click.option("--baseline", type=click.Choice(["copy", "retrieval"]), help="Score a built-in baseline instead.")
+@click.option(
+    "--baseline", type=click.Choice(["copy", "retrieval"]), help="Score a built-in baseline instead."
+)
 @click.option("--split", default="test", type=click.Choice(["test", "dev", "classic"]), show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.pass_obj
-def evaluate(settings: Settings, predictions: Path | None, baseline: str | None, split: str, as_json: bool) -> None:
+def evaluate(
+    settings: Settings, predictions: Path | None, baseline: str | None, split: str, as_json: bool
+) -> None:
     """Score PREDICTIONS (upper<TAB>lower per line) or a baseline: BLEU, novel-subset BLEU, rule rates, and
     parallelism, tone opposition (新韵 and 平水韵) and copying beside the human references' own rates."""
     from couplet import evaluate as ev
 
     if (predictions is None) == (baseline is None):
         raise UserError("give either a predictions file or --baseline")
-    report = ev.evaluate_source(settings.prepared_dir, settings.corpus_dir, split, predictions=predictions,
-                                baseline=baseline)
+    report = ev.evaluate_source(
+        settings.prepared_dir, settings.corpus_dir, split, predictions=predictions, baseline=baseline
+    )
     click.echo(json.dumps(report, ensure_ascii=False) if as_json else ev.format_report(report))
 
 
 @main.command()
 @click.option("--size", default="small", type=click.Choice(["tiny", "small", "base"]), show_default=True)
 @click.option("--device", default="cpu", show_default=True, help="cpu, cuda or cuda:N.")
-@click.option("--out", "out_dir", type=click.Path(path_type=Path), help="Checkpoints [data/checkpoints/generator].")
-@click.option("--export/--no-export", default=True, show_default=True, help="Write fp16 weights to the models dir.")
+@click.option(
+    "--out", "out_dir", type=click.Path(path_type=Path), help="Checkpoints [data/checkpoints/generator]."
+)
+@click.option(
+    "--export/--no-export", default=True, show_default=True, help="Write fp16 weights to the models dir."
+)
 @click.option("--resume", is_flag=True, help="Continue from the checkpoint in --out.")
-@click.option("--init", "init_from", type=click.Path(exists=True, file_okay=False, path_type=Path),
-              help="Start from these trained weights (e.g. data/models/generator) with a fresh schedule.")
+@click.option(
+    "--init",
+    "init_from",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Start from these trained weights (e.g. data/models/generator) with a fresh schedule.",
+)
 @click.option("--max-minutes", type=float, help="Stop (and end the LR schedule) after this long.")
 @click.option("--max-steps", type=int, default=1_000_000, show_default=True)
 @click.option("--epochs", type=float, help="Stop after this many epochs.")
@@ -104,8 +118,11 @@ def evaluate(settings: Settings, predictions: Path | None, baseline: str | None,
 @click.option("--label-smoothing", type=float, default=0.1, show_default=True)
 @click.option("--eval-every", type=int, default=500, show_default=True)
 @click.option("--train-limit", type=int, help="Train on the first N pairs only (smoke runs).")
-@click.option("--no-bf16", is_flag=True,
-              help="Train in fp32 (the default: bf16 autocast on a GPU, and on a CPU that computes bf16 natively).")
+@click.option(
+    "--no-bf16",
+    is_flag=True,
+    help="Train in fp32 (the default: bf16 autocast on a GPU, and on a CPU that computes bf16 natively).",
+)
 @click.pass_obj
 def train(settings: Settings, out_dir: Path | None, export: bool, no_bf16: bool, **knobs) -> None:
     """Train the lower-line generator (resumable; run under torchrun for data parallelism)."""
@@ -141,8 +158,9 @@ def rules_note(rules: dict) -> str:
 def echo_lowers(upper: str, candidates: list, as_json: bool) -> None:
     """Ranked lower lines for an upper line, as text or JSON."""
     if as_json:
-        click.echo(json.dumps({"upper": upper, "candidates": [c.to_dict() for c in candidates]},
-                              ensure_ascii=False))
+        click.echo(
+            json.dumps({"upper": upper, "candidates": [c.to_dict() for c in candidates]}, ensure_ascii=False)
+        )
         return
     click.echo(f"上联  {upper}")
     for rank, c in enumerate(candidates, 1):
@@ -196,14 +214,20 @@ def alternatives(settings: Settings, upper: str, lower: str, position: int, k: i
     found = find_alternatives(line, current, position, k, settings)
     if as_json:
         alts = [a.to_dict() for a in found]
-        click.echo(json.dumps({"upper": line, "lower": current, "position": position, "alternatives": alts},
-                              ensure_ascii=False))
+        click.echo(
+            json.dumps(
+                {"upper": line, "lower": current, "position": position, "alternatives": alts},
+                ensure_ascii=False,
+            )
+        )
         return
     click.echo(f"上联  {line}\n下联  {current}   position {position} ({current[position - 1]})")
     for rank, a in enumerate(found, 1):
         c = a.candidate
-        click.echo(f"{rank}. {a.char}  {c.lower}   score {c.score:.3f}, {a.char} log-prob "
-                   f"{a.char_logprob:.2f}  ({rules_note(c.rules)})")
+        click.echo(
+            f"{rank}. {a.char}  {c.lower}   score {c.score:.3f}, {a.char} log-prob "
+            f"{a.char_logprob:.2f}  ({rules_note(c.rules)})"
+        )
 
 
 @main.command()
@@ -217,8 +241,9 @@ def upper(settings: Settings, lower: str, n: int, as_json: bool, **knobs) -> Non
     line = checked_lower(lower, settings)
     candidates = uppers_for(line, n, decode_options(knobs), settings)
     if as_json:
-        click.echo(json.dumps({"lower": line, "candidates": [c.to_dict() for c in candidates]},
-                              ensure_ascii=False))
+        click.echo(
+            json.dumps({"lower": line, "candidates": [c.to_dict() for c in candidates]}, ensure_ascii=False)
+        )
         return
     click.echo(f"下联  {line}")
     for rank, c in enumerate(candidates, 1):
@@ -245,10 +270,25 @@ def serve(settings: Settings, check: bool) -> None:
     os.environ[MULTIPROC_ENV] = str(prepare_multiproc_dir(settings.port))
     gunicorn = Path(sys.executable).with_name("gunicorn")
     # No gunicorn access log: the app writes one structured line per request, with its request id.
-    os.execv(gunicorn, [str(gunicorn), "--config", "python:app.gunicorn_conf",
-                        "--workers", str(settings.workers), "--threads", str(settings.threads),
-                        "--bind", bind, "--timeout", "120", "--graceful-timeout", "30",
-                        "app.web:create_app()"])
+    os.execv(
+        gunicorn,
+        [
+            str(gunicorn),
+            "--config",
+            "python:app.gunicorn_conf",
+            "--workers",
+            str(settings.workers),
+            "--threads",
+            str(settings.threads),
+            "--bind",
+            bind,
+            "--timeout",
+            "120",
+            "--graceful-timeout",
+            "30",
+            "app.web:create_app()",
+        ],
+    )
 
 
 @main.group()
@@ -257,8 +297,12 @@ def matcher() -> None:
 
 
 @matcher.command("train")
-@click.option("--out", "out_dir", type=click.Path(path_type=Path), help="Checkpoints [data/checkpoints/matcher].")
-@click.option("--export/--no-export", default=True, show_default=True, help="Write the fp16 encoder to the models dir.")
+@click.option(
+    "--out", "out_dir", type=click.Path(path_type=Path), help="Checkpoints [data/checkpoints/matcher]."
+)
+@click.option(
+    "--export/--no-export", default=True, show_default=True, help="Write the fp16 encoder to the models dir."
+)
 @click.option("--resume", is_flag=True, help="Continue from the checkpoint in --out.")
 @click.option("--max-minutes", type=float, help="Stop (and export) after this long.")
 @click.option("--max-steps", type=int, default=-1, show_default=True, help="-1: one pass over the examples.")

@@ -24,7 +24,9 @@ def fetch(settings: Settings, mirror: Path | None, force: bool) -> None:
     """MNIST (four idx files) and the math-symbol images, sha256-checked, into data/raw/digits."""
     from digits.fetch import digits_raw_dir, fetch_digits
 
-    for name, digest in fetch_digits(digits_raw_dir(settings), mirror or settings.data_mirror, force=force).items():
+    for name, digest in fetch_digits(
+        digits_raw_dir(settings), mirror or settings.data_mirror, force=force
+    ).items():
         click.echo(f"{name}\t{digest}")
 
 
@@ -36,17 +38,28 @@ def fetch(settings: Settings, mirror: Path | None, force: bool) -> None:
 @click.option("--max-minutes", type=float, help="Stop after the epoch that passes this time.")
 @click.option("--train-limit", type=int, help="Use only the first N training images (smoke runs).")
 @click.option("--no-augment", is_flag=True, help="Train without augmentation.")
-@click.option("--skeletons", is_flag=True, help="Add every training picture once more, redrawn from its skeleton.")
-@click.option("--init", type=click.Path(path_type=Path, exists=True, dir_okay=False),
-              help="Start from these weights (fine-tuning) instead of a random model.")
-@click.option("--no-bf16", is_flag=True,
-              help="Train in fp32 (the default: bf16 autocast where the CPU computes bf16 natively).")
+@click.option(
+    "--skeletons", is_flag=True, help="Add every training picture once more, redrawn from its skeleton."
+)
+@click.option(
+    "--init",
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    help="Start from these weights (fine-tuning) instead of a random model.",
+)
+@click.option(
+    "--no-bf16",
+    is_flag=True,
+    help="Train in fp32 (the default: bf16 autocast where the CPU computes bf16 natively).",
+)
 @click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--out", type=click.Path(path_type=Path), help="Weights file [data/models/digits/KIND.safetensors].")
+@click.option(
+    "--out", type=click.Path(path_type=Path), help="Weights file [data/models/digits/KIND.safetensors]."
+)
 @click.option("--no-export", is_flag=True, help="Do not write weights.")
 @click.pass_obj
-def train(settings: Settings, kind: str, out: Path | None, no_export: bool, no_augment: bool, no_bf16: bool,
-          **knobs) -> None:
+def train(
+    settings: Settings, kind: str, out: Path | None, no_export: bool, no_augment: bool, no_bf16: bool, **knobs
+) -> None:
     """Train a digit model (fc, cnn) on MNIST or the symbol classifier, and write fp16 weights."""
     from digits.fetch import digits_raw_dir
     from digits.networks import weights_path
@@ -56,15 +69,26 @@ def train(settings: Settings, kind: str, out: Path | None, no_export: bool, no_a
 
     results = settings.data_dir / "results"
     cfg = DigitTrainConfig(
-        kind=kind, raw_dir=digits_raw_dir(settings), cache_dir=settings.prepared_dir / "digits",
+        kind=kind,
+        raw_dir=digits_raw_dir(settings),
+        cache_dir=settings.prepared_dir / "digits",
         out=None if no_export else (out or weights_path(models_dir(settings), kind)),
-        augment=not no_augment, bf16=not no_bf16, log_file=results / f"digits_train_{kind}.jsonl", **knobs,
+        augment=not no_augment,
+        bf16=not no_bf16,
+        log_file=results / f"digits_train_{kind}.jsonl",
+        **knobs,
     )
     summary = run_training(cfg)
     results.mkdir(parents=True, exist_ok=True)
-    (results / f"digits_train_{kind}.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
-    click.echo(json.dumps({k: summary[k] for k in ("kind", "epochs", "train_minutes", "threads", "final")},
-                          ensure_ascii=False))
+    (results / f"digits_train_{kind}.json").write_text(
+        json.dumps(summary, ensure_ascii=False, indent=2) + "\n"
+    )
+    click.echo(
+        json.dumps(
+            {k: summary[k] for k in ("kind", "epochs", "train_minutes", "threads", "final")},
+            ensure_ascii=False,
+        )
+    )
 
 
 @digits.command("predict")
@@ -82,10 +106,14 @@ def predict(settings: Settings, image: Path, kind: str, as_json: bool) -> None:
         click.echo(json.dumps(result.to_dict()))
         return
     if result.digit is None:
-        click.echo(f"not a digit ({'blank image' if result.reason == 'blank' else 'no digit is likely enough'}; "
-                   f"best guess {max(range(10), key=lambda d: result.probabilities[d])} at {result.confidence:.2f})")
+        click.echo(
+            f"not a digit ({'blank image' if result.reason == 'blank' else 'no digit is likely enough'}; "
+            f"best guess {max(range(10), key=lambda d: result.probabilities[d])} at {result.confidence:.2f})"
+        )
     else:
-        click.echo(f"{result.digit}  (confidence {result.confidence:.3f}{', inverted' if result.inverted else ''})")
+        click.echo(
+            f"{result.digit}  (confidence {result.confidence:.3f}{', inverted' if result.inverted else ''})"
+        )
     top = sorted(range(10), key=lambda d: -result.probabilities[d])[:3]
     click.echo("  " + "  ".join(f"{d}: {result.probabilities[d]:.3f}" for d in top))
 

@@ -72,13 +72,19 @@ def require_login(app: Flask, settings: Settings) -> None:
 
     @app.before_request
     def check_token() -> None:
-        if request.method != "POST" or request.blueprint not in BLUEPRINT_LIMITS or request.blueprint in NO_LOGIN:
+        if (
+            request.method != "POST"
+            or request.blueprint not in BLUEPRINT_LIMITS
+            or request.blueprint in NO_LOGIN
+        ):
             return
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
         openid = verified_openid(token.strip(), settings) if scheme.lower() == "bearer" else None
         if openid is None:
-            raise LoginRequired("log in first: POST /api/session with a wx.login() code, then send "
-                                "'Authorization: Bearer <token>'; a token expires after a while")
+            raise LoginRequired(
+                "log in first: POST /api/session with a wx.login() code, then send "
+                "'Authorization: Bearer <token>'; a token expires after a while"
+            )
         g.openid = openid
 
 

@@ -47,9 +47,15 @@ def check_config(settings: Settings) -> None:
     if settings.login not in ("", "wechat"):
         raise UserError(f"COUPLET_LOGIN must be empty or 'wechat', got {settings.login!r}")
     if settings.login == "wechat":
-        missing = [name for name, value in (("COUPLET_WECHAT_APPID", settings.wechat_appid),
-                                            ("COUPLET_WECHAT_SECRET", settings.wechat_secret),
-                                            ("COUPLET_SECRET_KEY", settings.secret_key)) if not value]
+        missing = [
+            name
+            for name, value in (
+                ("COUPLET_WECHAT_APPID", settings.wechat_appid),
+                ("COUPLET_WECHAT_SECRET", settings.wechat_secret),
+                ("COUPLET_SECRET_KEY", settings.secret_key),
+            )
+            if not value
+        ]
         if missing:
             raise UserError(f"COUPLET_LOGIN=wechat needs {', '.join(missing)}")
 
@@ -76,11 +82,18 @@ def openid_for_code(code: str, settings: Settings) -> str:
     """Exchange a wx.login code for the user's openid with WeChat's code2Session."""
     if not code or len(code) > MAX_CODE:
         raise InvalidCode(f"'code' must be the 1–{MAX_CODE} character code that wx.login() gave")
-    params = {"appid": settings.wechat_appid, "secret": settings.wechat_secret, "js_code": code,
-              "grant_type": "authorization_code"}
+    params = {
+        "appid": settings.wechat_appid,
+        "secret": settings.wechat_secret,
+        "js_code": code,
+        "grant_type": "authorization_code",
+    }
     try:
-        response = requests.get(settings.wechat_base_url.rstrip("/") + CODE2SESSION_PATH, params=params,
-                                timeout=settings.wechat_timeout)
+        response = requests.get(
+            settings.wechat_base_url.rstrip("/") + CODE2SESSION_PATH,
+            params=params,
+            timeout=settings.wechat_timeout,
+        )
         body = response.json() if response.status_code == 200 else None
     except (requests.RequestException, ValueError) as e:
         # The exception text holds the URL, and with it the secret: name the type only.

@@ -86,15 +86,23 @@ def sheet_html(sheet: Sheet, title: str) -> str:
     for row in sheet.rows:
         for k, (label, lower) in enumerate(row["lines"].items()):
             span = len(row["lines"])
-            lead = (f'<td rowspan="{span}">{row["row"]}</td>'
-                    f'<td rowspan="{span}" class="line">{html.escape(row["upper"])}</td>' if k == 0 else "")
+            lead = (
+                f'<td rowspan="{span}">{row["row"]}</td>'
+                f'<td rowspan="{span}" class="line">{html.escape(row["upper"])}</td>'
+                if k == 0
+                else ""
+            )
             blanks = "<td></td>" * len(SCORES)
             body.append(f'<tr>{lead}<td>{label}</td><td class="line">{html.escape(lower)}</td>{blanks}</tr>')
-    style = ("body{font-family:sans-serif}table{border-collapse:collapse}"
-             "td,th{border:1px solid #999;padding:4px 8px}.line{font-size:1.2em}")
-    return (f'<!doctype html><html lang="zh"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
-            f"<style>{style}</style></head><body><h1>{html.escape(title)}</h1>"
-            f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></body></html>\n")
+    style = (
+        "body{font-family:sans-serif}table{border-collapse:collapse}"
+        "td,th{border:1px solid #999;padding:4px 8px}.line{font-size:1.2em}"
+    )
+    return (
+        f'<!doctype html><html lang="zh"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+        f"<style>{style}</style></head><body><h1>{html.escape(title)}</h1>"
+        f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></body></html>\n"
+    )
 
 
 def compare(settings: Settings, split: str, n: int, seed: int, out: Path) -> dict[str, dict]:
@@ -107,7 +115,9 @@ def compare(settings: Settings, split: str, n: int, seed: int, out: Path) -> dic
     meta = {"split": split, "n": len(refs), "seed": seed}
     out.mkdir(parents=True, exist_ok=True)
     _write_json(out / "sheet.json", {**meta, "rows": sheet.rows})
-    (out / "sheet.html").write_text(sheet_html(sheet, f"下联盲评 ({split}, {len(refs)} 上联)"), encoding="utf-8")
+    (out / "sheet.html").write_text(
+        sheet_html(sheet, f"下联盲评 ({split}, {len(refs)} 上联)"), encoding="utf-8"
+    )
     _write_json(out / "key.json", {**meta, "model": str(settings.generator_dir), "rows": sheet.key})
     _write_json(out / "measures.json", {**meta, "measures": measures})
     return measures
@@ -118,7 +128,9 @@ def _write_json(path: Path, value: dict) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--n", type=int, default=60, help="How many upper lines.")
     parser.add_argument("--split", default="test_novel", choices=["test_novel", "test", "dev", "classic"])
     parser.add_argument("--seed", type=int, default=0, help="Seeds the sample and the shuffle.")

@@ -91,15 +91,24 @@ def symbol_accuracy(model, held: dict[str, list[tuple[str, np.ndarray]]]) -> dic
                 labels.append(SYMBOLS.index(char))
     labels = np.array(labels)
     acc, pred = accuracy(model, np.stack(fields), labels)
-    per_class = {c: round(float((pred[labels == k] == k).mean()), 4) for k, c in enumerate(SYMBOLS) if (labels == k).any()}
+    per_class = {
+        c: round(float((pred[labels == k] == k).mean()), 4)
+        for k, c in enumerate(SYMBOLS)
+        if (labels == k).any()
+    }
     return {"images": len(labels), "accuracy": round(acc, 5), "per_class": per_class}
 
 
 def as_photo(ink: np.ndarray, rng: np.random.Generator) -> bytes:
     """A 28×28 MNIST digit as a phone photo: enlarged, coloured paper, either polarity, uneven light, noise, JPEG."""
     side = int(rng.integers(120, 640))
-    big = np.asarray(Image.fromarray((ink * 255).astype(np.uint8)).resize((side, side), Image.Resampling.BICUBIC),
-                     dtype=np.float32) / 255
+    big = (
+        np.asarray(
+            Image.fromarray((ink * 255).astype(np.uint8)).resize((side, side), Image.Resampling.BICUBIC),
+            dtype=np.float32,
+        )
+        / 255
+    )
     paper, pen = rng.uniform(150, 255, 3), rng.uniform(0, 90, 3)
     if rng.random() < 0.3:  # chalk on a board
         paper, pen = rng.uniform(0, 80, 3), rng.uniform(170, 255, 3)
@@ -125,13 +134,21 @@ def photo_benchmark(model, test_x, test_y, count: int, seed: int) -> dict:
         seconds.append(time.perf_counter() - started)
         right += result.digit == int(test_y[i])
         rejected += result.digit is None
-    return {"photos": len(picks), "accuracy": round(right / len(picks), 4), "rejected": round(rejected / len(picks), 4),
-            "latency": latency_summary(seconds)}
+    return {
+        "photos": len(picks),
+        "accuracy": round(right / len(picks), 4),
+        "rejected": round(rejected / len(picks), 4),
+        "latency": latency_summary(seconds),
+    }
 
 
 def non_digit_benchmark(model, folder: Path) -> dict | None:
     """Photos with no digit (everyday scenes, ImageNet samples): the share answered "not a digit"."""
-    files = sorted(f for f in folder.iterdir() if f.suffix.lower() in (".jpg", ".jpeg", ".png")) if folder.is_dir() else []
+    files = (
+        sorted(f for f in folder.iterdir() if f.suffix.lower() in (".jpg", ".jpeg", ".png"))
+        if folder.is_dir()
+        else []
+    )
     if not files:
         return None
     answers = [predict_digit(f, model) for f in tqdm(files, desc=folder.name, unit="photo")]
@@ -182,7 +199,9 @@ def mathnote_reader():
     keep = set("0123456789+-=()") | {"times", "div", "dot", "frac_bar"}
     aliases = {"x": "times", "X_cap": "times", "cdot": "times", "slash": "div"}
     vocabulary = Vocabulary(exclude={n for n in names if n not in keep and n not in aliases}, aliases=aliases)
-    ocr = MathOCR(vocabulary=vocabulary, relations=Relations(exclude={"sup", "sub", "sqrt", "upper", "lower"}))
+    ocr = MathOCR(
+        vocabulary=vocabulary, relations=Relations(exclude={"sup", "sub", "sqrt", "upper", "lower"})
+    )
 
     def read(strokes) -> str:
         try:
@@ -198,8 +217,18 @@ def mathnote_reader():
 
 def latex_to_text(latex: str) -> str:
     text = re.sub(r"\\frac\{\s*\\cdot\s*\}\{\s*\\cdot\s*\}", "÷", latex)
-    for a, b in ((r"\left(", "("), (r"\right)", ")"), (r"\times", "×"), (r"\div", "÷"), (r"\cdot", "×"),
-                 ("{", ""), ("}", ""), (" ", ""), ("x", "×"), ("X", "×")):
+    for a, b in (
+        (r"\left(", "("),
+        (r"\right)", ")"),
+        (r"\times", "×"),
+        (r"\div", "÷"),
+        (r"\cdot", "×"),
+        ("{", ""),
+        ("}", ""),
+        (" ", ""),
+        ("x", "×"),
+        ("X", "×"),
+    ):
         text = text.replace(a, b)
     return text
 
@@ -227,20 +256,35 @@ def wilson(right: int, n: int, z: float = 1.96) -> tuple[float, float]:
 
 def latency_summary(seconds: list[float]) -> dict:
     ms = sorted(s * 1000 for s in seconds)
-    return {"mean_ms": round(statistics.fmean(ms), 2), "p50_ms": round(ms[len(ms) // 2], 2),
-            "p95_ms": round(ms[int(len(ms) * 0.95) - 1], 2)} if ms else {}
+    return (
+        {
+            "mean_ms": round(statistics.fmean(ms), 2),
+            "p50_ms": round(ms[len(ms) // 2], 2),
+            "p95_ms": round(ms[int(len(ms) * 0.95) - 1], 2),
+        }
+        if ms
+        else {}
+    )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     # 3,000: at 95% exact, 1,000 expressions leave a 95% interval of ±1.4 points, 3,000 of ±0.8
     parser.add_argument("--expressions", type=int, default=3000)
-    parser.add_argument("--mathnote", type=int, default=1000,
-                        help="How many of the expressions mathnote-ocr reads (0: skip it).")
+    parser.add_argument(
+        "--mathnote",
+        type=int,
+        default=1000,
+        help="How many of the expressions mathnote-ocr reads (0: skip it).",
+    )
     parser.add_argument("--photos", type=int, default=1000, help="MNIST test digits made into photos.")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--models-dir", type=Path, help="Folder with fc/cnn/symbols.safetensors [data/models/digits].")
+    parser.add_argument(
+        "--models-dir", type=Path, help="Folder with fc/cnn/symbols.safetensors [data/models/digits]."
+    )
     parser.add_argument("--out", type=Path, default=RESULTS / "digits.json")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
@@ -259,9 +303,12 @@ def main() -> None:
         model = networks.load(path, kind)
         started = time.perf_counter()
         acc, _ = accuracy(model, test_x, test_y)
-        entry = {"mnist_test_accuracy": round(acc, 5), "mnist_test_seconds": round(time.perf_counter() - started, 2),
-                 "mnist_test_skeletons_accuracy": round(accuracy(model, skeletons, test_y)[0], 5),
-                 "trained": networks.metadata(path)["info"]}
+        entry = {
+            "mnist_test_accuracy": round(acc, 5),
+            "mnist_test_seconds": round(time.perf_counter() - started, 2),
+            "mnist_test_skeletons_accuracy": round(accuracy(model, skeletons, test_y)[0], 5),
+            "trained": networks.metadata(path)["info"],
+        }
         report["models"][kind] = entry
     if "cnn" in report["models"]:
         cnn = networks.load(networks.weights_path(folder, "cnn"), "cnn")
@@ -317,25 +364,38 @@ def main() -> None:
         "count": len(rows),
         "exact_match": {"ours_image": exact("image", rows), "ours_strokes": exact("strokes", rows)},
         "exact_match_ci95": {"ours_image": interval("image"), "ours_strokes": interval("strokes")},
-        "latency": {"ours_image": latency_summary(lat["image"]), "ours_strokes": latency_summary(lat["strokes"])},
+        "latency": {
+            "ours_image": latency_summary(lat["image"]),
+            "ours_strokes": latency_summary(lat["strokes"]),
+        },
         # a reading with more or fewer symbols than written went wrong in segmentation, else in a symbol
-        "errors": {key: {"segmentation": sum(r[k] != r["truth"] and len(r[k]) != len(r["truth"]) for r in rows),
-                         "symbol": sum(r[k] != r["truth"] and len(r[k]) == len(r["truth"]) for r in rows)}
-                   for key, k in (("ours_image", "image"), ("ours_strokes", "strokes"))},
+        "errors": {
+            key: {
+                "segmentation": sum(r[k] != r["truth"] and len(r[k]) != len(r["truth"]) for r in rows),
+                "symbol": sum(r[k] != r["truth"] and len(r[k]) == len(r["truth"]) for r in rows),
+            }
+            for key, k in (("ours_image", "image"), ("ours_strokes", "strokes"))
+        },
         "mean_symbols": round(statistics.fmean(len(r["truth"]) for r in rows), 2),
         "mean_strokes": round(statistics.fmean(r["n_strokes"] for r in rows), 2),
     }
     if n_mn:
         sub = rows[:n_mn]
         report["expressions"]["mathnote_subset"] = {
-            "count": n_mn, "version": mathnote_version,
-            "exact_match": {"mathnote_strokes": exact("mathnote", sub), "ours_strokes": exact("strokes", sub),
-                            "ours_image": exact("image", sub)},
+            "count": n_mn,
+            "version": mathnote_version,
+            "exact_match": {
+                "mathnote_strokes": exact("mathnote", sub),
+                "ours_strokes": exact("strokes", sub),
+                "ours_image": exact("image", sub),
+            },
             "latency": {"mathnote_strokes": latency_summary(lat["mathnote"])},
         }
-    report["examples"] = {"wrong_image": [r for r in rows if r["image"] != r["truth"]][:15],
-                          "wrong_strokes": [r for r in rows if r["strokes"] != r["truth"]][:15],
-                          "first": rows[:10]}
+    report["examples"] = {
+        "wrong_image": [r for r in rows if r["image"] != r["truth"]][:15],
+        "wrong_strokes": [r for r in rows if r["strokes"] != r["truth"]][:15],
+        "first": rows[:10],
+    }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print_table(report)
@@ -346,33 +406,45 @@ def print_table(report: dict) -> None:
     print("\nmodel      MNIST test   as skeletons   trained (min, threads, epochs)")
     for kind, entry in report["models"].items():
         info = entry.get("trained", {})
-        print(f"{kind:<10} {entry['mnist_test_accuracy']:>9.2%}   {entry['mnist_test_skeletons_accuracy']:>11.2%}   "
-              f"{info.get('train_minutes', '?')} min, {info.get('threads', '?')} threads, {info.get('epochs', '?')} epochs")
+        print(
+            f"{kind:<10} {entry['mnist_test_accuracy']:>9.2%}   {entry['mnist_test_skeletons_accuracy']:>11.2%}   "
+            f"{info.get('train_minutes', '?')} min, {info.get('threads', '?')} threads, {info.get('epochs', '?')} epochs"
+        )
     if "digit_photos" in report:
         ph = report["digit_photos"]
-        print(f"cnn on {ph['photos']} MNIST test digits made into photos: {ph['accuracy']:.2%} right, "
-              f"{ph['rejected']:.2%} 'not a digit' ({ph['latency']['mean_ms']} ms each)")
+        print(
+            f"cnn on {ph['photos']} MNIST test digits made into photos: {ph['accuracy']:.2%} right, "
+            f"{ph['rejected']:.2%} 'not a digit' ({ph['latency']['mean_ms']} ms each)"
+        )
     for key in ("scene_photos", "imagenet_photos"):
         if key in report:
-            print(f"{key.replace('_', ' ')} (no digit) answered 'not a digit': {report[key]['rejected']:.2%} "
-                  f"of {report[key]['photos']}")
+            print(
+                f"{key.replace('_', ' ')} (no digit) answered 'not a digit': {report[key]['rejected']:.2%} "
+                f"of {report[key]['photos']}"
+            )
     sym = report["models"]["symbols"]["held_out_symbols"]
     print(f"held-out symbol images: {sym['accuracy']:.2%} of {sym['images']}")
     ex = report["expressions"]
-    print(f"\nsynthesized expressions: {ex['count']} (mean {ex['mean_symbols']} symbols, {ex['mean_strokes']} strokes)")
+    print(
+        f"\nsynthesized expressions: {ex['count']} (mean {ex['mean_symbols']} symbols, {ex['mean_strokes']} strokes)"
+    )
     print("reader                  exact match   95% interval    latency mean / p95 (ms)")
     for key in ("ours_image", "ours_strokes"):
         lat = ex["latency"][key]
         err = ex["errors"][key]
         lo, hi = ex["exact_match_ci95"][key]
-        print(f"{key:<23} {ex['exact_match'][key]:>10.2%}   {lo:.2%}-{hi:.2%}   {lat['mean_ms']} / {lat['p95_ms']}   "
-              f"wrong: {err['segmentation']} segmentation, {err['symbol']} symbol")
+        print(
+            f"{key:<23} {ex['exact_match'][key]:>10.2%}   {lo:.2%}-{hi:.2%}   {lat['mean_ms']} / {lat['p95_ms']}   "
+            f"wrong: {err['segmentation']} segmentation, {err['symbol']} symbol"
+        )
     if "mathnote_subset" in ex:
         mn = ex["mathnote_subset"]
         lat = mn["latency"]["mathnote_strokes"]
-        print(f"on the first {mn['count']}: mathnote-ocr {mn['version']} (strokes) {mn['exact_match']['mathnote_strokes']:.2%} "
-              f"({lat['mean_ms']} / {lat['p95_ms']} ms), ours strokes {mn['exact_match']['ours_strokes']:.2%}, "
-              f"ours image {mn['exact_match']['ours_image']:.2%}")
+        print(
+            f"on the first {mn['count']}: mathnote-ocr {mn['version']} (strokes) {mn['exact_match']['mathnote_strokes']:.2%} "
+            f"({lat['mean_ms']} / {lat['p95_ms']} ms), ours strokes {mn['exact_match']['ours_strokes']:.2%}, "
+            f"ours image {mn['exact_match']['ours_image']:.2%}"
+        )
 
 
 if __name__ == "__main__":

@@ -77,9 +77,25 @@ def send(log: Log, kind: str, method, *args, **kwargs) -> requests.Response | No
 
 def start_redis(port: int, folder: Path) -> subprocess.Popen:
     # As docker-compose.yml runs it: an append-only file, so a restart keeps the results it held.
-    proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--dir", str(folder),
-                             "--save", "", "--appendonly", "yes", "--appendfsync", "everysec"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--dir",
+            str(folder),
+            "--save",
+            "",
+            "--appendonly",
+            "yes",
+            "--appendfsync",
+            "everysec",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     for _ in range(100):
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.2):
@@ -89,8 +105,15 @@ def start_redis(port: int, folder: Path) -> subprocess.Popen:
     raise SystemExit("redis-server did not start")
 
 
-def clients(url: str, seconds: float, count: int, lines: list[str], images: list[bytes], log: Log,
-            kinds: tuple[str, ...]) -> None:
+def clients(
+    url: str,
+    seconds: float,
+    count: int,
+    lines: list[str],
+    images: list[bytes],
+    log: Log,
+    kinds: tuple[str, ...],
+) -> None:
     """`count` threads per kind (text, photo, result), each sending back to back until time is up."""
     deadline = time.monotonic() + seconds
     results: list[str] = []
@@ -100,10 +123,23 @@ def clients(url: str, seconds: float, count: int, lines: list[str], images: list
         while time.monotonic() < deadline:
             i += count
             if kind == "text":
-                send(log, kind, session.post, url + "/api/couplet", json={"upper": lines[i % len(lines)]}, timeout=60)
+                send(
+                    log,
+                    kind,
+                    session.post,
+                    url + "/api/couplet",
+                    json={"upper": lines[i % len(lines)]},
+                    timeout=60,
+                )
             elif kind == "photo":
-                answer = send(log, kind, session.post, url + "/api/photo", timeout=120,
-                              files={"file": ("p.jpg", images[i % len(images)], "image/jpeg")})
+                answer = send(
+                    log,
+                    kind,
+                    session.post,
+                    url + "/api/photo",
+                    timeout=120,
+                    files={"file": ("p.jpg", images[i % len(images)], "image/jpeg")},
+                )
                 if answer is not None and answer.status_code == 200:
                     results.append(answer.json()["image_url"])
             elif results:
@@ -120,11 +156,15 @@ def clients(url: str, seconds: float, count: int, lines: list[str], images: list
 def trickle(port: int, seconds: float, log: Log) -> None:
     """One slow client: a 10 MB photo upload announced, then sent a kilobyte every half second."""
     deadline = time.monotonic() + seconds
-    head = (f"POST /api/photo HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: multipart/form-data; boundary=x\r\n"
-            f"Content-Length: {UPLOAD_BYTES}\r\n\r\n").encode()
+    head = (
+        f"POST /api/photo HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: multipart/form-data; boundary=x\r\n"
+        f"Content-Length: {UPLOAD_BYTES}\r\n\r\n"
+    ).encode()
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
-            sock.sendall(head + b"--x\r\nContent-Disposition: form-data; name=\"file\"; filename=\"p.jpg\"\r\n\r\n")
+            sock.sendall(
+                head + b'--x\r\nContent-Disposition: form-data; name="file"; filename="p.jpg"\r\n\r\n'
+            )
             while time.monotonic() < deadline:
                 sock.sendall(b"\xff" * TRICKLE)
                 time.sleep(TRICKLE_EVERY)
@@ -137,10 +177,20 @@ def only(counter: Counter, allowed: set[str]) -> bool:
     return set(counter) <= allowed
 
 
-def phase_redis(url: str, redis_port: int, redis_dir: Path, redis: list, seconds: float, count: int,
-                lines: list[str], images: list[bytes]) -> dict:
+def phase_redis(
+    url: str,
+    redis_port: int,
+    redis_dir: Path,
+    redis: list,
+    seconds: float,
+    count: int,
+    lines: list[str],
+    images: list[bytes],
+) -> dict:
     log = Log()
-    load = threading.Thread(target=clients, args=(url, seconds, count, lines, images, log, ("text", "photo", "result")))
+    load = threading.Thread(
+        target=clients, args=(url, seconds, count, lines, images, log, ("text", "photo", "result"))
+    )
     load.start()
     time.sleep(seconds / 3)
     down_at = time.monotonic() - log.started
@@ -152,15 +202,25 @@ def phase_redis(url: str, redis_port: int, redis_dir: Path, redis: list, seconds
     load.join()
     grace = 5.0  # connection pools notice the new server on their next command
     windows = {"before": (0, down_at), "down": (down_at, up_at), "back": (up_at + grace, float("inf"))}
-    table = {kind: {name: dict(log.counts(kind, a, b)) for name, (a, b) in windows.items()}
-             for kind in ("text", "photo", "result")}
-    ok = (only(log.counts("text"), {"200"})
-          and all(only(log.counts(k, *windows["down"]), {"200", "503"}) for k in ("photo", "result"))
-          and all(only(log.counts(k, *windows["before"]), {"200"}) for k in ("photo", "result"))
-          and all(only(log.counts(k, *windows["back"]), {"200"}) and log.counts(k, *windows["back"])
-                  for k in ("photo", "result")))
-    return {"phase": "redis stopped and restarted", "ok": bool(ok), "redis_down_s": [round(down_at, 1), round(up_at, 1)],
-            "statuses": table}
+    table = {
+        kind: {name: dict(log.counts(kind, a, b)) for name, (a, b) in windows.items()}
+        for kind in ("text", "photo", "result")
+    }
+    ok = (
+        only(log.counts("text"), {"200"})
+        and all(only(log.counts(k, *windows["down"]), {"200", "503"}) for k in ("photo", "result"))
+        and all(only(log.counts(k, *windows["before"]), {"200"}) for k in ("photo", "result"))
+        and all(
+            only(log.counts(k, *windows["back"]), {"200"}) and log.counts(k, *windows["back"])
+            for k in ("photo", "result")
+        )
+    )
+    return {
+        "phase": "redis stopped and restarted",
+        "ok": bool(ok),
+        "redis_down_s": [round(down_at, 1), round(up_at, 1)],
+        "statuses": table,
+    }
 
 
 def phase_slow(url: str, port: int, seconds: float, slow: int, count: int, lines: list[str]) -> dict:
@@ -175,8 +235,11 @@ def phase_slow(url: str, port: int, seconds: float, slow: int, count: int, lines
     text = log.counts("text")
     # Once the upload deadline (COUPLET_UPLOAD_SECONDS) has let the slow bodies go, others are served.
     later = log.counts("text", seconds / 2)
-    return {"phase": f"{slow} slow 10 MB uploads", "ok": only(text, {"200"}) and sum(later.values()) >= 10,
-            "statuses": {"text": dict(text), "text_second_half": dict(later), "slow": dict(log.counts("slow"))}}
+    return {
+        "phase": f"{slow} slow 10 MB uploads",
+        "ok": only(text, {"200"}) and sum(later.values()) >= 10,
+        "statuses": {"text": dict(text), "text_second_half": dict(later), "slow": dict(log.counts("slow"))},
+    }
 
 
 def phase_kill(url: str, server: subprocess.Popen, seconds: float, count: int, lines: list[str]) -> dict:
@@ -191,10 +254,17 @@ def phase_kill(url: str, server: subprocess.Popen, seconds: float, count: int, l
     load.join()
     after = worker_pids(server.pid)
     last_third = log.counts("text", seconds * 2 / 3)
-    return {"phase": "a worker killed mid-request", "ok": only(last_third, {"200"}) and bool(last_third)
-            and victim not in after and len(after) == len(before),
-            "killed_at_s": round(killed_at, 1), "workers_before": before, "workers_after": after,
-            "statuses": {"text": dict(log.counts("text")), "text_last_third": dict(last_third)}}
+    return {
+        "phase": "a worker killed mid-request",
+        "ok": only(last_third, {"200"})
+        and bool(last_third)
+        and victim not in after
+        and len(after) == len(before),
+        "killed_at_s": round(killed_at, 1),
+        "workers_before": before,
+        "workers_after": after,
+        "statuses": {"text": dict(log.counts("text")), "text_last_third": dict(last_third)},
+    }
 
 
 def main() -> None:
@@ -213,22 +283,40 @@ def main() -> None:
     redis = [start_redis(redis_port, redis_dir)]
     url = f"http://127.0.0.1:{port}"
     log_path = Path("/tmp") / f"couplet-faults-{port}.log"
-    server = start_server(port, settings.workers, settings.threads, log_path, REDIS_URL=f"redis://127.0.0.1:{redis_port}/0",
-                          COUPLET_DATA_DIR=str(settings.data_dir), COUPLET_UPLOAD_SECONDS=str(args.seconds / 4))
+    server = start_server(
+        port,
+        settings.workers,
+        settings.threads,
+        log_path,
+        REDIS_URL=f"redis://127.0.0.1:{redis_port}/0",
+        COUPLET_DATA_DIR=str(settings.data_dir),
+        COUPLET_UPLOAD_SECONDS=str(args.seconds / 4),
+    )
     report: dict = {"cpus": os.cpu_count(), "seconds": args.seconds, "clients": args.clients, "phases": []}
     try:
         wait_ready(url)
         lines, images = upper_lines(settings), photos(settings)
         with ThreadPoolExecutor(4) as pool:  # load the models in both workers before measuring
-            list(pool.map(lambda i: requests.post(url + "/api/photo", timeout=300,
-                                                  files={"file": ("p.jpg", images[i % len(images)])}), range(4)))
-        for run in (lambda: phase_redis(url, redis_port, redis_dir, redis, args.seconds, args.clients, lines, images),
-                    lambda: phase_slow(url, port, args.seconds, args.slow, args.clients, lines),
-                    lambda: phase_kill(url, server, args.seconds, args.clients, lines)):
+            list(
+                pool.map(
+                    lambda i: requests.post(
+                        url + "/api/photo", timeout=300, files={"file": ("p.jpg", images[i % len(images)])}
+                    ),
+                    range(4),
+                )
+            )
+        for run in (
+            lambda: phase_redis(url, redis_port, redis_dir, redis, args.seconds, args.clients, lines, images),
+            lambda: phase_slow(url, port, args.seconds, args.slow, args.clients, lines),
+            lambda: phase_kill(url, server, args.seconds, args.clients, lines),
+        ):
             result = run()
             report["phases"].append(result)
-            print(f"{'PASS' if result['ok'] else 'FAIL'}  {result['phase']}: "
-                  f"{json.dumps(result['statuses'], ensure_ascii=False)}", flush=True)
+            print(
+                f"{'PASS' if result['ok'] else 'FAIL'}  {result['phase']}: "
+                f"{json.dumps(result['statuses'], ensure_ascii=False)}",
+                flush=True,
+            )
     finally:
         server.terminate()
         server.wait(timeout=60)
@@ -237,8 +325,10 @@ def main() -> None:
         shutil.rmtree(redis_dir, ignore_errors=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    print(f"\nwrote {args.out.relative_to(PROJECT_ROOT) if args.out.is_relative_to(PROJECT_ROOT) else args.out}; "
-          f"server log: {log_path}")
+    print(
+        f"\nwrote {args.out.relative_to(PROJECT_ROOT) if args.out.is_relative_to(PROJECT_ROOT) else args.out}; "
+        f"server log: {log_path}"
+    )
     sys.exit(0 if all(p["ok"] for p in report["phases"]) else 1)
 
 

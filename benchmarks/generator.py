@@ -42,8 +42,9 @@ def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def predict(generator: Generator, uppers: list[str], batch: int,
-            options: DecodeOptions | None = None) -> tuple[dict[str, str], list[float], int]:
+def predict(
+    generator: Generator, uppers: list[str], batch: int, options: DecodeOptions | None = None
+) -> tuple[dict[str, str], list[float], int]:
     """Best lower line per upper; per-batch latencies; how many came from the corpus memory."""
     preds, latencies, remembered = {}, [], 0
     for i in tqdm(range(0, len(uppers), batch), desc=f"generate (batch {batch})", unit="batch"):
@@ -57,7 +58,9 @@ def predict(generator: Generator, uppers: list[str], batch: int,
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--limit", type=int, help="Only the first N upper lines of each set (quick runs).")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--batch", type=int, default=32)
@@ -87,8 +90,9 @@ def main() -> None:
         report[split] = {
             **scored,
             "from_memory": remembered / len(uppers),
-            "model_alone": {k: alone[k] for k in ("bleu", "bleu_novel", "exact", "rules", "measures")
-                            if k in alone},
+            "model_alone": {
+                k: alone[k] for k in ("bleu", "bleu_novel", "exact", "rules", "measures") if k in alone
+            },
             "retrieval_baseline": {k: baseline[k] for k in ("bleu", "bleu_novel", "exact") if k in baseline},
             "latency_ms_p50": statistics.median(latencies),
             "latency_ms_p95": statistics.quantiles(latencies, n=20)[-1],
@@ -99,8 +103,11 @@ def main() -> None:
         )
         if split == "test":
             refs = references_by_upper(read_split(settings.prepared_dir, "test"))
-            answers = [[c.lower for c in r] for i in range(0, len(uppers), args.batch)
-                       for r in generator.generate_batch(uppers[i : i + args.batch], n=3)]
+            answers = [
+                [c.lower for c in r]
+                for i in range(0, len(uppers), args.batch)
+                for r in generator.generate_batch(uppers[i : i + args.batch], n=3)
+            ]
             report["test"]["diversity_n3"] = asdict(diversity(answers))
             report["test"]["diversity_references"] = asdict(diversity(refs[u] for u in uppers))
             sample = random.Random(0).sample(uppers, min(20, len(uppers)))
@@ -111,11 +118,16 @@ def main() -> None:
         options = DecodeOptions(beams=beams)
         preds, latencies, _ = predict(model_only, uppers, batch=1, options=options)
         scored = _evaluate_subset(preds, settings, "test", uppers)
-        report["beam_sweep"].append({
-            "beams": beams, "bleu": scored["bleu"], "bleu_novel": scored.get("bleu_novel"),
-            "lower_ends_ping": scored["rules"]["lower_ends_ping"],
-            "latency_ms_p50": statistics.median(latencies), "latency_ms_p95": statistics.quantiles(latencies, n=20)[-1],
-        })
+        report["beam_sweep"].append(
+            {
+                "beams": beams,
+                "bleu": scored["bleu"],
+                "bleu_novel": scored.get("bleu_novel"),
+                "lower_ends_ping": scored["rules"]["lower_ends_ping"],
+                "latency_ms_p50": statistics.median(latencies),
+                "latency_ms_p95": statistics.quantiles(latencies, n=20)[-1],
+            }
+        )
     report["default_beams"] = DecodeOptions().beams
     report["rss_mb"] = rss_mb()
     report["rss_mb_model"] = report["rss_mb"] - rss_before
@@ -129,16 +141,23 @@ def _evaluate_subset(preds: dict[str, str], settings: Settings, split: str, uppe
         return evaluate(preds, settings.prepared_dir, split)
     # --limit: score only what was generated
     wanted = set(uppers)
-    refs = {u: lowers for u, lowers in references_by_upper(read_split(settings.prepared_dir, split)).items()
-            if u in wanted}
+    refs = {
+        u: lowers
+        for u, lowers in references_by_upper(read_split(settings.prepared_dir, split)).items()
+        if u in wanted
+    }
     return {"split": split, **score(preds, refs), **measure(preds, refs, settings.prepared_dir)}
 
 
 def format_table(report: dict) -> str:
-    rows = [f"model {report['model']} ({report['parameters_m']:.1f}M parameters), load {report['load_seconds']:.2f}s, "
-            f"RSS {report['rss_mb']:.0f} MB, {report['threads']} threads"]
-    header = (f"{'set':<8}{'n':>6}{'BLEU':>8}{'novel':>8}{'model':>8}{'m.novel':>8}{'base':>8}{'b.novel':>8}"
-              f"{'memory':>8}{'exact':>8}{'p50 ms':>9}{'p95 ms':>9}{'lines/s':>9}")
+    rows = [
+        f"model {report['model']} ({report['parameters_m']:.1f}M parameters), load {report['load_seconds']:.2f}s, "
+        f"RSS {report['rss_mb']:.0f} MB, {report['threads']} threads"
+    ]
+    header = (
+        f"{'set':<8}{'n':>6}{'BLEU':>8}{'novel':>8}{'model':>8}{'m.novel':>8}{'base':>8}{'b.novel':>8}"
+        f"{'memory':>8}{'exact':>8}{'p50 ms':>9}{'p95 ms':>9}{'lines/s':>9}"
+    )
     rows.append(header)
     for split in ("test", "classic"):
         r = report[split]
@@ -151,24 +170,35 @@ def format_table(report: dict) -> str:
         )
     rows.append("BLEU/novel/rules: product (corpus memory + model); model: the model alone; base: retrieval")
     rows.append("rule compliance: " + "  ".join(f"{k} {v:.1%}" for k, v in report["test"]["rules"].items()))
-    rows.append("classic rules:   " + "  ".join(f"{k} {v:.1%}" for k, v in report["classic"]["rules"].items()))
+    rows.append(
+        "classic rules:   " + "  ".join(f"{k} {v:.1%}" for k, v in report["classic"]["rules"].items())
+    )
     for split in ("test", "classic"):
         r = report[split]
-        columns = {"product": r["measures"], "model": r["model_alone"]["measures"],
-                   "references": r["measures_references"]}
+        columns = {
+            "product": r["measures"],
+            "model": r["model_alone"]["measures"],
+            "references": r["measures_references"],
+        }
         rows.append(f"\nmeasures on {split}\n{format_measures(columns)}")
     ours, theirs = report["test"]["diversity_n3"], report["test"]["diversity_references"]
-    rows.append(f"n=3 answers on test: near copies {_fmt(ours['near_copy_share'], '.1%')}, positions apart "
-                f"{_fmt(ours['mean_differing'], '.2f')}")
-    rows.append(f"references of the {theirs['answers']} test upper lines with several: near copies "
-                f"{_fmt(theirs['near_copy_share'], '.1%')}, positions apart "
-                f"{_fmt(theirs['mean_differing'], '.2f')}")
+    rows.append(
+        f"n=3 answers on test: near copies {_fmt(ours['near_copy_share'], '.1%')}, positions apart "
+        f"{_fmt(ours['mean_differing'], '.2f')}"
+    )
+    rows.append(
+        f"references of the {theirs['answers']} test upper lines with several: near copies "
+        f"{_fmt(theirs['near_copy_share'], '.1%')}, positions apart "
+        f"{_fmt(theirs['mean_differing'], '.2f')}"
+    )
     rows.append(f"\nmodel alone on the test split, batch 1 (product default: beam {report['default_beams']})")
     rows.append(f"{'beams':>6}{'BLEU':>8}{'novel':>8}{'ends 平':>9}{'p50 ms':>9}{'p95 ms':>9}")
     for r in report["beam_sweep"]:
         novel = r["bleu_novel"] if r["bleu_novel"] is not None else float("nan")
-        rows.append(f"{r['beams']:>6}{r['bleu']:>8.2f}{novel:>8.2f}{r['lower_ends_ping']:>9.1%}"
-                    f"{r['latency_ms_p50']:>9.1f}{r['latency_ms_p95']:>9.1f}")
+        rows.append(
+            f"{r['beams']:>6}{r['bleu']:>8.2f}{novel:>8.2f}{r['lower_ends_ping']:>9.1%}"
+            f"{r['latency_ms_p50']:>9.1f}{r['latency_ms_p95']:>9.1f}"
+        )
     return "\n".join(rows)
 
 

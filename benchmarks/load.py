@@ -63,11 +63,17 @@ class Phase:
         total = sum(self.statuses.values())
         lat = np.array(self.latencies_ms) if self.latencies_ms else np.array([np.nan])
         return {
-            "phase": self.name, "clients": self.clients, "requests": total,
-            "errors": total - self.statuses.get("200", 0), "statuses": dict(self.statuses),
-            "seconds": round(self.seconds, 1), "throughput_rps": round(total / self.seconds, 2) if self.seconds else 0,
-            "p50_ms": round(float(np.percentile(lat, 50)), 1), "p95_ms": round(float(np.percentile(lat, 95)), 1),
-            "p99_ms": round(float(np.percentile(lat, 99)), 1), "max_ms": round(float(np.max(lat)), 1),
+            "phase": self.name,
+            "clients": self.clients,
+            "requests": total,
+            "errors": total - self.statuses.get("200", 0),
+            "statuses": dict(self.statuses),
+            "seconds": round(self.seconds, 1),
+            "throughput_rps": round(total / self.seconds, 2) if self.seconds else 0,
+            "p50_ms": round(float(np.percentile(lat, 50)), 1),
+            "p95_ms": round(float(np.percentile(lat, 95)), 1),
+            "p99_ms": round(float(np.percentile(lat, 99)), 1),
+            "max_ms": round(float(np.max(lat)), 1),
         }
 
 
@@ -79,16 +85,29 @@ def free_port() -> int:
 
 def start_server(port: int, workers: int, threads: int, log_path: Path, **env_extra: str) -> subprocess.Popen:
     """`couplet serve` on loopback without rate limits or Redis (unless env_extra names REDIS_URL)."""
-    env = {**os.environ, "COUPLET_HOST": "127.0.0.1", "COUPLET_PORT": str(port), "COUPLET_WORKERS": str(workers),
-           "COUPLET_THREADS": str(threads), "COUPLET_RATE_LIMIT_TEXT": "", "COUPLET_RATE_LIMIT_PHOTO": "",
-           "COUPLET_RATE_LIMIT_ADDRESS_TEXT": "", "COUPLET_RATE_LIMIT_ADDRESS_PHOTO": "",
-           "OMP_NUM_THREADS": "1", "COUPLET_LOG_LEVEL": "WARNING"}
+    env = {
+        **os.environ,
+        "COUPLET_HOST": "127.0.0.1",
+        "COUPLET_PORT": str(port),
+        "COUPLET_WORKERS": str(workers),
+        "COUPLET_THREADS": str(threads),
+        "COUPLET_RATE_LIMIT_TEXT": "",
+        "COUPLET_RATE_LIMIT_PHOTO": "",
+        "COUPLET_RATE_LIMIT_ADDRESS_TEXT": "",
+        "COUPLET_RATE_LIMIT_ADDRESS_PHOTO": "",
+        "OMP_NUM_THREADS": "1",
+        "COUPLET_LOG_LEVEL": "WARNING",
+    }
     env.pop("REDIS_URL", None)
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     env.update(env_extra)
     log = open(log_path, "wb")  # noqa: SIM115 - lives as long as the server
-    return subprocess.Popen([str(Path(sys.executable).with_name("couplet")), "serve"], env=env, stdout=log,
-                            stderr=subprocess.STDOUT)
+    return subprocess.Popen(
+        [str(Path(sys.executable).with_name("couplet")), "serve"],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
 
 
 def wait_ready(url: str, timeout: float = 600) -> None:
@@ -137,7 +156,9 @@ def photos(settings: Settings, count: int = 24) -> list[bytes]:
     for _ in range(count):
         image = Image.new("RGB", (800, 600), (rng.randrange(256), rng.randrange(256), 255))
         draw = ImageDraw.Draw(image)
-        draw.polygon([(0, 600), (rng.randrange(200, 600), rng.randrange(150, 400)), (800, 600)], fill=(40, 110, 60))
+        draw.polygon(
+            [(0, 600), (rng.randrange(200, 600), rng.randrange(150, 400)), (800, 600)], fill=(40, 110, 60)
+        )
         buf = io.BytesIO()
         image.save(buf, "JPEG", quality=85)
         out.append(buf.getvalue())
@@ -197,21 +218,40 @@ def main() -> None:
         lines, images = upper_lines(settings), photos(settings)
         # Every worker loads its models on its first requests: warm them all before measuring.
         with ThreadPoolExecutor(workers * 2) as pool:
-            list(pool.map(lambda i: requests.post(url + "/api/photo", files={"file": ("p.jpg", images[i % len(images)])},
-                                                  timeout=300), range(workers * 2)))
+            list(
+                pool.map(
+                    lambda i: requests.post(
+                        url + "/api/photo", files={"file": ("p.jpg", images[i % len(images)])}, timeout=300
+                    ),
+                    range(workers * 2),
+                )
+            )
         report["startup_seconds"] = round(time.monotonic() - started, 1)
         pids = worker_pids(server.pid)
         report["rss_after_warmup_mb"] = round(rss_mb(pids), 1)
 
         if args.text_clients:
             text = Phase("text /api/couplet", args.text_clients)
-            run_for(text, args.seconds, lambda s, i: timed_post(
-                text, s, url + "/api/couplet", json={"upper": lines[i % len(lines)], "n": 3}))
+            run_for(
+                text,
+                args.seconds,
+                lambda s, i: timed_post(
+                    text, s, url + "/api/couplet", json={"upper": lines[i % len(lines)], "n": 3}
+                ),
+            )
             report["phases"].append(text.summary())
         if args.photo_clients:
             photo = Phase("photo /api/photo", args.photo_clients)
-            run_for(photo, args.seconds, lambda s, i: timed_post(
-                photo, s, url + "/api/photo", files={"file": ("p.jpg", images[i % len(images)], "image/jpeg")}))
+            run_for(
+                photo,
+                args.seconds,
+                lambda s, i: timed_post(
+                    photo,
+                    s,
+                    url + "/api/photo",
+                    files={"file": ("p.jpg", images[i % len(images)], "image/jpeg")},
+                ),
+            )
             report["phases"].append(photo.summary())
         if args.rss_requests:
             soak = Phase(f"rss {args.rss_requests} photos", args.photo_clients or 8)
@@ -222,9 +262,17 @@ def main() -> None:
                 batch = min(RSS_EVERY, args.rss_requests - done)
                 with ThreadPoolExecutor(soak.clients) as pool:
                     # The requests module as the "session": a new connection per request, no shared state.
-                    list(pool.map(lambda i: timed_post(soak, requests, url + "/api/photo",
-                                                       files={"file": ("p.jpg", images[i % len(images)], "image/jpeg")}),
-                                  range(done, done + batch)))
+                    list(
+                        pool.map(
+                            lambda i: timed_post(
+                                soak,
+                                requests,
+                                url + "/api/photo",
+                                files={"file": ("p.jpg", images[i % len(images)], "image/jpeg")},
+                            ),
+                            range(done, done + batch),
+                        )
+                    )
                 done += batch
                 report["rss"].append({"requests": done, "rss_mb": round(rss_mb(pids), 1)})
                 print(f"  rss after {done} photos: {report['rss'][-1]['rss_mb']} MB", flush=True)
@@ -235,20 +283,37 @@ def main() -> None:
         server.terminate()
         server.wait(timeout=60)
 
-    print(f"\ngunicorn {workers} workers x {threads} threads on {os.cpu_count()} CPUs; "
-          f"ready and warm after {report.get('startup_seconds')} s; log: {log_path}\n")
-    header = ["phase", "clients", "requests", "errors", "seconds", "throughput_rps", "p50_ms", "p95_ms", "p99_ms", "max_ms"]
+    print(
+        f"\ngunicorn {workers} workers x {threads} threads on {os.cpu_count()} CPUs; "
+        f"ready and warm after {report.get('startup_seconds')} s; log: {log_path}\n"
+    )
+    header = [
+        "phase",
+        "clients",
+        "requests",
+        "errors",
+        "seconds",
+        "throughput_rps",
+        "p50_ms",
+        "p95_ms",
+        "p99_ms",
+        "max_ms",
+    ]
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
     for row in report["phases"]:
         print("| " + " | ".join(str(row[h]) for h in header) + " |")
     if report["rss"]:
         curve = report["rss"]
-        print(f"\nworker RSS: {curve[0]['rss_mb']} MB at 0 → {curve[-1]['rss_mb']} MB after {curve[-1]['requests']} photos "
-              f"(max {max(p['rss_mb'] for p in curve)} MB); workers restarted: {report.get('workers_restarted')}")
+        print(
+            f"\nworker RSS: {curve[0]['rss_mb']} MB at 0 → {curve[-1]['rss_mb']} MB after {curve[-1]['requests']} photos "
+            f"(max {max(p['rss_mb'] for p in curve)} MB); workers restarted: {report.get('workers_restarted')}"
+        )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    print(f"\nwrote {args.out.relative_to(PROJECT_ROOT) if args.out.is_relative_to(PROJECT_ROOT) else args.out}")
+    print(
+        f"\nwrote {args.out.relative_to(PROJECT_ROOT) if args.out.is_relative_to(PROJECT_ROOT) else args.out}"
+    )
 
 
 if __name__ == "__main__":

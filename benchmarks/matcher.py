@@ -45,8 +45,18 @@ from couplet.splits import read_split
 
 RESULTS = Path(__file__).resolve().parent / "results"
 MIN_LEN, MAX_LEN = 5, 11
-EXAMPLES = [["山", "湖"], ["夕阳", "湖泊"], ["狗"], ["月亮", "天空"], ["花朵", "春天"], ["大海", "船"],
-            ["雪", "松树"], ["小鸟", "树木"], ["城市", "夜晚"], ["茶", "书本"]]
+EXAMPLES = [
+    ["山", "湖"],
+    ["夕阳", "湖泊"],
+    ["狗"],
+    ["月亮", "天空"],
+    ["花朵", "春天"],
+    ["大海", "船"],
+    ["雪", "松树"],
+    ["小鸟", "树木"],
+    ["城市", "夜晚"],
+    ["茶", "书本"],
+]
 
 
 @dataclass(frozen=True)
@@ -70,8 +80,12 @@ def held_out_queries(lines: list[str], n: int, seed: int) -> tuple[list[Query], 
             words = rng.sample(units, min(len(units), rng.randint(2, 3)))
             verbatim.append(Query(words, [frozenset([w]) for w in words], line))
         # Classical words of the line the table can say in modern words: whole units or their characters.
-        known = list(dict.fromkeys([u for u in units if u in synonyms.modern]
-                                   + [ch for u in units for ch in u if ch in synonyms.modern and ch != u]))
+        known = list(
+            dict.fromkeys(
+                [u for u in units if u in synonyms.modern]
+                + [ch for u in units for ch in u if ch in synonyms.modern and ch != u]
+            )
+        )
         if len(modern) < n and len(known) >= 2:
             picked = rng.sample(known, min(len(known), rng.randint(2, 3)))
             words = [rng.choice(synonyms.modern[w]) for w in picked]
@@ -90,7 +104,10 @@ def hit_rate(queries: list[Query], system, lines: list[str]) -> float:
 
 
 def percentiles(values: list[float]) -> dict[str, float]:
-    return {"p50": round(float(np.percentile(values, 50)), 2), "p95": round(float(np.percentile(values, 95)), 2)}
+    return {
+        "p50": round(float(np.percentile(values, 50)), 2),
+        "p95": round(float(np.percentile(values, 95)), 2),
+    }
 
 
 def rss_of_loaded_index() -> dict:
@@ -130,7 +147,9 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=1000, help="held-out queries per kind")
     parser.add_argument("--latency", type=int, default=500, help="queries timed")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--ivf-too", action="store_true", help="also measure IVF indexes (builds them, minutes)")
+    parser.add_argument(
+        "--ivf-too", action="store_true", help="also measure IVF indexes (builds them, minutes)"
+    )
     args = parser.parse_args()
     torch.set_num_threads(1)
     faiss.omp_set_num_threads(1)
@@ -159,24 +178,32 @@ def main() -> None:
 
     systems = {
         "upper bound: some line of the index says every concept": oracle,
-        "keyword baseline (chars + bigrams, score = hits)":
-            lambda q: top(keywords.scores([([w], 1.0) for w in q.words]), allowed, 10),
-        "keyword fallback (+ classical forms of the synonym table)":
-            lambda q: top(keywords.scores([(sorted(synonyms.concept(w)), 1.0) for w in q.words]), allowed, 10),
-        "encoder (cosine only)":
-            lambda q: index.search(query_vector(qwords(q), encode), 10, MIN_LEN, MAX_LEN, False)[0],
-        "matcher: encoder + exact-concept candidates + re-scoring":
-            lambda q: rescored(qwords(q), index, encode, synonyms, badwords, MIN_LEN, MAX_LEN, False)[0],
+        "keyword baseline (chars + bigrams, score = hits)": lambda q: top(
+            keywords.scores([([w], 1.0) for w in q.words]), allowed, 10
+        ),
+        "keyword fallback (+ classical forms of the synonym table)": lambda q: top(
+            keywords.scores([(sorted(synonyms.concept(w)), 1.0) for w in q.words]), allowed, 10
+        ),
+        "encoder (cosine only)": lambda q: index.search(
+            query_vector(qwords(q), encode), 10, MIN_LEN, MAX_LEN, False
+        )[0],
+        "matcher: encoder + exact-concept candidates + re-scoring": lambda q: rescored(
+            qwords(q), index, encode, synonyms, badwords, MIN_LEN, MAX_LEN, False
+        )[0],
     }
     test_uppers = list(dict.fromkeys(u for u, _ in read_split(settings.prepared_dir, "test")))
     assert not set(test_uppers) & set(lines), "held-out lines must not be in the index"
     verbatim, modern = held_out_queries(test_uppers, args.queries, args.seed)
     quality = {}
-    print(f"\nhit@10 on held-out lines ({len(verbatim)} verbatim / {len(modern)} modern queries, lines of {MIN_LEN}-{MAX_LEN})")
+    print(
+        f"\nhit@10 on held-out lines ({len(verbatim)} verbatim / {len(modern)} modern queries, lines of {MIN_LEN}-{MAX_LEN})"
+    )
     print(f"{'system':<60} {'(a) verbatim':>13} {'(b) modern':>11}")
     for name, system in systems.items():
-        quality[name] = {"verbatim": round(hit_rate(verbatim, system, lines), 4),
-                         "modern": round(hit_rate(modern, system, lines), 4)}
+        quality[name] = {
+            "verbatim": round(hit_rate(verbatim, system, lines), 4),
+            "modern": round(hit_rate(modern, system, lines), 4),
+        }
         print(f"{name:<60} {quality[name]['verbatim']:>13.1%} {quality[name]['modern']:>11.1%}")
 
     # Recall@10 of the approximate search against exact search over the same (fp16-decoded) vectors.
@@ -197,13 +224,22 @@ def main() -> None:
                 times.append(1000 * (time.perf_counter() - t))
                 found.append(len(set(ids) & set(ex)) / 10)
             rows[value] = {"recall@10": round(statistics.mean(found), 4), **percentiles(times)}
-            print(f"{name:<16} {value:>8} {rows[value]['recall@10']:>10.3f} {rows[value]['p50']:>7.2f} {rows[value]['p95']:>7.2f}")
+            print(
+                f"{name:<16} {value:>8} {rows[value]['recall@10']:>10.3f} {rows[value]['p50']:>7.2f} {rows[value]['p95']:>7.2f}"
+            )
         return rows
 
-    print(f"\nrecall@10 against exact search over {len(sample)} queries, and search latency (encoding included)")
+    print(
+        f"\nrecall@10 against exact search over {len(sample)} queries, and search latency (encoding included)"
+    )
     print(f"{'index':<16} {'setting':>8} {'recall@10':>10} {'p50 ms':>7} {'p95 ms':>7}")
-    recall = {meta.factory: sweep(meta.factory, lambda q, ef: index.search(q, 10, MIN_LEN, MAX_LEN, False, ef)[0],
-                                  (32, 64, 128, 256, 512))}
+    recall = {
+        meta.factory: sweep(
+            meta.factory,
+            lambda q, ef: index.search(q, 10, MIN_LEN, MAX_LEN, False, ef)[0],
+            (32, 64, 128, 256, 512),
+        )
+    }
     if args.ivf_too:
         bitmap = np.packbits(allowed, bitorder="little")
         selector = faiss.IDSelectorBitmap(len(allowed), faiss.swig_ptr(bitmap))
@@ -213,7 +249,9 @@ def main() -> None:
             ivf.add(vectors)
 
             def ivf_search(q, nprobe, ivf=ivf):
-                return ivf.search(q[None], 10, params=faiss.SearchParametersIVF(sel=selector, nprobe=nprobe))[1][0]
+                return ivf.search(q[None], 10, params=faiss.SearchParametersIVF(sel=selector, nprobe=nprobe))[
+                    1
+                ][0]
 
             recall[f"IVF{nlist},SQfp16"] = sweep(f"IVF{nlist},SQfp16", ivf_search, (16, 64, 128, 256))
 
@@ -230,8 +268,11 @@ def main() -> None:
         t = time.perf_counter()
         match(tags, k=3, seed=i, settings=settings)
         match_ms.append(1000 * (time.perf_counter() - t))
-    latency = {"encode_tags": percentiles(encode_ms), "search_with_encoding": percentiles(search_ms),
-               "match_k3": percentiles(match_ms)}
+    latency = {
+        "encode_tags": percentiles(encode_ms),
+        "search_with_encoding": percentiles(search_ms),
+        "match_k3": percentiles(match_ms),
+    }
     print(f"\nlatency over {len(tag_lists)} tag lists (1 thread), ms")
     for name, p in latency.items():
         print(f"{name:<22} p50 {p['p50']:>6.2f}  p95 {p['p95']:>6.2f}")
@@ -245,11 +286,21 @@ def main() -> None:
     lines_per_s = len(sample_lines) / (time.perf_counter() - t)
     files = {
         "index_mb": round((settings.index_dir / "vectors.faiss").stat().st_size / 2**20, 1),
-        "encoder_mb": round(sum(p.stat().st_size for p in settings.matcher_dir.rglob("*") if p.is_file()) / 2**20, 1),
+        "encoder_mb": round(
+            sum(p.stat().st_size for p in settings.matcher_dir.rglob("*") if p.is_file()) / 2**20, 1
+        ),
     }
-    build = {"index": meta.factory, "lines": meta.lines, "dim": meta.dim, "ef_search": index.ef_search,
-             "build_seconds": meta.build_seconds, "build_embed_lines_per_s": meta.embed_lines_per_second,
-             "encoder_lines_per_s_1_thread": round(lines_per_s, 1), "load_seconds": round(load_s, 2), **files}
+    build = {
+        "index": meta.factory,
+        "lines": meta.lines,
+        "dim": meta.dim,
+        "ef_search": index.ef_search,
+        "build_seconds": meta.build_seconds,
+        "build_embed_lines_per_s": meta.embed_lines_per_second,
+        "encoder_lines_per_s_1_thread": round(lines_per_s, 1),
+        "load_seconds": round(load_s, 2),
+        **files,
+    }
     print(f"\nbuild and size: {build}")
 
     examples = {}
@@ -260,10 +311,19 @@ def main() -> None:
         print(f"{' '.join(tags):<10} " + " / ".join(m.upper for m in picks))
 
     RESULTS.mkdir(exist_ok=True)
-    out = {"quality_hit@10": quality, "queries": {"verbatim": len(verbatim), "modern": len(modern)},
-           "query_examples": {"verbatim": [q.words for q in verbatim[:5]], "modern": [q.words for q in modern[:5]]},
-           "recall@10_vs_exact": recall, "latency_ms": latency, "memory_mb": memory, "build": build,
-           "examples": examples}
+    out = {
+        "quality_hit@10": quality,
+        "queries": {"verbatim": len(verbatim), "modern": len(modern)},
+        "query_examples": {
+            "verbatim": [q.words for q in verbatim[:5]],
+            "modern": [q.words for q in modern[:5]],
+        },
+        "recall@10_vs_exact": recall,
+        "latency_ms": latency,
+        "memory_mb": memory,
+        "build": build,
+        "examples": examples,
+    }
     (RESULTS / "matcher.json").write_text(json.dumps(out, ensure_ascii=False, indent=2))
     print(f"\nwritten to {RESULTS / 'matcher.json'}")
 

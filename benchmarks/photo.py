@@ -43,9 +43,15 @@ EXAMPLES_DIR = PROJECT_ROOT / "docs" / "examples"
 BIG_SOURCE = "pixabay_aurora_mountains.jpg"
 # Ten scenes of the mirror whose licences allow reuse (Kodak suite, Pexels/Pixabay CC0, Unsplash).
 EXAMPLES = [
-    "kodak13_mountain_stream.jpg", "kodak21_lighthouse_rocks.jpg", "kodak23_macaws.jpg",
-    "pexels_beagle_puppy.jpg", "pexels_tabby_cat.jpg", "pexels_palm_tree_beach.jpg",
-    "pexels_wildflower_meadow.jpg", "pixabay_aurora_mountains.jpg", "pixabay_cow_misty_pasture.jpg",
+    "kodak13_mountain_stream.jpg",
+    "kodak21_lighthouse_rocks.jpg",
+    "kodak23_macaws.jpg",
+    "pexels_beagle_puppy.jpg",
+    "pexels_tabby_cat.jpg",
+    "pexels_palm_tree_beach.jpg",
+    "pexels_wildflower_meadow.jpg",
+    "pixabay_aurora_mountains.jpg",
+    "pixabay_cow_misty_pasture.jpg",
     "unsplash_hiker_mountains.jpg",
 ]
 EXAMPLE_SIDE = 640  # long side of the README images
@@ -62,7 +68,9 @@ def twelve_megapixels(scene: Path) -> bytes:
     width, height = image.size
     crop_h = min(height, width * 3 // 4)
     crop_w = crop_h * 4 // 3
-    image = image.crop(((width - crop_w) // 2, (height - crop_h) // 2, (width + crop_w) // 2, (height + crop_h) // 2))
+    image = image.crop(
+        ((width - crop_w) // 2, (height - crop_h) // 2, (width + crop_w) // 2, (height + crop_h) // 2)
+    )
     big = np.asarray(image.resize((4000, 3000), Image.Resampling.BICUBIC), dtype=np.int16)
     noisy = big + np.random.default_rng(0).normal(0, 6, big.shape).astype(np.int16)
     out = io.BytesIO()
@@ -71,8 +79,11 @@ def twelve_megapixels(scene: Path) -> bytes:
 
 
 def post_photo(client, data: bytes, name: str = "photo.jpg"):
-    response = client.post("/api/photo", data={"file": (io.BytesIO(data), name, "image/jpeg")},
-                           content_type="multipart/form-data")
+    response = client.post(
+        "/api/photo",
+        data={"file": (io.BytesIO(data), name, "image/jpeg")},
+        content_type="multipart/form-data",
+    )
     if response.status_code != 200:
         raise SystemExit(f"POST /api/photo answered {response.status_code}: {response.get_json()}")
     return response
@@ -138,8 +149,10 @@ def render_alone(data: bytes, runs: int, settings: Settings) -> dict:
         decode.append((t1 - t0) * 1000)
         draw.append((t2 - t1) * 1000)
         encode.append((t3 - t2) * 1000)
-    return {name: {"p50": pct(v, 50), "p95": pct(v, 95)}
-            for name, v in (("decode 12 MP → 1600 px", decode), ("render", draw), ("encode JPEG", encode))}
+    return {
+        name: {"p50": pct(v, 50), "p95": pct(v, 95)}
+        for name, v in (("decode 12 MP → 1600 px", decode), ("render", draw), ("encode JPEG", encode))
+    }
 
 
 def rerender(client, data: bytes, runs: int) -> dict:
@@ -164,17 +177,25 @@ def examples(client, scenes: Path) -> list[dict]:
         image.thumbnail((EXAMPLE_SIDE, EXAMPLE_SIDE), Image.Resampling.LANCZOS)
         out = EXAMPLES_DIR / f"{k:02d}_{Path(name).stem}.png"
         for colours in (256, 128, 64):  # a palette PNG; fewer colours if it is still too heavy
-            image.quantize(colours, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(out, optimize=True)
+            image.quantize(colours, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(
+                out, optimize=True
+            )
             if out.stat().st_size <= EXAMPLE_MAX_BYTES:
                 break
         best = body["candidates"][0]
-        rows.append({
-            "photo": name, "description": labels.get(name, {}).get("description", ""),
-            "licence": labels.get(name, {}).get("licence", ""),
-            "tags": [f"{t['name']} {t['confidence']:.2f}" for t in body["tags"]],
-            "upper": best["upper"], "lower": best["lower"], "horizontal": best["horizontal"],
-            "image": str(out.relative_to(PROJECT_ROOT)), "png_bytes": out.stat().st_size,
-        })
+        rows.append(
+            {
+                "photo": name,
+                "description": labels.get(name, {}).get("description", ""),
+                "licence": labels.get(name, {}).get("licence", ""),
+                "tags": [f"{t['name']} {t['confidence']:.2f}" for t in body["tags"]],
+                "upper": best["upper"],
+                "lower": best["lower"],
+                "horizontal": best["horizontal"],
+                "image": str(out.relative_to(PROJECT_ROOT)),
+                "png_bytes": out.stat().st_size,
+            }
+        )
     return rows
 
 
@@ -207,13 +228,20 @@ def main() -> None:
     again = rerender(client, big, args.runs)
     load_after = os.getloadavg()[0]
     result = {
-        "torch_threads": torch.get_num_threads(), "cpu_count": os.cpu_count(), "runs": args.runs,
+        "torch_threads": torch.get_num_threads(),
+        "cpu_count": os.cpu_count(),
+        "runs": args.runs,
         "load_average_1min": [load_before, load_after],
         "photo_12mp": {"size": [4000, 3000], "bytes": len(big), "source": BIG_SOURCE},
-        "api_photo_ms": e2e, "stage_cpu_ms": cpu, "render_alone_ms": alone, "api_render_candidate_ms": again,
+        "api_photo_ms": e2e,
+        "stage_cpu_ms": cpu,
+        "render_alone_ms": alone,
+        "api_render_candidate_ms": again,
     }
-    print(f"12-MP JPEG: 4000×3000, {len(big) / 1e6:.1f} MB; torch threads {result['torch_threads']}; "
-          f"load average {load_before:.1f} → {load_after:.1f} on {os.cpu_count()} CPUs")
+    print(
+        f"12-MP JPEG: 4000×3000, {len(big) / 1e6:.1f} MB; torch threads {result['torch_threads']}; "
+        f"load average {load_before:.1f} → {load_after:.1f} on {os.cpu_count()} CPUs"
+    )
     print_table("POST /api/photo (Server-Timing stages; total is the client's wall time)", e2e)
     print_table("CPU time per stage (thread CPU; pipeline called directly)", cpu)
     print_table("Rendering alone", alone)
@@ -222,9 +250,13 @@ def main() -> None:
         result["examples"] = examples(client, scenes)
         print("\n| photo | tags | 上联 | 下联 | 横批 |\n| --- | --- | --- | --- | --- |")
         for row in result["examples"]:
-            print(f"| {row['photo']} | {', '.join(row['tags'])} | {row['upper']} | {row['lower']} | {row['horizontal']} |")
+            print(
+                f"| {row['photo']} | {', '.join(row['tags'])} | {row['upper']} | {row['lower']} | {row['horizontal']} |"
+            )
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "photo.json").write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    (RESULTS / "photo.json").write_text(
+        json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
 
 
 if __name__ == "__main__":

@@ -61,8 +61,14 @@ def alternatives(generator: Generator, upper: str, lower: str, position: int) ->
 def measure(generator: Generator, pairs: list[tuple[str, str]], rng: random.Random) -> dict:
     times: dict[str, list[float]] = {name: [] for name in FEATURES}
     ratios: dict[str, list[float]] = {name: [] for name in FEATURES[1:]}
-    counts = {"refused_patterns": 0, "best_is_reference": 0, "lower_ends_ping": 0, "upper_ends_ze": 0,
-              "references_upper_ends_ze": 0, "upper_tone_opposition": 0}
+    counts = {
+        "refused_patterns": 0,
+        "best_is_reference": 0,
+        "lower_ends_ping": 0,
+        "upper_ends_ze": 0,
+        "references_upper_ends_ze": 0,
+        "upper_tone_opposition": 0,
+    }
     examples: dict[str, list[dict]] = {name: [] for name in FEATURES[1:]}
     for upper, lower in pairs:
         kept = [ch if rng.random() < 0.5 else None for ch in lower]
@@ -93,23 +99,48 @@ def measure(generator: Generator, pairs: list[tuple[str, str]], rng: random.Rand
 
         if len(examples["refill"]) < EXAMPLES:
             pattern = "".join(ch or (upper[i] if is_punct(upper[i]) else OPEN) for i, ch in enumerate(kept))
-            examples["refill"].append({"upper": upper, "pattern": pattern, "answers": [a.lower for a in answers],
-                                       "reference": lower})
-            examples["alternatives"].append({
-                "upper": upper, "lower": lower, "position": position,
-                "alternatives": [[a.char, round(a.candidate.score, 3)] for a in found]})
-            examples["upper"].append({"lower": lower, "uppers": [c.upper for c in uppers], "reference": upper})
+            examples["refill"].append(
+                {
+                    "upper": upper,
+                    "pattern": pattern,
+                    "answers": [a.lower for a in answers],
+                    "reference": lower,
+                }
+            )
+            examples["alternatives"].append(
+                {
+                    "upper": upper,
+                    "lower": lower,
+                    "position": position,
+                    "alternatives": [[a.char, round(a.candidate.score, 3)] for a in found],
+                }
+            )
+            examples["upper"].append(
+                {"lower": lower, "uppers": [c.upper for c in uppers], "reference": upper}
+            )
     done = len(times["generate"])
-    report = {name: {"p50_ms": statistics.median(times[name]), "p95_ms": statistics.quantiles(times[name], n=20)[-1]}
-              for name in FEATURES}
+    report = {
+        name: {
+            "p50_ms": statistics.median(times[name]),
+            "p95_ms": statistics.quantiles(times[name], n=20)[-1],
+        }
+        for name in FEATURES
+    }
     for name in FEATURES[1:]:
         report[name]["p50_ratio_to_generate"] = statistics.median(ratios[name])
-    return {"lines": done, "latency": report, "refused_patterns": counts.pop("refused_patterns"),
-            **{name: count / done for name, count in counts.items()}, "examples": examples}
+    return {
+        "lines": done,
+        "latency": report,
+        "refused_patterns": counts.pop("refused_patterns"),
+        **{name: count / done for name, count in counts.items()},
+        "examples": examples,
+    }
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--lines", type=int, default=300, help="Test lines sampled (seeded).")
     parser.add_argument("--threads", type=int, default=1, help="Torch threads (a service worker thread: 1).")
     args = parser.parse_args()
@@ -120,8 +151,11 @@ def main() -> None:
     # First-call costs (allocations, the table of 仄 characters) are paid once per process, not per request.
     generator.refill(pairs[0][0], {}, n=3)
     generator.uppers_for(pairs[0][1], n=3)
-    report = {"model": str(settings.generator_dir), "threads": args.threads,
-              **measure(generator, pairs, random.Random(1))}
+    report = {
+        "model": str(settings.generator_dir),
+        "threads": args.threads,
+        **measure(generator, pairs, random.Random(1)),
+    }
     RESULTS.mkdir(exist_ok=True)
     text = json.dumps(report, ensure_ascii=False, indent=2) + "\n"
     (RESULTS / "refill.json").write_text(text, encoding="utf-8")
@@ -135,15 +169,20 @@ def format_table(report: dict) -> str:
         "refill": f"best = reference {report['best_is_reference']:.1%}, ends 平 {report['lower_ends_ping']:.1%}",
         "alternatives": "8 characters",
         "upper": f"ends 仄 {report['upper_ends_ze']:.1%} (references {report['references_upper_ends_ze']:.1%}), "
-                 f"tone opposition {report['upper_tone_opposition']:.1%}",
+        f"tone opposition {report['upper_tone_opposition']:.1%}",
     }
-    rows = [f"model {report['model']}, {report['threads']} torch threads, batch 1, {report['lines']} lines "
-            f"({report['refused_patterns']} refill patterns refused)",
-            f"{'feature':<14}{'p50 ms':>9}{'p95 ms':>9}{'× generate':>12}  quality", "-" * 78]
+    rows = [
+        f"model {report['model']}, {report['threads']} torch threads, batch 1, {report['lines']} lines "
+        f"({report['refused_patterns']} refill patterns refused)",
+        f"{'feature':<14}{'p50 ms':>9}{'p95 ms':>9}{'× generate':>12}  quality",
+        "-" * 78,
+    ]
     for name in FEATURES:
         ratio = latency[name].get("p50_ratio_to_generate")
-        rows.append(f"{name:<14}{latency[name]['p50_ms']:>9.1f}{latency[name]['p95_ms']:>9.1f}"
-                    f"{'' if ratio is None else f'{ratio:.2f}':>12}  {quality[name]}")
+        rows.append(
+            f"{name:<14}{latency[name]['p50_ms']:>9.1f}{latency[name]['p95_ms']:>9.1f}"
+            f"{'' if ratio is None else f'{ratio:.2f}':>12}  {quality[name]}"
+        )
     return "\n".join(rows)
 
 

@@ -54,7 +54,9 @@ SHIPPED = rerank.Weights()  # the weights before this rerank: the rules' two ter
 MEASURES = ("parallelism", *(f"tones_{s}" for s in STANDARDS), "stock", "hezhang")
 
 
-def nbest(generator: Generator, uppers: list[str], beams: int, batch: int = 32) -> list[tuple[str, str, float]]:
+def nbest(
+    generator: Generator, uppers: list[str], beams: int, batch: int = 32
+) -> list[tuple[str, str, float]]:
     """(upper, lower, model score) of every distinct line of each upper line's beam; cached."""
     if CACHE.exists():
         rows = [line.split("\t") for line in CACHE.read_text(encoding="utf-8").splitlines()]
@@ -64,7 +66,9 @@ def nbest(generator: Generator, uppers: list[str], beams: int, batch: int = 32) 
     out = []
     for i in tqdm(range(0, len(uppers), batch), desc=f"dev n-best (beam {beams})", unit="batch"):
         chunk = uppers[i : i + batch]
-        for upper, cands in zip(chunk, generator.nbest(chunk, beams, DecodeOptions(beams=beams)), strict=True):
+        for upper, cands in zip(
+            chunk, generator.nbest(chunk, beams, DecodeOptions(beams=beams)), strict=True
+        ):
             out += [(upper, c.lower, c.model_score) for c in cands]
     RESULTS.mkdir(exist_ok=True)
     CACHE.write_text("".join(f"{u}\t{lo}\t{s!r}\n" for u, lo, s in out), encoding="utf-8")
@@ -79,7 +83,9 @@ class Table:
     model: np.ndarray
     features: np.ndarray  # (candidates, len(fields(rerank.Weights))): Features.signed, in the weights' order
     counts: dict[str, np.ndarray]
-    bleu_stats: np.ndarray  # (candidates, 10): matches and totals of 1..4-grams, hypothesis and reference length
+    bleu_stats: (
+        np.ndarray
+    )  # (candidates, 10): matches and totals of 1..4-grams, hypothesis and reference length
 
 
 def ngram_stats(hyp: str, refs: list[str]) -> list[int]:
@@ -121,8 +127,13 @@ def table(generator: Generator, rows: list[tuple[str, str, float]], refs: dict[s
         counts["stock"].append((int(f.stock > 0), 1))
         counts["hezhang"].append((int(f.hezhang > 0), 1))
         stats.append(ngram_stats(lower, refs[upper]))
-    return Table(np.array([number[u] for u, _, _ in rows]), np.array([s for _, _, s in rows]), np.array(feats),
-                 {m: np.array(c) for m, c in counts.items()}, np.array(stats))
+    return Table(
+        np.array([number[u] for u, _, _ in rows]),
+        np.array([s for _, _, s in rows]),
+        np.array(feats),
+        {m: np.array(c) for m, c in counts.items()},
+        np.array(stats),
+    )
 
 
 def top(t: Table, w: rerank.Weights) -> np.ndarray:
@@ -171,7 +182,9 @@ def choose(t: Table, points: list[dict], base: dict, resamples: int = 200) -> di
     and the standard error of that gap, ``gap_se``."""
     form = [p for p in points if all(p[m] >= base[m] for m in MEASURES[:3])]
     best = max(form, key=lambda p: p["bleu"])
-    samples = np.random.default_rng(0).integers(0, int(t.group.max()) + 1, (resamples, int(t.group.max()) + 1))
+    samples = np.random.default_rng(0).integers(
+        0, int(t.group.max()) + 1, (resamples, int(t.group.max()) + 1)
+    )
     best_bleu = resampled_bleu(t.bleu_stats[top(t, rerank.Weights(**best["weights"]))], samples)
     for p in form:
         gap = best_bleu - resampled_bleu(t.bleu_stats[top(t, rerank.Weights(**p["weights"]))], samples)
@@ -181,7 +194,9 @@ def choose(t: Table, points: list[dict], base: dict, resamples: int = 200) -> di
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--beams", type=int, default=8)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--limit", type=int, help="Only the first N dev upper lines (quick runs).")
@@ -194,8 +209,13 @@ def main() -> None:
     rows = nbest(generator, list(refs), args.beams)
     t = table(generator, rows, refs)
     base_picks = top(t, SHIPPED)
-    assert abs(bleu(t.bleu_stats[base_picks].sum(axis=0))
-               - char_bleu([rows[k][1] for k in base_picks], [refs[rows[k][0]] for k in base_picks])) < 1e-6
+    assert (
+        abs(
+            bleu(t.bleu_stats[base_picks].sum(axis=0))
+            - char_bleu([rows[k][1] for k in base_picks], [refs[rows[k][0]] for k in base_picks])
+        )
+        < 1e-6
+    )
     base = evaluate(t, base_picks)
     ref_rates = references_rates(generator, refs)
     points = []
@@ -205,10 +225,21 @@ def main() -> None:
     chosen = choose(t, points, base)
     weights = rerank.Weights(**chosen["weights"])
     report = {
-        "split": "dev", "uppers": len(refs), "beams": args.beams, "candidates": len(rows), "grid": GRID,
-        "references": ref_rates, "shipped": {"weights": asdict(SHIPPED), **base}, "chosen": chosen,
-        "best": sorted(points, key=lambda p: -p["bleu"])[:10], "generator_weights": asdict(WEIGHTS), "points": compact(points),
-        "near_copies_n3": {"shipped": near_copy_share(rows, t, SHIPPED), "chosen": near_copy_share(rows, t, weights)},
+        "split": "dev",
+        "uppers": len(refs),
+        "beams": args.beams,
+        "candidates": len(rows),
+        "grid": GRID,
+        "references": ref_rates,
+        "shipped": {"weights": asdict(SHIPPED), **base},
+        "chosen": chosen,
+        "best": sorted(points, key=lambda p: -p["bleu"])[:10],
+        "generator_weights": asdict(WEIGHTS),
+        "points": compact(points),
+        "near_copies_n3": {
+            "shipped": near_copy_share(rows, t, SHIPPED),
+            "chosen": near_copy_share(rows, t, weights),
+        },
     }
     (RESULTS / "rerank.json").write_text(json.dumps(report, ensure_ascii=False) + "\n", encoding="utf-8")
     print(format_report(report))
@@ -222,29 +253,43 @@ def compact(points: list[dict]) -> dict:
     def cell(value: float | None) -> float | None:
         return None if value is None else round(value, 4)
 
-    rows = [[*(p["weights"][n] for n in names), *(cell(p.get(c)) for c in columns[len(names):])] for p in points]
+    rows = [
+        [*(p["weights"][n] for n in names), *(cell(p.get(c)) for c in columns[len(names) :])] for p in points
+    ]
     return {"columns": columns, "rows": rows}
 
 
 def format_report(report: dict) -> str:
     names = [f.name for f in fields(rerank.Weights)]
-    head = "".join(f"{n[:9]:>10}" for n in names) + f"{'BLEU':>8}" + "".join(f"{m[:14]:>15}" for m in MEASURES)
+    head = (
+        "".join(f"{n[:9]:>10}" for n in names) + f"{'BLEU':>8}" + "".join(f"{m[:14]:>15}" for m in MEASURES)
+    )
 
     def row(p: dict) -> str:
-        return ("".join(f"{p['weights'][n]:>10.2f}" for n in names) + f"{p['bleu']:>8.2f}"
-                + "".join(f"{p[m]:>15.1%}" for m in MEASURES))
+        return (
+            "".join(f"{p['weights'][n]:>10.2f}" for n in names)
+            + f"{p['bleu']:>8.2f}"
+            + "".join(f"{p[m]:>15.1%}" for m in MEASURES)
+        )
 
-    lines = [f"dev: {report['uppers']} upper lines, beam {report['beams']}, {report['candidates']} candidates",
-             head, "shipped", row(report["shipped"]),
-             f"chosen: BLEU {report['chosen']['gap']:.2f} below the best, standard error of that gap "
-             f"{report['chosen']['gap_se']:.2f}", row(report["chosen"]),
-             "best BLEU"]
+    lines = [
+        f"dev: {report['uppers']} upper lines, beam {report['beams']}, {report['candidates']} candidates",
+        head,
+        "shipped",
+        row(report["shipped"]),
+        f"chosen: BLEU {report['chosen']['gap']:.2f} below the best, standard error of that gap "
+        f"{report['chosen']['gap_se']:.2f}",
+        row(report["chosen"]),
+        "best BLEU",
+    ]
     lines += [row(p) for p in report["best"]]
     refs = report["references"]
     lines.append("references " + "  ".join(f"{m} {refs[m]:.1%}" for m in MEASURES))
     for name, shares in report["near_copies_n3"].items():
-        lines.append(f"n=3 near copies ({name} weights): plain top 3 {shares['plain']['near_copy_share']:.1%}, "
-                     f"diverse {shares['diverse']['near_copy_share']:.1%}")
+        lines.append(
+            f"n=3 near copies ({name} weights): plain top 3 {shares['plain']['near_copy_share']:.1%}, "
+            f"diverse {shares['diverse']['near_copy_share']:.1%}"
+        )
     return "\n".join(lines)
 
 

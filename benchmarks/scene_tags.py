@@ -72,7 +72,9 @@ def imagenet_rates(tagger: LocalTagger, folder: Path, limit: int) -> dict[str, f
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--imagenet", type=int, default=1000, help="ImageNet samples for the firing rates (0: none)")
+    parser.add_argument(
+        "--imagenet", type=int, default=1000, help="ImageNet samples for the firing rates (0: none)"
+    )
     args = parser.parse_args()
     torch.set_num_threads(1)  # the machine's other core serves other work; the figures do not depend on it
     mirror = Settings.from_env().data_mirror
@@ -87,35 +89,47 @@ def main() -> None:
         objects, tags = both_taggings(tagger, (folder / row["filename"]).read_bytes())
         before.append(score_photo(labels, description, objects))
         after.append(score := score_photo(labels, description, tags))
-        photos.append({
-            "photo": row["filename"], "labels": labels,
-            "tags": [f"{t.name}/{t.kind}/{t.confidence:.2f}" for t in tags],
-            "found": score.found, "missed": score.missed, "unscored": score.unscored,
-            "unsupported_scene_mood": score.unsupported,
-        })
+        photos.append(
+            {
+                "photo": row["filename"],
+                "labels": labels,
+                "tags": [f"{t.name}/{t.kind}/{t.confidence:.2f}" for t in tags],
+                "found": score.found,
+                "missed": score.missed,
+                "unscored": score.unscored,
+                "unsupported_scene_mood": score.unsupported,
+            }
+        )
     result = {
         "photos": len(photos),
         "objects_only": summary(before),
         "with_scene_mood": summary(after),
         "imagenet_firing_rates": imagenet_rates(tagger, mirror / "images" / "imagenet-samples", args.imagenet)
-        if args.imagenet else None,
+        if args.imagenet
+        else None,
         "per_photo": photos,
     }
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "scene_tags.json").write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    (RESULTS / "scene_tags.json").write_text(
+        json.dumps(result, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+    )
 
     for name in ("objects_only", "with_scene_mood"):
         s = result[name]
         precision = "–" if s["scene_mood_precision"] is None else f"{s['scene_mood_precision']:.1%}"
-        print(f"{name:<16} recall {s['recall']:.1%} ({s['labels_found']}/{s['labels_scored']}), "
-              f"scene/mood tags {s['scene_mood_tags']}, precision {precision}")
+        print(
+            f"{name:<16} recall {s['recall']:.1%} ({s['labels_found']}/{s['labels_scored']}), "
+            f"scene/mood tags {s['scene_mood_tags']}, precision {precision}"
+        )
     print("per label (objects only → with scene and mood):")
     old, new = result["objects_only"]["per_label"], result["with_scene_mood"]["per_label"]
     print("  " + "  ".join(f"{w} {old[w]['found']}→{c['found']}/{c['of']}" for w, c in new.items()))
     if result["imagenet_firing_rates"]:
         rates = result["imagenet_firing_rates"]
-        print(f"fires on the {rates['images']} ImageNet samples: "
-              + "  ".join(f"{k} {v:.1%}" for k, v in rates.items() if k != "images"))
+        print(
+            f"fires on the {rates['images']} ImageNet samples: "
+            + "  ".join(f"{k} {v:.1%}" for k, v in rates.items() if k != "images")
+        )
 
 
 if __name__ == "__main__":

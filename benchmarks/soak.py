@@ -50,8 +50,11 @@ def worker_sample(pids: list[int]) -> dict[str, dict[str, float]]:
     out = {}
     for pid in pids:
         try:
-            rss_kb = next(int(line.split()[1]) for line in Path(f"/proc/{pid}/status").read_text().splitlines()
-                          if line.startswith("VmRSS:"))
+            rss_kb = next(
+                int(line.split()[1])
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+                if line.startswith("VmRSS:")
+            )
             out[str(pid)] = {"rss_mb": round(rss_kb / 1024, 1), "fds": len(os.listdir(f"/proc/{pid}/fd"))}
         except (FileNotFoundError, StopIteration):
             pass
@@ -71,16 +74,20 @@ class Minute:
                 self.latencies[kind].append(ms)
 
     def summary(self) -> dict:
-        return {"statuses": dict(self.statuses),
-                **{f"{k}_p50_ms": round(float(np.percentile(v, 50)), 1) for k, v in self.latencies.items() if v},
-                **{f"{k}_p95_ms": round(float(np.percentile(v, 95)), 1) for k, v in self.latencies.items() if v}}
+        return {
+            "statuses": dict(self.statuses),
+            **{f"{k}_p50_ms": round(float(np.percentile(v, 50)), 1) for k, v in self.latencies.items() if v},
+            **{f"{k}_p95_ms": round(float(np.percentile(v, 95)), 1) for k, v in self.latencies.items() if v},
+        }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=30.0)
     parser.add_argument("--rate", type=float, default=4.0, help="requests a second, all kinds together")
-    parser.add_argument("--warmup", type=float, default=3.0, help="minutes before memory and descriptors count")
+    parser.add_argument(
+        "--warmup", type=float, default=3.0, help="minutes before memory and descriptors count"
+    )
     parser.add_argument("--tolerance", type=float, default=0.10, help="allowed growth after the warm-up")
     parser.add_argument("--out", type=Path, default=RESULTS / "soak.json")
     args = parser.parse_args()
@@ -98,12 +105,20 @@ def main() -> None:
         if kind == "text":
             return session.post(url + "/api/couplet", json={"upper": lines[i % len(lines)]}, timeout=60)
         if kind == "match":
-            return session.post(url + "/api/couplet/match", json={"tags": [{"name": t} for t in TAGS[i % len(TAGS)]]}, timeout=60)
+            return session.post(
+                url + "/api/couplet/match",
+                json={"tags": [{"name": t} for t in TAGS[i % len(TAGS)]]},
+                timeout=60,
+            )
         if kind == "photo":
-            return session.post(url + "/api/photo", files={"file": ("p.jpg", images[i % len(images)], "image/jpeg")},
-                                timeout=120)
-        return session.post(url + "/api/digits/predict", files={"file": ("d.png", digits[i % 10], "image/png")},
-                            timeout=60)
+            return session.post(
+                url + "/api/photo",
+                files={"file": ("p.jpg", images[i % len(images)], "image/jpeg")},
+                timeout=120,
+            )
+        return session.post(
+            url + "/api/digits/predict", files={"file": ("d.png", digits[i % 10], "image/png")}, timeout=60
+        )
 
     def send(minute: Minute, kind: str, i: int) -> None:
         started = time.perf_counter()
@@ -131,7 +146,9 @@ def main() -> None:
                 minute, minute_end = Minute(), minute_end + 60
             due = int((now - started) * args.rate)
             while sent < due:
-                thread = threading.Thread(target=send, args=(minute, KINDS[sent % len(KINDS)], sent), daemon=True)
+                thread = threading.Thread(
+                    target=send, args=(minute, KINDS[sent % len(KINDS)], sent), daemon=True
+                )
                 thread.start()
                 threads.append(thread)
                 sent += 1
@@ -145,16 +162,32 @@ def main() -> None:
         server.terminate()
         server.wait(timeout=60)
 
-    errors = sum(n for row in curve for key, n in row["statuses"].items() if not key.endswith((" 200", " 400")))
+    errors = sum(
+        n for row in curve for key, n in row["statuses"].items() if not key.endswith((" 200", " 400"))
+    )
     settled = [row for row in curve if row["minute"] > args.warmup] or curve[-1:]
     growth = {}
     for pid in settled[0]["workers"]:
         for measure in ("rss_mb", "fds"):
-            first, last = settled[0]["workers"][pid][measure], settled[-1]["workers"].get(pid, {}).get(measure)
-            growth[f"{pid} {measure}"] = round((last - first) / first, 3) if last is not None and first else None
+            first, last = (
+                settled[0]["workers"][pid][measure],
+                settled[-1]["workers"].get(pid, {}).get(measure),
+            )
+            growth[f"{pid} {measure}"] = (
+                round((last - first) / first, 3) if last is not None and first else None
+            )
     ok = errors == 0 and not restarted and all(g is not None and g <= args.tolerance for g in growth.values())
-    report = {"minutes": args.minutes, "rate": args.rate, "cpus": os.cpu_count(), "load_average": os.getloadavg(),
-              "errors": errors, "workers_restarted": restarted, "growth_after_warmup": growth, "ok": ok, "curve": curve}
+    report = {
+        "minutes": args.minutes,
+        "rate": args.rate,
+        "cpus": os.cpu_count(),
+        "load_average": os.getloadavg(),
+        "errors": errors,
+        "workers_restarted": restarted,
+        "growth_after_warmup": growth,
+        "ok": ok,
+        "curve": curve,
+    }
 
     print("\n| minute | " + " | ".join(f"{k} p50/p95 ms" for k in KINDS) + " | RSS MB (per worker) | fds |")
     print("|---|" + "---|" * len(KINDS) + "---|---|")
@@ -163,12 +196,16 @@ def main() -> None:
         rss = " ".join(str(w["rss_mb"]) for w in row["workers"].values())
         fds = " ".join(str(w["fds"]) for w in row["workers"].values())
         print(f"| {row['minute']} | {lat} | {rss} | {fds} |")
-    print(f"\nerrors (5xx or transport): {errors}; workers restarted: {restarted}; growth after warm-up: {growth}")
+    print(
+        f"\nerrors (5xx or transport): {errors}; workers restarted: {restarted}; growth after warm-up: {growth}"
+    )
     print("PASS" if ok else "FAIL")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    print(f"wrote {args.out.relative_to(PROJECT_ROOT) if args.out.is_relative_to(PROJECT_ROOT) else args.out}; "
-          f"server log: {log_path}")
+    print(
+        f"wrote {args.out.relative_to(PROJECT_ROOT) if args.out.is_relative_to(PROJECT_ROOT) else args.out}; "
+        f"server log: {log_path}"
+    )
     sys.exit(0 if ok else 1)
 
 

@@ -69,4 +69,3 @@ def download(url: str, part: Path, timeout: float = 60.0) -> None:
 
 def progress_bar(total: int | None, desc: str, initial: int = 0) -> tqdm:
     return tqdm(total=total, initial=initial, desc=desc, unit="B", unit_scale=True, unit_divisor=1024)
-

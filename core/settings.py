@@ -165,7 +165,11 @@ class Settings:
             baidu_base_url=os.environ.get("COUPLET_BAIDU_BASE_URL", "https://aip.baidubce.com"),
             result_ttl=float(os.environ.get("COUPLET_RESULT_TTL", "86400")),
             font=_path("COUPLET_FONT", None),
-            fallback_fonts=tuple(Path(p).expanduser() for p in os.environ.get("COUPLET_FALLBACK_FONTS", "").split(os.pathsep) if p),
+            fallback_fonts=tuple(
+                Path(p).expanduser()
+                for p in os.environ.get("COUPLET_FALLBACK_FONTS", "").split(os.pathsep)
+                if p
+            ),
             match_min_len=int(os.environ.get("COUPLET_MATCH_MIN_LEN", "5")),
             match_max_len=int(os.environ.get("COUPLET_MATCH_MAX_LEN", "11")),
             match_prefer_ze=os.environ.get("COUPLET_MATCH_PREFER_ZE", "1") not in ("0", "false", "no"),

@@ -55,8 +55,11 @@ class WeChatSecCheck:
         return self._tokens.get(renew)
 
     def _fetch_token(self) -> tuple[str, float]:
-        body = self._call("GET", TOKEN_PATH, params={
-            "grant_type": "client_credential", "appid": self.appid, "secret": self.secret})
+        body = self._call(
+            "GET",
+            TOKEN_PATH,
+            params={"grant_type": "client_credential", "appid": self.appid, "secret": self.secret},
+        )
         try:
             return str(body["access_token"]), float(body["expires_in"])
         except (KeyError, TypeError, ValueError):
@@ -67,8 +70,9 @@ class WeChatSecCheck:
         payload = {"content": content[:MAX_CONTENT], "version": 2, "scene": self.scene, "openid": openid}
         renewed = False
         while True:
-            body = self._call("POST", CHECK_PATH, params={"access_token": self.access_token(renew=renewed)},
-                              json=payload)
+            body = self._call(
+                "POST", CHECK_PATH, params={"access_token": self.access_token(renew=renewed)}, json=payload
+            )
             code = body.get("errcode", 0)
             if code in TOKEN_ERRORS and not renewed:
                 renewed = True
@@ -106,5 +110,10 @@ def get_wechat(settings: Settings) -> WeChatSecCheck | None:
     """The msgSecCheck client, one per process; None when WeChat is not configured."""
     if not (settings.wechat_appid and settings.wechat_secret):
         return None
-    return WeChatSecCheck(settings.wechat_appid, settings.wechat_secret, settings.wechat_base_url,
-                          settings.wechat_scene, settings.wechat_timeout)
+    return WeChatSecCheck(
+        settings.wechat_appid,
+        settings.wechat_secret,
+        settings.wechat_base_url,
+        settings.wechat_scene,
+        settings.wechat_timeout,
+    )

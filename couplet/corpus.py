@@ -192,7 +192,10 @@ class Corpus:
         tells them apart), ascending (the hashes were sorted stably)."""
         key = line_key(line)
         digest = _key_hash(key)
-        lo, hi = np.searchsorted(self.key_hashes, digest, "left"), np.searchsorted(self.key_hashes, digest, "right")
+        lo, hi = (
+            np.searchsorted(self.key_hashes, digest, "left"),
+            np.searchsorted(self.key_hashes, digest, "right"),
+        )
         return [int(i) for i in self.key_ids[lo:hi] if line_key(self.lines[i]) == key]
 
     def nearest(self, line: str) -> tuple[int, int]:
@@ -215,12 +218,20 @@ class Corpus:
         def mapped(name: str) -> np.ndarray:
             return np.load(folder / f"{name}.npy", mmap_mode="r")
 
-        chars = Postings(list((folder / CHARS_FILE).read_text(encoding="utf-8")), mapped("char_offsets"),
-                         mapped("char_ids"))
-        return cls(lines=PackedLines(mapped("lines"), mapped("line_offsets")),
-                   lowers=PackedLines(mapped("lowers"), mapped("lower_offsets")),
-                   fields={f.name: mapped(f.name) for f in FIELDS}, chars=chars, key_hashes=mapped("key_hashes"),
-                   key_ids=mapped("key_ids"), corpus_sha256=meta["corpus_sha256"])
+        chars = Postings(
+            list((folder / CHARS_FILE).read_text(encoding="utf-8")),
+            mapped("char_offsets"),
+            mapped("char_ids"),
+        )
+        return cls(
+            lines=PackedLines(mapped("lines"), mapped("line_offsets")),
+            lowers=PackedLines(mapped("lowers"), mapped("lower_offsets")),
+            fields={f.name: mapped(f.name) for f in FIELDS},
+            chars=chars,
+            key_hashes=mapped("key_hashes"),
+            key_ids=mapped("key_ids"),
+            corpus_sha256=meta["corpus_sha256"],
+        )
 
 
 @lru_cache(maxsize=8)
@@ -284,23 +295,45 @@ def _write(pairs: list[Pair], folder: Path, digest: str) -> None:
     hashes = np.fromiter((_key_hash(line_key(line)) for line in lines), dtype=np.uint64, count=len(lines))
     order = np.argsort(hashes, kind="stable")
     chars = Postings.build(lines, distinct_chars)
-    packed, packed_lowers = PackedLines.pack(lines), PackedLines.pack("\t".join(lowers[line]) for line in lines)
+    packed, packed_lowers = (
+        PackedLines.pack(lines),
+        PackedLines.pack("\t".join(lowers[line]) for line in lines),
+    )
     arrays = {
-        "lines": packed.blob, "line_offsets": packed.offsets,
-        "lowers": packed_lowers.blob, "lower_offsets": packed_lowers.offsets,
-        "char_offsets": chars.offsets, "char_ids": chars.ids,
-        "key_hashes": hashes[order], "key_ids": order.astype(np.int32),
+        "lines": packed.blob,
+        "line_offsets": packed.offsets,
+        "lowers": packed_lowers.blob,
+        "lower_offsets": packed_lowers.offsets,
+        "char_offsets": chars.offsets,
+        "char_ids": chars.ids,
+        "key_hashes": hashes[order],
+        "key_ids": order.astype(np.int32),
         **{f.name: np.asarray(values[f.name], dtype=f.dtype) for f in FIELDS},
     }
     meta_path = folder / META_FILE
-    meta_path.unlink(missing_ok=True)  # a build that dies half-way leaves no stamp, so the next call redoes it
+    meta_path.unlink(
+        missing_ok=True
+    )  # a build that dies half-way leaves no stamp, so the next call redoes it
     for name, data in arrays.items():
         _save(folder / f"{name}.npy", data)
     (folder / CHARS_FILE).write_text("".join(chars.keys), encoding="utf-8")
-    meta_path.write_text(json.dumps({"format": FORMAT, "corpus_sha256": digest, "lines": len(lines),
-                                     "pairs": len(pairs), "fields": [f.name for f in FIELDS]}))
-    log.info("corpus store: %d distinct upper lines of %d pairs, %.1f%% end on 仄", len(lines), len(pairs),
-             100 * arrays["ends_ze"].mean() if lines else 0.0)
+    meta_path.write_text(
+        json.dumps(
+            {
+                "format": FORMAT,
+                "corpus_sha256": digest,
+                "lines": len(lines),
+                "pairs": len(pairs),
+                "fields": [f.name for f in FIELDS],
+            }
+        )
+    )
+    log.info(
+        "corpus store: %d distinct upper lines of %d pairs, %.1f%% end on 仄",
+        len(lines),
+        len(pairs),
+        100 * arrays["ends_ze"].mean() if lines else 0.0,
+    )
 
 
 def _save(path: Path, values: np.ndarray) -> None:

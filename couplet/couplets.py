@@ -35,8 +35,9 @@ def _checked(line: str, role: str, settings: Settings) -> str:
     return line
 
 
-def generate(upper: str, n: int = 3, options: DecodeOptions | None = None,
-             settings: Settings | None = None) -> list[Candidate]:
+def generate(
+    upper: str, n: int = 3, options: DecodeOptions | None = None, settings: Settings | None = None
+) -> list[Candidate]:
     """Up to ``n`` ranked lower lines for ``upper``; the settings default to the environment's."""
     _check_n(n)
     settings = settings or Settings.from_env()
@@ -44,8 +45,13 @@ def generate(upper: str, n: int = 3, options: DecodeOptions | None = None,
     return get_generator(settings).generate(line, n, options)
 
 
-def refill(upper: str, pattern: str, n: int = 3, options: DecodeOptions | None = None,
-           settings: Settings | None = None) -> list[Candidate]:
+def refill(
+    upper: str,
+    pattern: str,
+    n: int = 3,
+    options: DecodeOptions | None = None,
+    settings: Settings | None = None,
+) -> list[Candidate]:
     """Up to ``n`` ranked lower lines that keep the characters of ``pattern`` (e.g. ``喜?盈?万户?``: ``?`` or
     ``？`` marks a position to fill) and fill the rest under every hard rule. UserError (400) names the rule
     and the position when the kept characters break one (couplet/locks.py)."""
@@ -56,8 +62,9 @@ def refill(upper: str, pattern: str, n: int = 3, options: DecodeOptions | None =
     return get_generator(settings).refill(line, fixed, n, options)
 
 
-def alternatives(upper: str, lower: str, position: int, k: int = 8,
-                 settings: Settings | None = None) -> list[Alternative]:
+def alternatives(
+    upper: str, lower: str, position: int, k: int = 8, settings: Settings | None = None
+) -> list[Alternative]:
     """Up to ``k`` other characters for ``position`` (counted from 1) of ``lower``, best first, each with the
     whole lower line it makes; where the upper line repeats that position's character, the lower line's
     repeat changes with it. The rest of ``lower`` must pass the hard rules."""
@@ -71,8 +78,9 @@ def alternatives(upper: str, lower: str, position: int, k: int = 8,
     return [a for a in found if a.char != current[position - 1]][:k]
 
 
-def uppers_for(lower: str, n: int = 3, options: DecodeOptions | None = None,
-               settings: Settings | None = None) -> list[UpperCandidate]:
+def uppers_for(
+    lower: str, n: int = 3, options: DecodeOptions | None = None, settings: Settings | None = None
+) -> list[UpperCandidate]:
     """Up to ``n`` ranked upper lines for a given lower line (the other direction)."""
     _check_n(n)
     settings = settings or Settings.from_env()

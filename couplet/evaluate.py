@@ -95,8 +95,13 @@ def retrieval_baseline(uppers: list[str], train: Corpus) -> dict[str, str]:
     return out
 
 
-def evaluate_source(prepared_dir: Path, corpus_dir: Path, split: str, predictions: Path | None = None,
-                    baseline: str | None = None) -> dict:
+def evaluate_source(
+    prepared_dir: Path,
+    corpus_dir: Path,
+    split: str,
+    predictions: Path | None = None,
+    baseline: str | None = None,
+) -> dict:
     """Evaluate a predictions file or a named baseline on ``split`` (the retrieval baseline reads the corpus
     store in ``corpus_dir``, building it if need be)."""
     if predictions is not None:
@@ -125,6 +130,7 @@ def format_report(report: dict) -> str:
 
 def format_measures(columns: dict[str, dict]) -> str:
     """A table of the measures (couplet.measures.summarise), one column per source of lower lines."""
+
     def rows(report: dict) -> dict[str, float | None]:
         return {
             "parallelism": report["parallelism"],

@@ -49,7 +49,11 @@ def _copy_from_mirror(source: Source, mirror: Path, target: Path) -> None:
     if not origin.is_file():
         raise DataError(f"{source.name}: not found in the mirror at {origin}")
     part = target.with_name(target.name + ".part")
-    with origin.open("rb") as src, part.open("wb") as dst, progress_bar(origin.stat().st_size, source.name) as bar:
+    with (
+        origin.open("rb") as src,
+        part.open("wb") as dst,
+        progress_bar(origin.stat().st_size, source.name) as bar,
+    ):
         for block in iter(lambda: src.read(CHUNK), b""):
             dst.write(block)
             bar.update(len(block))
@@ -77,7 +81,9 @@ def _download_source(source: Source, target: Path) -> None:
         if digest not in source.sha256:
             if not source.members_sha256:
                 part.unlink()
-                raise DataError(f"{source.name}: checksum mismatch (got {digest}, expected {list(source.sha256)})")
+                raise DataError(
+                    f"{source.name}: checksum mismatch (got {digest}, expected {list(source.sha256)})"
+                )
             log.info("%s: archive sha256 %s is not recorded; checking its members", source.name, digest)
         _verify_members(source, part)
     part.replace(target)

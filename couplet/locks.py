@@ -27,12 +27,14 @@ def reopen(upper: str, lower: str, position: int) -> list[str | None]:
     """A whole lower line with the character at ``position`` (from 1) open, and with it every position
     where the upper line repeats that position's character (they must change together)."""
     if not 1 <= position <= len(upper):
-        raise UserError(f"position {position} is outside the upper line (1 to {len(upper)})",
-                        code="bad_position")
+        raise UserError(
+            f"position {position} is outside the upper line (1 to {len(upper)})", code="bad_position"
+        )
     ch = upper[position - 1]
     if is_punct(ch):
-        raise UserError(f"position {position} is the punctuation {ch!r}, not a character to choose",
-                        code="punctuation")
+        raise UserError(
+            f"position {position} is the punctuation {ch!r}, not a character to choose", code="punctuation"
+        )
     return [None if i < len(upper) and upper[i] == ch else d for i, d in enumerate(lower)]
 
 
@@ -43,25 +45,34 @@ def lock(upper: str, kept: list[str | None], badwords: BadWords) -> dict[int, st
     Raises UserError naming the hard rule the kept characters break, and where.
     """
     if len(kept) != len(upper):
-        raise UserError(f"the lower line has {len(kept)} positions (open ones included) but the upper line "
-                        f"has {len(upper)}", code="equal_length")
+        raise UserError(
+            f"the lower line has {len(kept)} positions (open ones included) but the upper line "
+            f"has {len(upper)}",
+            code="equal_length",
+        )
     fixed: dict[int, str] = {}
     for i, (u, ch) in enumerate(zip(upper, kept, strict=True)):
         if is_punct(u):
             if ch is not None and not is_punct(ch):
-                raise UserError(f"position {i + 1} must be punctuation, as the upper line's {u!r} is, "
-                                f"not {ch!r}", code="punctuation")
+                raise UserError(
+                    f"position {i + 1} must be punctuation, as the upper line's {u!r} is, not {ch!r}",
+                    code="punctuation",
+                )
             fixed[i] = ch or u
         elif ch is None:
             continue
         elif is_punct(ch):
-            raise UserError(f"position {i + 1} holds the punctuation {ch!r} where the upper line has the "
-                            f"character {u!r}", code="punctuation")
+            raise UserError(
+                f"position {i + 1} holds the punctuation {ch!r} where the upper line has the character {u!r}",
+                code="punctuation",
+            )
         elif not is_hanzi(ch):
             raise UserError(f"{ch!r} at position {i + 1} is not a Chinese character", code="not_chinese")
         elif ch in upper:
-            raise UserError(f"{ch!r} at position {i + 1} is in the upper line; the lower line may not "
-                            f"reuse it", code="no_reuse")
+            raise UserError(
+                f"{ch!r} at position {i + 1} is in the upper line; the lower line may not reuse it",
+                code="no_reuse",
+            )
         else:
             fixed[i] = ch
     _mirror_repeats(upper, fixed)
@@ -81,9 +92,12 @@ def _mirror_repeats(upper: str, fixed: dict[int, str]) -> None:
         if i in fixed and not is_punct(u):
             first = where.setdefault(u, i)
             if fixed[first] != fixed[i]:
-                raise UserError(f"the upper line repeats {u!r} at positions {first + 1} and {i + 1}, so the "
-                                f"lower line must repeat there too, not keep {fixed[first]!r} and "
-                                f"{fixed[i]!r}", code="repeats_mirrored")
+                raise UserError(
+                    f"the upper line repeats {u!r} at positions {first + 1} and {i + 1}, so the "
+                    f"lower line must repeat there too, not keep {fixed[first]!r} and "
+                    f"{fixed[i]!r}",
+                    code="repeats_mirrored",
+                )
     for i, u in enumerate(upper):
         if u in where:
             fixed[i] = fixed[where[u]]
@@ -93,6 +107,9 @@ def _mirror_repeats(upper: str, fixed: dict[int, str]) -> None:
             continue
         first = under.setdefault(fixed[i], i)
         if upper[first] != upper[i]:
-            raise UserError(f"{fixed[i]!r} is kept at positions {first + 1} and {i + 1}, under the upper "
-                            f"line's different {upper[first]!r} and {upper[i]!r}: the lower line may repeat "
-                            f"a character only where the upper line does", code="repeats_mirrored")
+            raise UserError(
+                f"{fixed[i]!r} is kept at positions {first + 1} and {i + 1}, under the upper "
+                f"line's different {upper[first]!r} and {upper[i]!r}: the lower line may repeat "
+                f"a character only where the upper line does",
+                code="repeats_mirrored",
+            )

@@ -29,8 +29,21 @@ from couplet.tones import AMBIGUOUS, STANDARDS, line_tones
 # words and abbreviations (j) with nouns; 区别词 (b) and 状态词 (z) with adjectives; numerals with measure
 # words (数量对); idioms (i) with set phrases (l). Other letters are classes of their own: d adverb, p
 # preposition, c conjunction, u particle, r pronoun, o onomatopoeia, e/y interjections.
-COARSE = {"n": "n", "t": "n", "s": "n", "f": "n", "j": "n", "v": "v", "a": "a", "b": "a", "z": "a",
-          "m": "m", "q": "m", "i": "i", "l": "i"}
+COARSE = {
+    "n": "n",
+    "t": "n",
+    "s": "n",
+    "f": "n",
+    "j": "n",
+    "v": "v",
+    "a": "a",
+    "b": "a",
+    "z": "a",
+    "m": "m",
+    "q": "m",
+    "i": "i",
+    "l": "i",
+}
 PASS, FAIL, UNDECIDED = "pass", "fail", "undecided"
 
 

@@ -128,8 +128,11 @@ def prepare(raw_dir: Path, out_dir: Path, corpus_dir: Path, force: bool = False)
     manifest_path = out_dir / "manifest.json"
     if not force and _up_to_date(manifest_path, out_dir, input_hashes):
         log.info("prepared data in %s is up to date; nothing to do", out_dir)
-        return PrepareResult(json.loads(manifest_path.read_text()), skipped=True,
-                             corpus_built=build_corpus(out_dir, corpus_dir))
+        return PrepareResult(
+            json.loads(manifest_path.read_text()),
+            skipped=True,
+            corpus_built=build_corpus(out_dir, corpus_dir),
+        )
 
     bad = BadWords.load(inputs["badwords.txt"])
     try:

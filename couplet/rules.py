@@ -18,9 +18,28 @@ MAX_LEN = 32
 PUNCTUATION = frozenset("，。、；：？！…—-·《》“”‘’（）「」『』～")
 # Half-width and look-alike punctuation a phone keyboard may send, mapped to the corpus's full-width forms.
 NORMALISE = str.maketrans(
-    {",": "，", ".": "。", ";": "；", ":": "：", "?": "？", "!": "！", "~": "～", "(": "（", ")": "）",
-     '"': "“", "'": "‘", "｡": "。", "､": "、", "﹐": "，", "﹑": "、", "﹔": "；", "﹕": "：", "﹖": "？",
-     "﹗": "！", "－": "—"}
+    {
+        ",": "，",
+        ".": "。",
+        ";": "；",
+        ":": "：",
+        "?": "？",
+        "!": "！",
+        "~": "～",
+        "(": "（",
+        ")": "）",
+        '"': "“",
+        "'": "‘",
+        "｡": "。",
+        "､": "、",
+        "﹐": "，",
+        "﹑": "、",
+        "﹔": "；",
+        "﹕": "：",
+        "﹖": "？",
+        "﹗": "！",
+        "－": "—",
+    }
 )
 PING, ZE = "平", "仄"
 RULES = (
@@ -86,8 +105,9 @@ def validate_line(text: str, role: str) -> str:
     if not line:
         raise InvalidUpper(f"the {role} is empty", code="empty")
     if len(line) > MAX_LEN:
-        raise InvalidUpper(f"the {role} has {len(line)} characters; at most {MAX_LEN} are allowed",
-                           code="too_long")
+        raise InvalidUpper(
+            f"the {role} has {len(line)} characters; at most {MAX_LEN} are allowed", code="too_long"
+        )
     for i, ch in enumerate(line):
         if not (is_hanzi(ch) or is_punct(ch)):
             name = unicodedata.name(ch, f"U+{ord(ch):04X}")
@@ -151,7 +171,9 @@ def no_reuse(upper: str, lower: str) -> RuleResult:
 
 def repeats_mirrored(upper: str, lower: str) -> RuleResult:
     n = min(len(upper), len(lower))
-    pairs = [(i, j) for i in range(n) for j in range(i + 1, n) if not is_punct(upper[i]) and not is_punct(upper[j])]
+    pairs = [
+        (i, j) for i in range(n) for j in range(i + 1, n) if not is_punct(upper[i]) and not is_punct(upper[j])
+    ]
     if not pairs:
         return RuleResult(True, 1.0)
     good = sum(1 for i, j in pairs if (upper[i] == upper[j]) == (lower[i] == lower[j]))

@@ -133,8 +133,10 @@ def _pingshui_table() -> tuple[dict[str, frozenset[str]], dict[str, frozenset[st
     to_simplified = _converter("t2s")
     for ch, classes in traditional.items():
         simplified[to_simplified.convert(ch)] |= classes
-    return ({ch: frozenset(c) for ch, c in traditional.items()},
-            {ch: frozenset(c) for ch, c in simplified.items()})
+    return (
+        {ch: frozenset(c) for ch, c in traditional.items()},
+        {ch: frozenset(c) for ch, c in simplified.items()},
+    )
 
 
 @cache

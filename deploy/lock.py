@@ -23,7 +23,9 @@ def canonical(name: str) -> str:
 
 def applies(requirement: Requirement, extras: tuple[str, ...]) -> bool:
     """True when the requirement's marker holds here for one of the extras asked for (or none)."""
-    return requirement.marker is None or any(requirement.marker.evaluate({"extra": e}) for e in extras or ("",))
+    return requirement.marker is None or any(
+        requirement.marker.evaluate({"extra": e}) for e in extras or ("",)
+    )
 
 
 def closure(project: str = PROJECT) -> dict[str, str]:
@@ -48,7 +50,9 @@ def closure(project: str = PROJECT) -> dict[str, str]:
 
 
 def main() -> None:
-    print(f"# Runtime dependencies of {PROJECT}, pinned to the tested environment: deploy/lock.py writes this.")
+    print(
+        f"# Runtime dependencies of {PROJECT}, pinned to the tested environment: deploy/lock.py writes this."
+    )
     for name, version in sorted(closure().items()):
         print(f"{name}=={version}")
 

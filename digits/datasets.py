@@ -24,8 +24,16 @@ from digits.preprocess import clean_ink, ink_of, load_grey, prepare_character
 
 log = logging.getLogger(__name__)
 
-FOLDER_TO_CHAR = {**{d: d for d in "0123456789"}, "+": "+", "-": "-", "=": "=", "times": "×", "div": "÷",
-                  "(": "(", ")": ")"}
+FOLDER_TO_CHAR = {
+    **{d: d for d in "0123456789"},
+    "+": "+",
+    "-": "-",
+    "=": "=",
+    "times": "×",
+    "div": "÷",
+    "(": "(",
+    ")": ")",
+}
 CACHE_VERSION = 3
 
 
@@ -83,10 +91,17 @@ def build_symbol_cache(archive: Path, cache: Path, limit_per_class: int | None =
         raise DataError(f"{archive} holds no symbol images in the expected layout (symbols/<class>/*.jpg)")
     cache.parent.mkdir(parents=True, exist_ok=True)
     tmp = cache.with_name(cache.stem + ".tmp.npz")
-    np.savez_compressed(tmp, images=np.stack(images), labels=np.array(labels, dtype=np.int64),
-                        held_out=np.array(held), version=CACHE_VERSION)
+    np.savez_compressed(
+        tmp,
+        images=np.stack(images),
+        labels=np.array(labels, dtype=np.int64),
+        held_out=np.array(held),
+        version=CACHE_VERSION,
+    )
     tmp.replace(cache)
-    log.info("symbol cache %s: %d images (%d ÷ images without a bar and dots skipped)", cache, len(images), skipped)
+    log.info(
+        "symbol cache %s: %d images (%d ÷ images without a bar and dots skipped)", cache, len(images), skipped
+    )
 
 
 def looks_like_division(image: bytes) -> bool:

@@ -27,12 +27,15 @@ def digits_raw_dir(settings: Settings) -> Path:
     return settings.raw_dir / "digits"
 
 
-def fetch_digits(raw_dir: Path, mirror: Path | None = None, force: bool = False,
-                 sources_file: Path = SOURCES_FILE) -> dict[str, str]:
+def fetch_digits(
+    raw_dir: Path, mirror: Path | None = None, force: bool = False, sources_file: Path = SOURCES_FILE
+) -> dict[str, str]:
     """Fetch every source into ``raw_dir``; return name -> sha256. Verified copies are kept unless ``force``."""
     if mirror is not None and not mirror.is_dir():
         raise DataError(f"data mirror {mirror} does not exist or is not a folder")
-    needs_token = {name: e.get("needs_token") for name, e in json.loads(sources_file.read_text("utf-8")).items()}
+    needs_token = {
+        name: e.get("needs_token") for name, e in json.loads(sources_file.read_text("utf-8")).items()
+    }
     raw_dir.mkdir(parents=True, exist_ok=True)
     hashes = {}
     for source in load_sources(sources_file):
@@ -60,9 +63,13 @@ def _copy(source: Source, origin: Path, target: Path) -> None:
     if not origin.is_file():
         raise DataError(f"{source.name}: not found in the mirror at {origin}")
     part = target.with_name(target.name + ".part")
-    with origin.open("rb") as src, part.open("wb") as dst, tqdm(
-        total=origin.stat().st_size, desc=source.name, unit="B", unit_scale=True, unit_divisor=1024
-    ) as bar:
+    with (
+        origin.open("rb") as src,
+        part.open("wb") as dst,
+        tqdm(
+            total=origin.stat().st_size, desc=source.name, unit="B", unit_scale=True, unit_divisor=1024
+        ) as bar,
+    ):
         for block in iter(lambda: src.read(CHUNK), b""):
             dst.write(block)
             bar.update(len(block))
@@ -74,4 +81,6 @@ def _check(source: Source, part: Path, origin: str) -> None:
     digest = sha256_file(part)
     if digest not in source.sha256:
         part.unlink()
-        raise DataError(f"{source.name}: checksum mismatch for {origin} (got {digest}, expected {source.sha256[0]})")
+        raise DataError(
+            f"{source.name}: checksum mismatch for {origin} (got {digest}, expected {source.sha256[0]})"
+        )

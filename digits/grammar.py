@@ -18,7 +18,18 @@ from fractions import Fraction
 
 from core.errors import UserError
 
-SPELLINGS = {"*": "×", "x": "×", "X": "×", "·": "×", "/": "÷", ":": "÷", "−": "-", "–": "-", "＋": "+", "＝": "="}
+SPELLINGS = {
+    "*": "×",
+    "x": "×",
+    "X": "×",
+    "·": "×",
+    "/": "÷",
+    ":": "÷",
+    "−": "-",
+    "–": "-",
+    "＋": "+",
+    "＝": "=",
+}
 MAX_LENGTH = 200
 DECIMAL_PLACES = 12
 
@@ -47,8 +58,9 @@ def tokenize(text: str) -> list[Token]:
     if not text:
         raise ExpressionError("the expression is empty", code="empty_expression")
     if len(text) > MAX_LENGTH:
-        raise ExpressionError(f"the expression has {len(text)} symbols (at most {MAX_LENGTH})",
-                              code="too_long")
+        raise ExpressionError(
+            f"the expression has {len(text)} symbols (at most {MAX_LENGTH})", code="too_long"
+        )
     tokens, i = [], 0
     while i < len(text):
         c = text[i]
@@ -62,8 +74,9 @@ def tokenize(text: str) -> list[Token]:
             tokens.append(Token(c, c, i))
             i += 1
         else:
-            raise ExpressionError(f"unexpected symbol {c!r} at position {i + 1}",
-                                  code="malformed_expression", position=i)
+            raise ExpressionError(
+                f"unexpected symbol {c!r} at position {i + 1}", code="malformed_expression", position=i
+            )
     tokens.append(Token("end", "", len(text)))
     return tokens
 
@@ -87,18 +100,26 @@ class _Parser:
         if self.tok.kind == "=":
             equals = self.take()
             if self.tok.kind != "end":
-                raise ExpressionError("'=' may only end the expression",
-                                      code="malformed_expression", position=equals.position)
+                raise ExpressionError(
+                    "'=' may only end the expression", code="malformed_expression", position=equals.position
+                )
         t = self.tok
         if t.kind == ")":
-            raise ExpressionError(f"')' at position {t.position + 1} has no matching '('",
-                                  code="unbalanced_parentheses", position=t.position)
+            raise ExpressionError(
+                f"')' at position {t.position + 1} has no matching '('",
+                code="unbalanced_parentheses",
+                position=t.position,
+            )
         if t.kind == "=":
-            raise ExpressionError("'=' may only end the expression",
-                                  code="malformed_expression", position=t.position)
+            raise ExpressionError(
+                "'=' may only end the expression", code="malformed_expression", position=t.position
+            )
         if t.kind != "end":
-            raise ExpressionError(f"missing operator before {t.text!r} at position {t.position + 1}",
-                                  code="malformed_expression", position=t.position)
+            raise ExpressionError(
+                f"missing operator before {t.text!r} at position {t.position + 1}",
+                code="malformed_expression",
+                position=t.position,
+            )
         return value
 
     def sum(self) -> Fraction:
@@ -116,8 +137,11 @@ class _Parser:
             rhs = self.unary()
             if op.kind == "÷":
                 if rhs == 0:
-                    raise ExpressionError(f"division by zero at position {op.position + 1}",
-                                          code="division_by_zero", position=op.position)
+                    raise ExpressionError(
+                        f"division by zero at position {op.position + 1}",
+                        code="division_by_zero",
+                        position=op.position,
+                    )
                 value = value / rhs
             else:
                 value = value * rhs
@@ -138,28 +162,48 @@ class _Parser:
             value = self.sum()
             if self.tok.kind != ")":
                 if self.tok.kind in ("end", "="):
-                    raise ExpressionError(f"'(' at position {t.position + 1} is never closed",
-                                          code="unbalanced_parentheses", position=t.position)
-                raise ExpressionError(f"expected ')' at position {self.tok.position + 1}",
-                                      code="malformed_expression", position=self.tok.position)
+                    raise ExpressionError(
+                        f"'(' at position {t.position + 1} is never closed",
+                        code="unbalanced_parentheses",
+                        position=t.position,
+                    )
+                raise ExpressionError(
+                    f"expected ')' at position {self.tok.position + 1}",
+                    code="malformed_expression",
+                    position=self.tok.position,
+                )
             self.take()
             return value
         if t.kind == "end":
-            raise ExpressionError("the expression ends where a number was expected",
-                                  code="malformed_expression", position=t.position)
+            raise ExpressionError(
+                "the expression ends where a number was expected",
+                code="malformed_expression",
+                position=t.position,
+            )
         if t.kind == ")":
             if not any(x.kind == "(" for x in self.tokens[: self.i - 1]):
-                raise ExpressionError(f"')' at position {t.position + 1} has no matching '('",
-                                      code="unbalanced_parentheses", position=t.position)
-            raise ExpressionError(f"empty parentheses or missing number at position "
-                                  f"{t.position + 1}", code="malformed_expression", position=t.position)
-        raise ExpressionError(f"expected a number at position {t.position + 1}, found {t.text!r}",
-                              code="malformed_expression", position=t.position)
+                raise ExpressionError(
+                    f"')' at position {t.position + 1} has no matching '('",
+                    code="unbalanced_parentheses",
+                    position=t.position,
+                )
+            raise ExpressionError(
+                f"empty parentheses or missing number at position {t.position + 1}",
+                code="malformed_expression",
+                position=t.position,
+            )
+        raise ExpressionError(
+            f"expected a number at position {t.position + 1}, found {t.text!r}",
+            code="malformed_expression",
+            position=t.position,
+        )
 
 
 # The same grammar as a machine that reads one symbol at a time, for the reader to keep only readings that can
 # still become an expression. A state is (what was read last, parentheses open).
-OPERAND, DIGIT, CLOSE, EQUALS = range(4)  # an operand is due (start, after an operator or "("); or what came last
+OPERAND, DIGIT, CLOSE, EQUALS = range(
+    4
+)  # an operand is due (start, after an operator or "("); or what came last
 START = (OPERAND, 0)
 
 
@@ -215,7 +259,11 @@ class Result:
     value: Fraction
 
     def to_dict(self) -> dict:
-        return {"expression": self.expression, "value": str(self.value), "decimal": format_decimal(self.value)}
+        return {
+            "expression": self.expression,
+            "value": str(self.value),
+            "decimal": format_decimal(self.value),
+        }
 
 
 def calculate(text: str) -> Result:

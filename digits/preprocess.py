@@ -55,7 +55,9 @@ def load_grey(source: bytes | str | Path | Image.Image, max_side: int = MAX_SIDE
         else:
             image = Image.open(source)
         if image.width * image.height > MAX_PIXELS:
-            raise BadImage(f"the image has {image.width}×{image.height} pixels (at most {MAX_PIXELS:,} in all)")
+            raise BadImage(
+                f"the image has {image.width}×{image.height} pixels (at most {MAX_PIXELS:,} in all)"
+            )
         image.load()
         image = ImageOps.exif_transpose(image)
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
@@ -64,8 +66,9 @@ def load_grey(source: bytes | str | Path | Image.Image, max_side: int = MAX_SIDE
         raise BadImage("the image is empty")
     if max(image.size) > max_side:
         scale = max_side / max(image.size)
-        image = image.resize((max(1, round(image.width * scale)), max(1, round(image.height * scale))),
-                             Image.Resampling.BOX)
+        image = image.resize(
+            (max(1, round(image.width * scale)), max(1, round(image.height * scale))), Image.Resampling.BOX
+        )
     if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
         rgba = np.asarray(image.convert("RGBA"), dtype=np.float32) / 255
         grey = np.asarray(image.convert("RGBA").convert("L"), dtype=np.float32) / 255
@@ -119,7 +122,9 @@ def ink_of(grey: np.ndarray) -> Ink:
     grid = padded.reshape(gh, block, gw, block).max(axis=(1, 3))
     grid = ndimage.maximum_filter(grid, size=3, mode="nearest")
     grid = ndimage.uniform_filter(grid, size=3, mode="nearest")
-    background = np.asarray(Image.fromarray(grid.astype(np.float32), "F").resize((w, h), Image.Resampling.BILINEAR))
+    background = np.asarray(
+        Image.fromarray(grid.astype(np.float32), "F").resize((w, h), Image.Resampling.BILINEAR)
+    )
     ink = np.clip(background - paper, 0.0, 1.0)
     contrast = float(np.percentile(ink, 99.9)) if ink.size else 0.0
     if contrast >= MIN_CONTRAST:
@@ -256,8 +261,13 @@ def prepare_character(source: bytes | str | Path | Image.Image) -> Prepared:
     field = normalise(ink)
     mask = ink > 0
     edge = np.concatenate([mask[0], mask[-1], mask[1:-1, 0], mask[1:-1, -1]])
-    return Prepared(field, found.inverted, float((field > 0).mean() * FIELD * FIELD / (BOX * BOX)),
-                    ink_cover=float(mask.mean()), border_ink=float(edge.mean()))
+    return Prepared(
+        field,
+        found.inverted,
+        float((field > 0).mean() * FIELD * FIELD / (BOX * BOX)),
+        ink_cover=float(mask.mean()),
+        border_ink=float(edge.mean()),
+    )
 
 
 def to_unit(images: np.ndarray) -> np.ndarray:

@@ -43,7 +43,9 @@ MAX_SYMBOLS = 80
 OVERRULE = 4.6  # nats: the grammar may choose a reading up to 100 times less probable than the model's best
 MIN_READING = 0.01  # a symbol is read as any class the model gives this much, if the expression needs it
 MAX_RUN = 4  # a symbol is made of at most this many neighbouring groups
-JOIN_GAP = 0.09  # groups further apart than this share of the line's height (and a pen) are never one symbol ...
+JOIN_GAP = (
+    0.09  # groups further apart than this share of the line's height (and a pen) are never one symbol ...
+)
 MAX_WIDTH = 1.5  # ... nor is a run wider than this share of the line's height (a bold 5 with a long flag)
 FLAG_GAP = 0.35  # but a flat piece at the top of a digit (a 5's loose flag) may lie this far off and join it:
 FLAG_HEIGHT = 0.25  # flatter than this share of the line's height, and wider
@@ -53,7 +55,11 @@ SPECK = 0.3  # a group smaller than this share of the digits' height may be a st
 SKIP_COST = 1.5  # ... and is left out when reading it as a symbol costs more than this (nats)
 DOT = 0.08  # parts smaller than this share of the line's height are dots (taps, the dots of a ÷, noise)
 # operators sit halfway up the digits beside them: one this many digit heights off that line is less likely
-OFF_CENTRE, OFF_RANGE, OFF_FLOOR = 0.25, 0.2, 0.1  # ... by a factor falling from 1 to the floor over the range
+OFF_CENTRE, OFF_RANGE, OFF_FLOOR = (
+    0.25,
+    0.2,
+    0.1,
+)  # ... by a factor falling from 1 to the floor over the range
 
 
 @torch.no_grad()
@@ -81,8 +87,10 @@ class Reader:
             return p
         mass = p[:, :10].sum(axis=1, keepdims=True)
         # a weighted product of the two; the symbol classifier's digit mass is a constant factor, normalised away
-        digits = np.exp(SYMBOL_SAY * np.log(np.maximum(p[:, :10], 1e-9))
-                        + (1 - SYMBOL_SAY) * np.log(np.maximum(probabilities(self.digits, fields), 1e-9)))
+        digits = np.exp(
+            SYMBOL_SAY * np.log(np.maximum(p[:, :10], 1e-9))
+            + (1 - SYMBOL_SAY) * np.log(np.maximum(probabilities(self.digits, fields), 1e-9))
+        )
         return np.concatenate([mass * digits / digits.sum(axis=1, keepdims=True), p[:, 10:]], axis=1)
 
 
@@ -105,8 +113,9 @@ class DigitPrediction:
         }
 
 
-def predict_digit(source: bytes | str | Path | Image.Image, model: torch.nn.Module,
-                  min_confidence: float = MIN_CONFIDENCE) -> DigitPrediction:
+def predict_digit(
+    source: bytes | str | Path | Image.Image, model: torch.nn.Module, min_confidence: float = MIN_CONFIDENCE
+) -> DigitPrediction:
     """The digit in a picture of one digit, or None with a reason ("blank" or "not_a_digit")."""
     prepared = prepare_character(source)
     if prepared.field is None:
@@ -115,11 +124,16 @@ def predict_digit(source: bytes | str | Path | Image.Image, model: torch.nn.Modu
     best = int(probs.argmax())
     confidence = float(probs[best])
     reason = None
-    implausible = (prepared.ink_fraction > MAX_INK_FRACTION or prepared.ink_cover > MAX_INK_COVER
-                   or prepared.border_ink > MAX_BORDER_INK)
+    implausible = (
+        prepared.ink_fraction > MAX_INK_FRACTION
+        or prepared.ink_cover > MAX_INK_COVER
+        or prepared.border_ink > MAX_BORDER_INK
+    )
     if implausible or confidence < min_confidence:
         reason = "not_a_digit"
-    return DigitPrediction(None if reason else best, confidence, [float(p) for p in probs], prepared.inverted, reason)
+    return DigitPrediction(
+        None if reason else best, confidence, [float(p) for p in probs], prepared.inverted, reason
+    )
 
 
 @dataclass(frozen=True)
@@ -129,7 +143,11 @@ class Symbol:
     box: tuple[int, int, int, int]
 
     def to_dict(self) -> dict:
-        return {"char": self.char, "confidence": round(self.confidence, 4), "box": [round(v) for v in self.box]}
+        return {
+            "char": self.char,
+            "confidence": round(self.confidence, 4),
+            "box": [round(v) for v in self.box],
+        }
 
 
 TALL = np.array([c in "0123456789()" for c in SYMBOLS])
@@ -177,7 +195,9 @@ def _centres(boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def plain_digits(probs: np.ndarray) -> np.ndarray:
     """Which symbols read clearly as digits other than 1 (a 1 may be a parenthesis)."""
-    return PLAIN_DIGITS[probs.argmax(axis=1)] & (probs.max(axis=1) >= 0.5) if len(probs) else np.zeros(0, bool)
+    return (
+        PLAIN_DIGITS[probs.argmax(axis=1)] & (probs.max(axis=1) >= 0.5) if len(probs) else np.zeros(0, bool)
+    )
 
 
 def digit_height(heights: np.ndarray, probs: np.ndarray) -> float:
@@ -188,8 +208,11 @@ def digit_height(heights: np.ndarray, probs: np.ndarray) -> float:
 
 def _flag(box: Box, left: Box, line: float) -> bool:
     """A flat piece at the top of the symbol to its left: a 5's flag that came loose."""
-    return (box[3] - box[1] < FLAG_HEIGHT * line < box[2] - box[0] and left[3] - left[1] > line / 2
-            and box[3] < left[1] + FLAG_TOP * (left[3] - left[1]))
+    return (
+        box[3] - box[1] < FLAG_HEIGHT * line < box[2] - box[0]
+        and left[3] - left[1] > line / 2
+        and box[3] < left[1] + FLAG_TOP * (left[3] - left[1])
+    )
 
 
 def _joins(left: Box, right: Box, line: float, pen: float, beside: bool) -> bool:
@@ -250,7 +273,9 @@ def segment_symbols(segmentation: Segmentation, reader: Reader) -> list[tuple[Se
     # the cost keeps the prior's penalty (a tiny piece read as a digit is improbable, whatever it looks like)
     options: list[tuple[int, int, float, str | None]] = [
         (i, j, SYMBOL_COST - math.log(max(float(w[k]), 1e-12)), SYMBOLS[k])
-        for (i, j), w, p in zip(runs, weighted, normalised, strict=True) for k in np.flatnonzero(p >= MIN_READING)]
+        for (i, j), w, p in zip(runs, weighted, normalised, strict=True)
+        for k in np.flatnonzero(p >= MIN_READING)
+    ]
     # a speck (an accidental tap, a stray mark) may be left out, at a price; dots alone are no symbol (a
     # column of scanner noise reads as a 1), though they may still join a neighbour (the dots of a ÷)
     for i, g in enumerate(groups):
@@ -259,8 +284,11 @@ def segment_symbols(segmentation: Segmentation, reader: Reader) -> list[tuple[Se
         elif extent(g.box) < SPECK * height:
             options.append((i, i, SKIP_COST, None))
     by_run = dict(zip(runs, normalised, strict=True))
-    return [(segments[(i, j)], c, float(by_run[(i, j)][SYMBOLS.index(c)]))
-            for i, j, c in read_row(len(groups), options) if c is not None]
+    return [
+        (segments[(i, j)], c, float(by_run[(i, j)][SYMBOLS.index(c)]))
+        for i, j, c in read_row(len(groups), options)
+        if c is not None
+    ]
 
 
 def read_row(n: int, options: list[tuple[int, int, float, str | None]]) -> list[tuple[int, int, str | None]]:
@@ -271,12 +299,15 @@ def read_row(n: int, options: list[tuple[int, int, float, str | None]]) -> list[
     options = sorted(options, key=lambda o: o[0])
     free = best_path(n, options, lambda state, c: state, START, lambda state: True)
     kept = {k for i, j, c in free[1] if c is not None for k in range(i, j + 1)}
-    valid = best_path(n, [o for o in options if o[3] is not None or o[0] not in kept], follow, START, complete)
+    valid = best_path(
+        n, [o for o in options if o[3] is not None or o[0] not in kept], follow, START, complete
+    )
     return (valid if valid and valid[0] <= free[0] + OVERRULE else free)[1]
 
 
-def best_path(n: int, options: list[tuple[int, int, float, str | None]], step: Callable, start,
-              accept: Callable) -> tuple[float, list[tuple[int, int, str | None]]] | None:
+def best_path(
+    n: int, options: list[tuple[int, int, float, str | None]], step: Callable, start, accept: Callable
+) -> tuple[float, list[tuple[int, int, str | None]]] | None:
     """The cheapest way through groups 0..n-1 by ``options`` (start, end, cost, symbol or None for left out,
     sorted by start) that the state machine ``step`` reads from ``start`` to a state that ``accept``s: its
     cost and its (start, end, symbol) triples; None when there is none."""

@@ -57,8 +57,13 @@ class Segment:
 class Segmentation:
     """The symbols of one expression, and how to build the symbol made of any set of its parts."""
 
-    def __init__(self, make: Callable[[tuple[int, ...]], Segment], groups: list[list[int]],
-                 boxes: list[Box], pen: float = 0.0) -> None:
+    def __init__(
+        self,
+        make: Callable[[tuple[int, ...]], Segment],
+        groups: list[list[int]],
+        boxes: list[Box],
+        pen: float = 0.0,
+    ) -> None:
         self.make = make
         self.segments = [make(tuple(g)) for g in groups]
         self.boxes = boxes
@@ -76,8 +81,9 @@ def parse_strokes(payload) -> list[np.ndarray]:
     """Validate ``{"strokes": [[[x, y], ...], ...]}`` (or the bare list) into float arrays (n, 2)."""
     strokes = payload.get("strokes") if isinstance(payload, dict) else payload
     if not isinstance(strokes, list):
-        raise StrokeError("'strokes' must be a list of strokes, each a list of [x, y] points",
-                          code="invalid_strokes")
+        raise StrokeError(
+            "'strokes' must be a list of strokes, each a list of [x, y] points", code="invalid_strokes"
+        )
     if not strokes:
         raise StrokeError("no strokes: draw something first", code="empty")
     if len(strokes) > MAX_STROKES:
@@ -88,17 +94,23 @@ def parse_strokes(payload) -> list[np.ndarray]:
     out = []
     for i, stroke in enumerate(strokes):
         if not isinstance(stroke, list) or not stroke:
-            raise StrokeError(f"stroke {i + 1} must be a non-empty list of [x, y] points",
-                              code="invalid_strokes")
+            raise StrokeError(
+                f"stroke {i + 1} must be a non-empty list of [x, y] points", code="invalid_strokes"
+            )
         for p in stroke:
-            if (not isinstance(p, list | tuple) or len(p) < 2
-                    or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in p[:2])):
-                raise StrokeError(f"stroke {i + 1} has a point that is not [x, y] numbers",
-                                  code="invalid_strokes")
+            if (
+                not isinstance(p, list | tuple)
+                or len(p) < 2
+                or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in p[:2])
+            ):
+                raise StrokeError(
+                    f"stroke {i + 1} has a point that is not [x, y] numbers", code="invalid_strokes"
+                )
         arr = np.array([[float(p[0]), float(p[1])] for p in stroke], dtype=np.float64)
         if not np.isfinite(arr).all() or np.abs(arr).max() > MAX_COORD:
-            raise StrokeError(f"stroke {i + 1} has coordinates that are not finite or too large",
-                              code="invalid_strokes")
+            raise StrokeError(
+                f"stroke {i + 1} has coordinates that are not finite or too large", code="invalid_strokes"
+            )
         out.append(arr)
     return out
 
@@ -158,7 +170,12 @@ def group_boxes(boxes: list[Box], links: list[tuple[int, int]] = ()) -> list[lis
 
 
 def union(boxes: list[Box]) -> Box:
-    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+    return (
+        min(b[0] for b in boxes),
+        min(b[1] for b in boxes),
+        max(b[2] for b in boxes),
+        max(b[3] for b in boxes),
+    )
 
 
 def render(strokes: list[np.ndarray], side: int = RENDER_SIDE) -> np.ndarray:
@@ -188,7 +205,9 @@ def touching(strokes: list[np.ndarray], distance: float, max_points: int = 50_00
     """Pairs of strokes that come within ``distance`` of each other (along their lines, not only at points)."""
     if len(strokes) < 2 or distance <= 0:
         return []
-    lengths = [float(np.linalg.norm(np.diff(s, axis=0), axis=1).sum()) if len(s) > 1 else 0.0 for s in strokes]
+    lengths = [
+        float(np.linalg.norm(np.diff(s, axis=0), axis=1).sum()) if len(s) > 1 else 0.0 for s in strokes
+    ]
     step = max(distance / 2, sum(lengths) / max_points)
     points, owners = [], []
     for i, (s, length) in enumerate(zip(strokes, lengths, strict=True)):
@@ -205,7 +224,10 @@ def touching(strokes: list[np.ndarray], distance: float, max_points: int = 50_00
 
 
 def segment_strokes(strokes: list[np.ndarray]) -> Segmentation:
-    boxes = [(float(s[:, 0].min()), float(s[:, 1].min()), float(s[:, 0].max()), float(s[:, 1].max())) for s in strokes]
+    boxes = [
+        (float(s[:, 0].min()), float(s[:, 1].min()), float(s[:, 0].max()), float(s[:, 1].max()))
+        for s in strokes
+    ]
     # the writing's height (a line of symbols) is steadier than the median stroke when strokes are short pieces
     height = max(b[3] for b in boxes) - min(b[1] for b in boxes)
     links = touching(strokes, TOUCH * max(height, typical_size(boxes)))

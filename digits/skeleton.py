@@ -16,7 +16,16 @@ from tqdm import tqdm
 from digits.preprocess import normalise
 
 BLOB = 1.8  # ink this many times wider than its component's usual pen is a loop that filled in
-_NEIGHBOURS = [(-1, 0), (-1, 1), (0, 1), (1, 1), (1, 0), (1, -1), (0, -1), (-1, -1)]  # p2..p9, clockwise from north
+_NEIGHBOURS = [
+    (-1, 0),
+    (-1, 1),
+    (0, 1),
+    (1, 1),
+    (1, 0),
+    (1, -1),
+    (0, -1),
+    (-1, -1),
+]  # p2..p9, clockwise from north
 
 
 def thin(mask: np.ndarray) -> np.ndarray:
@@ -76,7 +85,10 @@ def trace(skeleton: np.ndarray) -> list[list[list[float]]]:
 
     def neighbours(p):
         y, x = p
-        near = [(y + dy, x + dx) for dy, dx in ((-1, 0), (0, 1), (1, 0), (0, -1), (-1, 1), (1, 1), (1, -1), (-1, -1))]
+        near = [
+            (y + dy, x + dx)
+            for dy, dx in ((-1, 0), (0, 1), (1, 0), (0, -1), (-1, 1), (1, 1), (1, -1), (-1, -1))
+        ]
         return [q for q in near if q in pixels]
 
     def straightest(path, options):

@@ -23,7 +23,9 @@ def random_expression(rng: np.random.Generator, max_len: int = 13) -> str:
         terms = []
         for _ in range(int(rng.integers(2, 5))):
             digits = int(rng.choice([1, 1, 2, 2, 3]))
-            terms.append("".join(str(rng.integers(1 if k == 0 and digits > 1 else 0, 10)) for k in range(digits)))
+            terms.append(
+                "".join(str(rng.integers(1 if k == 0 and digits > 1 else 0, 10)) for k in range(digits))
+            )
         ops = [str(rng.choice(list(OPS))) for _ in terms[1:]]
         text = terms[0]
         for op, term in zip(ops, terms[1:], strict=True):

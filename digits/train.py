@@ -82,9 +82,14 @@ def _load(cfg: DigitTrainConfig) -> tuple[dict[str, datasets.Split], dict[str, d
     if cfg.kind == "symbols":
         archive = cfg.raw_dir / "math_symbols_45x45.tar.xz"
         cache = cfg.cache_dir / "symbols.npz"
-        sym_train, sym_test = datasets.symbols(archive, cache, "train"), datasets.symbols(archive, cache, "test")
+        sym_train, sym_test = (
+            datasets.symbols(archive, cache, "train"),
+            datasets.symbols(archive, cache, "test"),
+        )
         if lim is not None:  # keep every class in a smoke run
-            keep = np.concatenate([np.nonzero(sym_train.labels == c)[0][: max(1, lim // 17)] for c in range(17)])
+            keep = np.concatenate(
+                [np.nonzero(sym_train.labels == c)[0][: max(1, lim // 17)] for c in range(17)]
+            )
             sym_train = datasets.Split(sym_train.images[keep], sym_train.labels[keep])
         train["symbols"] = sym_train
         test["symbols"] = cut(sym_test, tlim)
@@ -121,8 +126,9 @@ def _epoch_indices(kind: str, train: dict[str, datasets.Split], n: int | None, r
 
 
 @torch.no_grad()
-def accuracy(model: torch.nn.Module, images: np.ndarray, labels: np.ndarray, bf16: bool = False,
-             batch: int = 1000) -> tuple[float, np.ndarray]:
+def accuracy(
+    model: torch.nn.Module, images: np.ndarray, labels: np.ndarray, bf16: bool = False, batch: int = 1000
+) -> tuple[float, np.ndarray]:
     """Top-1 accuracy and the predictions."""
     model.eval()
     preds = []
@@ -148,24 +154,43 @@ def train(cfg: DigitTrainConfig) -> dict:
     train_sets, test_sets = _load(cfg)
     images = torch.from_numpy(to_unit(np.concatenate([s.images for s in train_sets.values()]))).unsqueeze(1)
     labels = torch.from_numpy(np.concatenate([s.labels for s in train_sets.values()]))
-    steps_per_epoch = -(-len(_epoch_indices(cfg.kind, train_sets, cfg.samples_per_epoch, rng)) // cfg.batch_size)
+    steps_per_epoch = -(
+        -len(_epoch_indices(cfg.kind, train_sets, cfg.samples_per_epoch, rng)) // cfg.batch_size
+    )
 
     model = build(cfg.kind) if cfg.init is None else load(cfg.init, cfg.kind)
     base = metadata(cfg.init)["info"] if cfg.init is not None else None
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=cfg.weight_decay)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=epochs * steps_per_epoch,
-                                                pct_start=0.15, div_factor=10, final_div_factor=100)
+    sched = torch.optim.lr_scheduler.OneCycleLR(
+        opt,
+        max_lr=lr,
+        total_steps=epochs * steps_per_epoch,
+        pct_start=0.15,
+        div_factor=10,
+        final_div_factor=100,
+    )
     history = []
     start = time.monotonic()
     stopped_early = False
-    log.info("training %s: %d images, %d epochs of %d steps, %d threads, %s", cfg.kind, len(labels), epochs,
-             steps_per_epoch, torch.get_num_threads(), "bf16 autocast" if bf16 else "fp32")
+    log.info(
+        "training %s: %d images, %d epochs of %d steps, %d threads, %s",
+        cfg.kind,
+        len(labels),
+        epochs,
+        steps_per_epoch,
+        torch.get_num_threads(),
+        "bf16 autocast" if bf16 else "fp32",
+    )
     for epoch in range(1, epochs + 1):
         model.train()
         order = torch.from_numpy(_epoch_indices(cfg.kind, train_sets, cfg.samples_per_epoch, rng))
         total, seen = 0.0, 0
-        bar = tqdm(range(0, len(order), cfg.batch_size), desc=f"{cfg.kind} epoch {epoch}/{epochs}", unit="batch",
-                   leave=False)
+        bar = tqdm(
+            range(0, len(order), cfg.batch_size),
+            desc=f"{cfg.kind} epoch {epoch}/{epochs}",
+            unit="batch",
+            leave=False,
+        )
         for i in bar:
             idx = order[i : i + cfg.batch_size]
             x, y = images[idx], labels[idx]
@@ -184,8 +209,11 @@ def train(cfg: DigitTrainConfig) -> dict:
             if seen // cfg.batch_size % 50 == 0:
                 bar.set_postfix(loss=f"{total / seen:.4f}")
         bar.close()
-        record = {"epoch": epoch, "train_loss": round(total / max(seen, 1), 5),
-                  "minutes": round((time.monotonic() - start) / 60, 3)}
+        record = {
+            "epoch": epoch,
+            "train_loss": round(total / max(seen, 1), 5),
+            "minutes": round((time.monotonic() - start) / 60, 3),
+        }
         for name, split in test_sets.items():
             record[f"{name}_test_accuracy"] = round(accuracy(model, split.images, split.labels, bf16)[0], 5)
         history.append(record)
@@ -208,12 +236,20 @@ def train(cfg: DigitTrainConfig) -> dict:
         if cfg.kind == "symbols" and name == "symbols":
             final["symbols_per_class"] = {
                 c: round(float((pred[split.labels == k] == k).mean()), 4)
-                for k, c in enumerate(classes_of(cfg.kind)) if (split.labels == k).any()
+                for k, c in enumerate(classes_of(cfg.kind))
+                if (split.labels == k).any()
             }
     summary = {
-        "kind": cfg.kind, "epochs": len(history), "stopped_early": stopped_early, "train_minutes": round(minutes, 2),
-        "threads": torch.get_num_threads(), "train_images": len(labels), "final": final, "history": history,
-        "config": {k: str(v) if isinstance(v, Path) else v for k, v in asdict(cfg).items()} | {"epochs": epochs, "lr": lr},
+        "kind": cfg.kind,
+        "epochs": len(history),
+        "stopped_early": stopped_early,
+        "train_minutes": round(minutes, 2),
+        "threads": torch.get_num_threads(),
+        "train_images": len(labels),
+        "final": final,
+        "history": history,
+        "config": {k: str(v) if isinstance(v, Path) else v for k, v in asdict(cfg).items()}
+        | {"epochs": epochs, "lr": lr},
     }
     if cfg.out is not None:
         info = {k: summary[k] for k in ("epochs", "train_minutes", "threads", "final")}

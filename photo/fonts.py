@@ -45,8 +45,13 @@ def find_text_font(override: Path | None = None) -> Path:
         return override
     if shutil.which("fc-match"):
         try:
-            out = subprocess.run(["fc-match", "-f", "%{file}", "LXGW WenKai:style=Regular"],
-                                 capture_output=True, text=True, timeout=10, check=False).stdout.strip()
+            out = subprocess.run(
+                ["fc-match", "-f", "%{file}", "LXGW WenKai:style=Regular"],
+                capture_output=True,
+                text=True,
+                timeout=10,
+                check=False,
+            ).stdout.strip()
         except (OSError, subprocess.TimeoutExpired):
             out = ""
         # fc-match always answers with something; only a WenKai file is the font we asked for.
@@ -54,8 +59,10 @@ def find_text_font(override: Path | None = None) -> Path:
             return Path(out)
     if WENKAI.is_file():
         return WENKAI
-    raise DataError("the couplet font LXGW WenKai is missing: install fonts-lxgw-wenkai (run.sh does) "
-                    "or set COUPLET_FONT to a CJK font file")
+    raise DataError(
+        "the couplet font LXGW WenKai is missing: install fonts-lxgw-wenkai (run.sh does) "
+        "or set COUPLET_FONT to a CJK font file"
+    )
 
 
 def _codepoints(path: Path) -> frozenset[int]:
@@ -92,7 +99,9 @@ class FontSet:
                 return path
         if ch not in self._warned:
             self._warned.add(ch)
-            log.warning("no installed font has a glyph for %r (U+%04X); it is drawn as an empty box", ch, ord(ch))
+            log.warning(
+                "no installed font has a glyph for %r (U+%04X); it is drawn as an empty box", ch, ord(ch)
+            )
         return self.text_font
 
     def font(self, ch: str, size: int) -> ImageFont.FreeTypeFont:

@@ -29,7 +29,9 @@ log = logging.getLogger(__name__)
 
 TABLE = Path(__file__).resolve().parent / "data" / "horizontal.tsv"
 POOL = 8  # a seeded choice draws from this many of the best
-W_LINE_CHAR = 0.3  # a character shared with the couplet counts this much; one shared with a tag, its confidence
+W_LINE_CHAR = (
+    0.3  # a character shared with the couplet counts this much; one shared with a tag, its confidence
+)
 W_THEME = 1.0  # a tag's theme (动物, 水 …) says more than a shared character, which may mean something else
 GENERAL_THEME = "吉祥"  # fits any photo: a small prior so that they win when nothing else matches
 W_GENERAL = 0.05
@@ -92,7 +94,9 @@ def _embedded_horizontals(settings: Settings) -> np.ndarray:
     return encode([h.text for h in load_horizontals()], settings=settings)
 
 
-def _embedding_scores(tags: Sequence[Any], couplets: Sequence[tuple[str, str]], settings: Settings) -> np.ndarray | None:
+def _embedding_scores(
+    tags: Sequence[Any], couplets: Sequence[tuple[str, str]], settings: Settings
+) -> np.ndarray | None:
     """Cosine similarities (couplets × 横批), or None while no encoder is shipped."""
     from couplet.matching import encode
 
@@ -106,8 +110,9 @@ def _embedding_scores(tags: Sequence[Any], couplets: Sequence[tuple[str, str]], 
     return queries @ table.T
 
 
-def pick_horizontals(tags: Sequence[Any], couplets: Sequence[tuple[str, str]], settings: Settings,
-                     seed: int | None = None) -> list[str]:
+def pick_horizontals(
+    tags: Sequence[Any], couplets: Sequence[tuple[str, str]], settings: Settings, seed: int | None = None
+) -> list[str]:
     """One 横批 per (upper, lower) couplet, all different."""
     items = load_horizontals()
     similarity = _embedding_scores(tags, couplets, settings)

@@ -106,8 +106,13 @@ def create(data: bytes, settings: Settings, openid: str | None = None) -> PhotoS
         store = get_result_store(settings)
         PhotoRecord(tags, candidates).save(store, session_id, source)
         Drawing(session_id, candidates[0]).save(store, result_id, result)
-    log.info("photo %s: %s tags, %d candidates, %s", session_id, ",".join(t.name for t in tags),
-             len(candidates), " ".join(f"{k}={v:.0f}ms" for k, v in timings.stages.items()))
+    log.info(
+        "photo %s: %s tags, %d candidates, %s",
+        session_id,
+        ",".join(t.name for t in tags),
+        len(candidates),
+        " ".join(f"{k}={v:.0f}ms" for k, v in timings.stages.items()),
+    )
     return PhotoSession(session_id, tags, candidates, result_id, timings)
 
 
@@ -119,8 +124,9 @@ def _keep_photo(data: bytes, timings: Timings) -> tuple[Image.Image, bytes]:
         return photo, to_jpeg(photo, SOURCE_QUALITY)
 
 
-def _lower_lines(uppers: list[str], options: DecodeOptions, settings: Settings,
-                 avoid: list[str] | None = None) -> list[tuple[str, str]]:
+def _lower_lines(
+    uppers: list[str], options: DecodeOptions, settings: Settings, avoid: list[str] | None = None
+) -> list[tuple[str, str]]:
     """(upper, lower) for each upper line, in one batched generator call; with avoid (the current
     lower line of each upper line), a different lower line whenever the generator offers one."""
     if not uppers:
@@ -138,15 +144,18 @@ def _lower_lines(uppers: list[str], options: DecodeOptions, settings: Settings,
     return pairs
 
 
-def _with_horizontals(tags: list[Tag], pairs: list[tuple[str, str]], seed: int | None, settings: Settings,
-                      openid: str | None) -> list[Couplet]:
+def _with_horizontals(
+    tags: list[Tag], pairs: list[tuple[str, str]], seed: int | None, settings: Settings, openid: str | None
+) -> list[Couplet]:
     """The couplets with their 横批, those that pass the content check (the text route's, couplet/safety.py)."""
     horizontals = pick_horizontals(tags, pairs, settings, seed=seed)
     couplets = [Couplet(upper, lower, h) for (upper, lower), h in zip(pairs, horizontals, strict=True)]
     safe = safe_couplets(couplets, settings, openid)
     if not safe:
-        raise PhotoError("none of the couplets written for this photo passed the content-safety check",
-                         code="unsafe_content")
+        raise PhotoError(
+            "none of the couplets written for this photo passed the content-safety check",
+            code="unsafe_content",
+        )
     return safe
 
 
@@ -155,8 +164,10 @@ def render_candidate(session_id: str, number: int, settings: Settings) -> str:
     record, source = PhotoRecord.load(get_result_store(settings), session_id)
     candidates = record.candidates
     if not 1 <= number <= len(candidates):
-        raise PhotoError(f"'candidate' must be between 1 and {len(candidates)} (1-based), got {number}",
-                         code="invalid_field")
+        raise PhotoError(
+            f"'candidate' must be between 1 and {len(candidates)} (1-based), got {number}",
+            code="invalid_field",
+        )
     return _render_and_store(session_id, source, candidates[number - 1], settings)
 
 
@@ -196,12 +207,16 @@ def checked_couplet(upper: str, lower: str, horizontal: str, settings: Settings)
     up, down = _checked_line("upper", upper, settings), _checked_line("lower", lower, settings)
     broken = broken_hard_rules(up, down)
     if broken:
-        raise PhotoError(f"the couplet breaks the rule{'s' if len(broken) > 1 else ''} {', '.join(broken)}: "
-                         + "; ".join(broken.values()), code="broken_rule")
+        raise PhotoError(
+            f"the couplet breaks the rule{'s' if len(broken) > 1 else ''} {', '.join(broken)}: "
+            + "; ".join(broken.values()),
+            code="broken_rule",
+        )
     across = normalise(horizontal)
     if len(across) != HORIZONTAL_LEN or not all(is_hanzi(ch) for ch in across):
-        raise PhotoError(f"the 横批 must be {HORIZONTAL_LEN} Chinese characters, got {across!r}",
-                         code="invalid_horizontal")
+        raise PhotoError(
+            f"the 横批 must be {HORIZONTAL_LEN} Chinese characters, got {across!r}", code="invalid_horizontal"
+        )
     try:
         checked_upper(across, settings)
     except InvalidUpper as e:

@@ -105,8 +105,9 @@ def _columns_and_glyph(chars: int, length: float) -> tuple[int, int, float]:
     return 2, rows, min(GLYPH_MAX, length / rows / 1.05)
 
 
-def plan_layout(photo_size: tuple[int, int], chars: int, banner_chars: int, max_side: int = MAX_SIDE,
-                overlay: bool = True) -> Layout:
+def plan_layout(
+    photo_size: tuple[int, int], chars: int, banner_chars: int, max_side: int = MAX_SIDE, overlay: bool = True
+) -> Layout:
     """Where the photo, the scrolls, the 横批 and every character go.
 
     chars: drawn characters per scroll (the longer line's); banner_chars: drawn characters of the 横批;
@@ -118,8 +119,9 @@ def plan_layout(photo_size: tuple[int, int], chars: int, banner_chars: int, max_
         raise ValueError(f"a 横批 holds 1 to 8 characters, got {banner_chars}")
     width, height = photo_size
     ratio = width / height
-    orientation = ("portrait" if ratio < MIN_OVERLAY_RATIO else "landscape" if ratio <= MAX_OVERLAY_RATIO
-                   else "panorama")
+    orientation = (
+        "portrait" if ratio < MIN_OVERLAY_RATIO else "landscape" if ratio <= MAX_OVERLAY_RATIO else "panorama"
+    )
     framed = orientation != "landscape" or not overlay
     inset = BORDER + PAD
     scroll_length = 1.0 if framed else 1.0 - 2 * MARGIN
@@ -173,17 +175,25 @@ def plan_layout(photo_size: tuple[int, int], chars: int, banner_chars: int, max_
     for k in range(banner_chars):
         cx = banner[0] + inset + banner_glyph / 2 + (k + 0.5) * banner_glyph * CELL
         cy = (banner[1] + banner[3]) / 2
-        banner_cells.append(px((cx - banner_glyph / 2, cy - banner_glyph / 2, cx + banner_glyph / 2, cy + banner_glyph / 2)))
+        banner_cells.append(
+            px((cx - banner_glyph / 2, cy - banner_glyph / 2, cx + banner_glyph / 2, cy + banner_glyph / 2))
+        )
 
     cells = scroll_cells(right, chars)
     return Layout(
         orientation=orientation,
         framed=framed,
         size=(round(canvas_w * scale), round(canvas_h * scale)),
-        photo=px(photo), right_scroll=px(right), left_scroll=px(left), banner=px(banner),
-        columns=columns, glyph=round(glyph * scale),
-        upper_cells=cells, lower_cells=scroll_cells(left, chars),
-        banner_cells=tuple(banner_cells), banner_glyph=round(banner_glyph * scale),
+        photo=px(photo),
+        right_scroll=px(right),
+        left_scroll=px(left),
+        banner=px(banner),
+        columns=columns,
+        glyph=round(glyph * scale),
+        upper_cells=cells,
+        lower_cells=scroll_cells(left, chars),
+        banner_cells=tuple(banner_cells),
+        banner_glyph=round(banner_glyph * scale),
         border=max(2, round(BORDER * scale)),
     )
 
@@ -201,7 +211,9 @@ def render(photo: Image.Image, couplet: Couplet, fonts: FontSet, max_side: int =
     left, top, right, bottom = layout.photo
     # reducing_gap: shrink by an integer factor first, then resample; several times faster than a
     # plain bicubic resize of a 2000-pixel image and indistinguishable at this size.
-    canvas.paste(photo.resize((right - left, bottom - top), Image.Resampling.BICUBIC, reducing_gap=2.0), (left, top))
+    canvas.paste(
+        photo.resize((right - left, bottom - top), Image.Resampling.BICUBIC, reducing_gap=2.0), (left, top)
+    )
     draw = ImageDraw.Draw(canvas)
     for box in (layout.right_scroll, layout.left_scroll, layout.banner):
         _panel(draw, box, layout.border)
@@ -213,10 +225,13 @@ def render(photo: Image.Image, couplet: Couplet, fonts: FontSet, max_side: int =
 
 def detail_map(photo: Image.Image, width: int = DETAIL_WIDTH) -> np.ndarray:
     """Edge density of the photo at `width` pixels across: where its subject's outlines and texture are."""
-    small = photo.convert("L").resize((width, max(1, round(width * photo.height / photo.width))),
-                                      Image.Resampling.BILINEAR)
+    small = photo.convert("L").resize(
+        (width, max(1, round(width * photo.height / photo.width))), Image.Resampling.BILINEAR
+    )
     grey = np.asarray(small, dtype=np.float32)
-    return np.abs(np.diff(grey, axis=0, append=grey[-1:])) + np.abs(np.diff(grey, axis=1, append=grey[:, -1:]))
+    return np.abs(np.diff(grey, axis=0, append=grey[-1:])) + np.abs(
+        np.diff(grey, axis=1, append=grey[:, -1:])
+    )
 
 
 def hides_subject(photo: Image.Image, layout: Layout) -> bool:
@@ -228,8 +243,14 @@ def hides_subject(photo: Image.Image, layout: Layout) -> bool:
     height, width = detail.shape
     left, top, right, bottom = layout.photo
     for box in (layout.right_scroll, layout.left_scroll, layout.banner):
-        rows = slice(max(0, round((box[1] - top) / (bottom - top) * height)), round((box[3] - top) / (bottom - top) * height))
-        cols = slice(max(0, round((box[0] - left) / (right - left) * width)), round((box[2] - left) / (right - left) * width))
+        rows = slice(
+            max(0, round((box[1] - top) / (bottom - top) * height)),
+            round((box[3] - top) / (bottom - top) * height),
+        )
+        cols = slice(
+            max(0, round((box[0] - left) / (right - left) * width)),
+            round((box[2] - left) / (right - left) * width),
+        )
         covered = detail[rows, cols]
         if covered.size and float(covered.sum()) / total > HIDDEN_DETAIL * covered.size / detail.size:
             return True
@@ -243,10 +264,15 @@ def _panel(draw: ImageDraw.ImageDraw, box: Box, border: int) -> None:
     draw.rectangle((left, top, right - 1, bottom - 1), fill=GOLD)
     draw.rectangle((left + border, top + border, right - 1 - border, bottom - 1 - border), fill=RED)
     inner = border + max(2, border // 2)
-    draw.rectangle((left + inner, top + inner, right - 1 - inner, bottom - 1 - inner),
-                   outline=GOLD, width=max(1, border // 3))
+    draw.rectangle(
+        (left + inner, top + inner, right - 1 - inner, bottom - 1 - inner),
+        outline=GOLD,
+        width=max(1, border // 3),
+    )
 
 
 def _text(draw: ImageDraw.ImageDraw, fonts: FontSet, text: str, cells: tuple[Box, ...], size: int) -> None:
     for ch, (left, top, right, bottom) in zip(text, cells, strict=False):
-        draw.text(((left + right) / 2, (top + bottom) / 2), ch, font=fonts.font(ch, size), fill=INK, anchor="mm")
+        draw.text(
+            ((left + right) / 2, (top + bottom) / 2), ch, font=fonts.font(ch, size), fill=INK, anchor="mm"
+        )

@@ -82,8 +82,10 @@ class LocalResultStore:
             # Bytes without their meta are never served, and the sweep takes them; an entry that was
             # there before keeps its meta, so a failed rewrite loses nothing.
             log.error("result store %s cannot be written: %s", self.root, e)
-            raise ResultStoreUnavailable("results cannot be stored right now (the server's disk is full or "
-                                         "read-only); try again shortly") from None
+            raise ResultStoreUnavailable(
+                "results cannot be stored right now (the server's disk is full or "
+                "read-only); try again shortly"
+            ) from None
         self._maybe_sweep()
 
     def get(self, id: str) -> bytes | None:

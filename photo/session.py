@@ -29,8 +29,11 @@ class PhotoRecord:
     candidates: list[Couplet]
 
     def save(self, store: ResultStore, photo_id: str, photo: bytes) -> None:
-        meta = {"kind": PHOTO, "tags": [asdict(t) for t in self.tags],
-                "candidates": [asdict(c) for c in self.candidates]}
+        meta = {
+            "kind": PHOTO,
+            "tags": [asdict(t) for t in self.tags],
+            "candidates": [asdict(c) for c in self.candidates],
+        }
         store.put(photo_id, photo, meta)
 
     @classmethod
@@ -52,7 +55,9 @@ class Drawing:
     couplet: Couplet
 
     def save(self, store: ResultStore, drawing_id: str, jpeg: bytes) -> None:
-        store.put(drawing_id, jpeg, {"kind": DRAWING, "photo": self.photo_id, "couplet": asdict(self.couplet)})
+        store.put(
+            drawing_id, jpeg, {"kind": DRAWING, "photo": self.photo_id, "couplet": asdict(self.couplet)}
+        )
 
     @staticmethod
     def jpeg(store: ResultStore, drawing_id: str) -> bytes | None:

@@ -38,12 +38,16 @@ def edges() -> list[tuple[str, str, str]]:
     found = []
     for package in LAYER:
         for path in sorted((PROJECT_ROOT / package).rglob("*.py")):
-            found += [(str(path.relative_to(PROJECT_ROOT)), package, target) for target in imported_packages(path)]
+            found += [
+                (str(path.relative_to(PROJECT_ROOT)), package, target) for target in imported_packages(path)
+            ]
     return found
 
 
 def test_no_package_imports_upwards_or_sideways():
-    bad = [f"{module}: {package} → {target}" for module, package, target in edges() if forbidden(package, target)]
+    bad = [
+        f"{module}: {package} → {target}" for module, package, target in edges() if forbidden(package, target)
+    ]
     assert not bad, "imports against the layers:\n" + "\n".join(bad)
 
 
@@ -52,7 +56,11 @@ def test_the_rule_catches_what_it_forbids(tmp_path):
     module.write_text("import os\nfrom photo.render import render\n\ndef f():\n    import app.cli\n")
     assert imported_packages(module) == {"photo", "app"}
     assert forbidden("couplet", "photo") and forbidden("couplet", "vision") and forbidden("photo", "app")
-    assert not forbidden("photo", "couplet") and not forbidden("app", "core") and not forbidden("digits", "digits")
+    assert (
+        not forbidden("photo", "couplet")
+        and not forbidden("app", "core")
+        and not forbidden("digits", "digits")
+    )
 
 
 def test_every_package_is_walked():

@@ -18,4 +18,6 @@ def test_the_lock_matches_the_installed_runtime_closure():
             pinned[name] = version
     installed = lock.closure()
     assert {"torch", "transformers", "flask", "jieba"} <= pinned.keys()
-    assert pinned == installed, "requirements.lock is stale: run `.venv/bin/python deploy/lock.py > requirements.lock`"
+    assert pinned == installed, (
+        "requirements.lock is stale: run `.venv/bin/python deploy/lock.py > requirements.lock`"
+    )

@@ -59,7 +59,9 @@ class BaiduTagger:
 
     def __post_init__(self) -> None:
         if not self.api_key or not self.secret_key:
-            raise TaggerConfigError("the baidu tagger needs COUPLET_BAIDU_API_KEY and COUPLET_BAIDU_SECRET_KEY")
+            raise TaggerConfigError(
+                "the baidu tagger needs COUPLET_BAIDU_API_KEY and COUPLET_BAIDU_SECRET_KEY"
+            )
         self.base_url = self.base_url.rstrip("/")
         self._tokens = TokenCache(self._fetch_token, self.clock)
 
@@ -67,11 +69,20 @@ class BaiduTagger:
         return self._tokens.get(renew)
 
     def _fetch_token(self) -> tuple[str, float]:
-        params = {"grant_type": "client_credentials", "client_id": self.api_key, "client_secret": self.secret_key}
+        params = {
+            "grant_type": "client_credentials",
+            "client_id": self.api_key,
+            "client_secret": self.secret_key,
+        }
         try:
             response = http.post(
-                SERVICE, self.session, self.base_url + TOKEN_PATH, params=params,
-                timeout=self.timeout, describe=_describe, backoff=self.backoff,
+                SERVICE,
+                self.session,
+                self.base_url + TOKEN_PATH,
+                params=params,
+                timeout=self.timeout,
+                describe=_describe,
+                backoff=self.backoff,
             )
         except TaggerAuthError:
             raise
@@ -118,8 +129,14 @@ class BaiduTagger:
 
     def _classify(self, image_b64: str, token: str) -> dict:
         response = http.post(
-            SERVICE, self.session, self.base_url + TAG_PATH, params={"access_token": token},
-            data={"image": image_b64}, timeout=self.timeout, describe=_describe, backoff=self.backoff,
+            SERVICE,
+            self.session,
+            self.base_url + TAG_PATH,
+            params={"access_token": token},
+            data={"image": image_b64},
+            timeout=self.timeout,
+            describe=_describe,
+            backoff=self.backoff,
         )
         return http.json_body(SERVICE, response)
 

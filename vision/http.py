@@ -26,7 +26,9 @@ def _retry_after(response: requests.Response, default: float) -> float:
         return default
 
 
-def check_status(service: str, response: requests.Response, describe: Callable[[requests.Response], str]) -> None:
+def check_status(
+    service: str, response: requests.Response, describe: Callable[[requests.Response], str]
+) -> None:
     """Raise the TaggerError that fits a non-2xx answer; describe() extracts the service's own message."""
     status = response.status_code
     if status < 400:

@@ -16,7 +16,9 @@ from vision.tables import read_table
 
 TABLE_PATH = Path(__file__).with_name("imagenet_zh.tsv")
 COLUMNS = ["class_index", "wnid", "class_name_en", "zh", "theme"]
-THEMES = frozenset({"动物", "植物", "山", "水", "建筑", "交通", "饮食", "服饰", "器物", "文艺", "运动", "人物"})
+THEMES = frozenset(
+    {"动物", "植物", "山", "水", "建筑", "交通", "饮食", "服饰", "器物", "文艺", "运动", "人物"}
+)
 N_CLASSES = 1000
 
 

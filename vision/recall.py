@@ -56,8 +56,9 @@ class PhotoScore:
     unsupported: tuple[str, ...]
 
 
-def score_photo(labels: Iterable[str], description: str, tags: list[Tag],
-                table: dict[str, frozenset[str]] | None = None) -> PhotoScore:
+def score_photo(
+    labels: Iterable[str], description: str, tags: list[Tag], table: dict[str, frozenset[str]] | None = None
+) -> PhotoScore:
     table = load_label_table() if table is None else table
     labels = [label.strip().lower() for label in labels if label.strip()]
     scored = [label for label in labels if label in table]

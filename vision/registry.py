@@ -37,8 +37,10 @@ def _azure(settings: Settings) -> Tagger:
     from vision.azure import AzureTagger
 
     return AzureTagger(
-        endpoint=settings.azure_endpoint or "", key=settings.azure_key or "",
-        api=settings.azure_api, timeout=settings.tagger_timeout,
+        endpoint=settings.azure_endpoint or "",
+        key=settings.azure_key or "",
+        api=settings.azure_api,
+        timeout=settings.tagger_timeout,
     )
 
 
@@ -46,8 +48,10 @@ def _baidu(settings: Settings) -> Tagger:
     from vision.baidu import BaiduTagger
 
     return BaiduTagger(
-        api_key=settings.baidu_api_key or "", secret_key=settings.baidu_secret_key or "",
-        base_url=settings.baidu_base_url, timeout=settings.tagger_timeout,
+        api_key=settings.baidu_api_key or "",
+        secret_key=settings.baidu_secret_key or "",
+        base_url=settings.baidu_base_url,
+        timeout=settings.tagger_timeout,
     )
 
 
@@ -81,7 +85,9 @@ def _lazy(ep: EntryPoint) -> Factory:
         except Exception as e:  # a plug-in's own failure, reported like a configuration error
             raise TaggerConfigError(f"the plug-in tagger {ep.name!r} ({ep.value}) failed to load: {e}") from e
         if not isinstance(made, Tagger):
-            raise TaggerConfigError(f"the plug-in tagger {ep.name!r} ({ep.value}) has no tag(image_bytes) method")
+            raise TaggerConfigError(
+                f"the plug-in tagger {ep.name!r} ({ep.value}) has no tag(image_bytes) method"
+            )
         return made
 
     return factory
@@ -90,7 +96,9 @@ def _lazy(ep: EntryPoint) -> Factory:
 def parse_chain(spec: str) -> list[str]:
     names = [name.strip().lower() for name in spec.split(",") if name.strip()]
     if not names:
-        raise TaggerConfigError("COUPLET_TAGGER is empty: use local, azure, baidu or a chain like azure,local")
+        raise TaggerConfigError(
+            "COUPLET_TAGGER is empty: use local, azure, baidu or a chain like azure,local"
+        )
     if len(set(names)) != len(names):
         raise TaggerConfigError(f"COUPLET_TAGGER={spec!r} names a tagger twice")
     return names

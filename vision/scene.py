@@ -156,8 +156,15 @@ def _field(s: ColourStats, view: bool) -> float:
 
 
 COLOUR_RULES: dict[str, Rule] = {
-    "天空": _sky, "云": _cloud, "雪": _snow, "夜": _night, "夕阳": _sunset, "雾": _fog,
-    "秋叶": _autumn, "树": _tree, "田野": _field,
+    "天空": _sky,
+    "云": _cloud,
+    "雪": _snow,
+    "夜": _night,
+    "夕阳": _sunset,
+    "雾": _fog,
+    "秋叶": _autumn,
+    "树": _tree,
+    "田野": _field,
 }
 
 
@@ -174,10 +181,16 @@ def with_scene(objects: list[Tag], probs: np.ndarray, stats: ColourStats, source
     sure = float(probs.max()) >= OBJECT_SURE
     from_colours = [] if sure else colour_concepts(stats, _view(stats, from_classes), source)
     concepts = merge_tags(from_classes + from_colours, combine="max")
-    shown = [t for t in concepts if t.kind != "object"][:SCENE_TOP_K] + [t for t in concepts if t.kind == "object"]
+    shown = [t for t in concepts if t.kind != "object"][:SCENE_TOP_K] + [
+        t for t in concepts if t.kind == "object"
+    ]
     names = {t.name for t in shown}
     lookalikes = _lookalike_words() if any(t.kind == "scene" for t in shown) else frozenset()
-    kept = [t for t in objects if t.name not in names and not (t.name in lookalikes and t.confidence < LOOKALIKE_WEAK)]
+    kept = [
+        t
+        for t in objects
+        if t.name not in names and not (t.name in lookalikes and t.confidence < LOOKALIKE_WEAK)
+    ]
     return merge_tags(kept + shown, combine="max") or objects[:1]
 
 

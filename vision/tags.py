@@ -59,6 +59,7 @@ def merge_tags(tags: Iterable[Tag], combine: Literal["max", "sum"] = "max") -> l
         elif combine != "max":
             raise ValueError(f"unknown combine {combine!r}: use max or sum")
     merged = [
-        replace(tag, confidence=min(1.0, total[name])) if combine == "sum" else tag for name, tag in best.items()
+        replace(tag, confidence=min(1.0, total[name])) if combine == "sum" else tag
+        for name, tag in best.items()
     ]
     return sorted(merged, key=lambda t: (-t.confidence, t.name))

@@ -35,8 +35,15 @@ def create_app(settings: Settings | None = None) -> APIFlask:
     settings = settings or Settings.from_env()
     check_config(settings)
     configure_logging(settings)
-    app = APIFlask(__name__, title="联景联情 API", version="1", static_folder=str(STATIC_DIR),
-                   static_url_path="/static", docs_ui="swagger-ui", json_errors=False)
+    app = APIFlask(
+        __name__,
+        title="联景联情 API",
+        version="1",
+        static_folder=str(STATIC_DIR),
+        static_url_path="/static",
+        docs_ui="swagger-ui",
+        json_errors=False,
+    )
     app.config.update(
         SETTINGS=settings,
         MAX_CONTENT_LENGTH=int(settings.max_request_mb * 1024 * 1024),
@@ -87,8 +94,14 @@ def create_app(settings: Settings | None = None) -> APIFlask:
         """415 for a view whose schema takes JSON and a body that is not; 400 for JSON nested so deep
         that parsing it would exhaust the stack (the json module raises RecursionError, not ValueError)."""
         spec = getattr(app.view_functions.get(request.endpoint), "_spec", {})
-        if spec.get("body") is not None and spec.get("content_type") == "application/json" and not request.is_json:
-            raise UnsupportedMediaType(f"send the body as JSON (Content-Type: application/json), not {request.mimetype or 'nothing'}")
+        if (
+            spec.get("body") is not None
+            and spec.get("content_type") == "application/json"
+            and not request.is_json
+        ):
+            raise UnsupportedMediaType(
+                f"send the body as JSON (Content-Type: application/json), not {request.mimetype or 'nothing'}"
+            )
         if request.is_json:
             try:
                 request.get_json(silent=True)  # parsed once here, cached for the view

@@ -88,8 +88,12 @@ def couplet_alternatives(body: dict):
     line, lower = checked_upper(body["upper"], settings), validate_line(body["lower"], "lower line")
     with stage_timer("alternatives"):
         found = [a.to_dict() for a in alternatives(line, lower, body["position"], body["k"], settings)]
-    return {"upper": line, "lower": lower, "position": body["position"],
-            "alternatives": _safe(line, found, "lower", settings)}
+    return {
+        "upper": line,
+        "lower": lower,
+        "position": body["position"],
+        "alternatives": _safe(line, found, "lower", settings),
+    }
 
 
 @bp.post("/api/couplet/upper")
@@ -110,8 +114,9 @@ def couplet_upper(body: dict):
 
 
 def _options(body: dict) -> DecodeOptions:
-    return DecodeOptions(sample=body["sample"], seed=body["seed"], temperature=body["temperature"],
-                         top_k=body["top_k"])
+    return DecodeOptions(
+        sample=body["sample"], seed=body["seed"], temperature=body["temperature"], top_k=body["top_k"]
+    )
 
 
 def _safe(given: str, written: list[dict], key: str, settings: Settings) -> list[dict]:

@@ -27,30 +27,50 @@ STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
 _BINARY = {"type": "string", "format": "binary"}
 _IMAGE_FORMS = {kind: {"schema": _BINARY} for kind in ("image/png", "image/jpeg", "image/webp")}
-_POINT = {"type": "array", "items": {"type": "number", "minimum": -MAX_COORD, "maximum": MAX_COORD},
-          "minItems": 2, "maxItems": 2}
+_POINT = {
+    "type": "array",
+    "items": {"type": "number", "minimum": -MAX_COORD, "maximum": MAX_COORD},
+    "minItems": 2,
+    "maxItems": 2,
+}
 REQUEST_BODIES = {
     "/api/digits/predict": {
         "required": True,
         "description": "A photo or drawing of one digit: multipart field `image`, or the image as the body.",
         "content": {
-            "multipart/form-data": {"schema": {"type": "object", "required": ["image"], "properties": {
-                "image": _BINARY, "model": {"type": "string", "enum": ["cnn", "fc"]}}}},
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["image"],
+                    "properties": {"image": _BINARY, "model": {"type": "string", "enum": ["cnn", "fc"]}},
+                }
+            },
             **_IMAGE_FORMS,
         },
     },
     "/api/expression": {
         "required": True,
         "description": "Strokes as a canvas records them, or an image of the handwritten expression "
-                       f"(multipart field `image`, or the image as the body). At most {MAX_STROKES} strokes "
-                       f"and {MAX_POINTS} points.",
+        f"(multipart field `image`, or the image as the body). At most {MAX_STROKES} strokes "
+        f"and {MAX_POINTS} points.",
         "content": {
-            "application/json": {"schema": {"type": "object", "required": ["strokes"], "properties": {
-                "strokes": {"type": "array", "maxItems": MAX_STROKES,
-                            "items": {"type": "array", "minItems": 1, "items": _POINT}}}},
-                "example": {"strokes": [[[10, 40], [30, 40]], [[20, 30], [20, 50]]]}},
-            "multipart/form-data": {"schema": {"type": "object", "required": ["image"], "properties": {
-                "image": _BINARY}}},
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["strokes"],
+                    "properties": {
+                        "strokes": {
+                            "type": "array",
+                            "maxItems": MAX_STROKES,
+                            "items": {"type": "array", "minItems": 1, "items": _POINT},
+                        }
+                    },
+                },
+                "example": {"strokes": [[[10, 40], [30, 40]], [[20, 30], [20, 50]]]},
+            },
+            "multipart/form-data": {
+                "schema": {"type": "object", "required": ["image"], "properties": {"image": _BINARY}}
+            },
             **_IMAGE_FORMS,
         },
     },
@@ -65,18 +85,31 @@ def document_request_bodies(spec: dict) -> dict:
 
 
 class PredictQuery(Schema):
-    model = fields.String(validate=OneOf(["cnn", "fc"]), metadata={
-        "description": "`cnn` (default) or the fully connected `fc` net; also accepted as a form field."})
+    model = fields.String(
+        validate=OneOf(["cnn", "fc"]),
+        metadata={
+            "description": "`cnn` (default) or the fully connected `fc` net; also accepted as a form field."
+        },
+    )
 
 
 class DigitOut(Schema):
-    digit = fields.Integer(required=True, allow_none=True, metadata={"description": "0–9, or null: see reason."})
+    digit = fields.Integer(
+        required=True, allow_none=True, metadata={"description": "0–9, or null: see reason."}
+    )
     confidence = fields.Float(required=True)
-    probabilities = fields.Dict(keys=fields.String(), values=fields.Float(), required=True,
-                                metadata={"description": "Each digit's probability, \"0\" to \"9\"."})
+    probabilities = fields.Dict(
+        keys=fields.String(),
+        values=fields.Float(),
+        required=True,
+        metadata={"description": 'Each digit\'s probability, "0" to "9".'},
+    )
     inverted = fields.Boolean(required=True, metadata={"description": "The image was light ink on dark."})
-    reason = fields.String(required=True, allow_none=True, metadata={
-        "description": "Why there is no digit: `blank` or `not_a_digit`; null when there is one."})
+    reason = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "Why there is no digit: `blank` or `not_a_digit`; null when there is one."},
+    )
 
 
 class SymbolOut(Schema):
@@ -87,14 +120,20 @@ class SymbolOut(Schema):
 
 class ExpressionOut(Schema):
     expression = fields.String(required=True, metadata={"example": "(3+2)÷2"})
-    value = fields.String(required=True, metadata={"description": "Exact: an integer or a fraction.", "example": "5/2"})
+    value = fields.String(
+        required=True, metadata={"description": "Exact: an integer or a fraction.", "example": "5/2"}
+    )
     decimal = fields.String(required=True, metadata={"example": "2.5"})
     symbols = fields.List(fields.Nested(SymbolOut), required=True)
 
 
 class ExpressionErrorOut(Schema):
-    error = fields.String(required=True, metadata={
-        "description": "e.g. `unbalanced_parentheses`, `division_by_zero`, `malformed`, `invalid_strokes`."})
+    error = fields.String(
+        required=True,
+        metadata={
+            "description": "e.g. `unbalanced_parentheses`, `division_by_zero`, `malformed`, `invalid_strokes`."
+        },
+    )
     message = fields.String(required=True)
     expression = fields.String(metadata={"description": "What was read, when something was."})
     symbols = fields.List(fields.Nested(SymbolOut))
@@ -126,8 +165,9 @@ def predict(query: dict):
     """
     image = _uploaded_image()
     if image is None:
-        raise UserError("send an image as a multipart field 'image' or as an image/* body",
-                        code="missing_image")
+        raise UserError(
+            "send an image as a multipart field 'image' or as an image/* body", code="missing_image"
+        )
     kind = query.get("model") or request.form.get("model") or "cnn"
     if kind not in ("cnn", "fc"):
         raise UserError("'model' must be 'cnn' or 'fc'", code="invalid_field")
@@ -137,9 +177,15 @@ def predict(query: dict):
 
 @bp.post("/api/expression")
 @bp.output(ExpressionOut)
-@bp.doc(responses={**error_responses(413, 429, 503),
-                   400: {"description": "Bad input, or handwriting that is not a valid expression",
-                         "content": {"application/json": {"schema": ExpressionErrorOut}}}})
+@bp.doc(
+    responses={
+        **error_responses(413, 429, 503),
+        400: {
+            "description": "Bad input, or handwriting that is not a valid expression",
+            "content": {"application/json": {"schema": ExpressionErrorOut}},
+        },
+    }
+)
 def expression():
     """Solve a handwritten expression
 
@@ -151,7 +197,7 @@ def expression():
         body = request.get_json(silent=True)
         if body is None:
             raise UserError(
-                'send JSON {"strokes": [[[x, y], ...], ...]} or an image upload (field \'image\')',
+                "send JSON {\"strokes\": [[[x, y], ...], ...]} or an image upload (field 'image')",
                 code="invalid_request",
             )
         if not isinstance(body, dict) or "strokes" not in body:
@@ -166,8 +212,12 @@ def expression():
 @bp.errorhandler(ExpressionError)
 def expression_error(exc: ExpressionError):
     # Not through the output schema: a reading that is not an expression still shows what was read.
-    return {"error": exc.code, "message": str(exc), "expression": getattr(exc, "expression", ""),
-            "symbols": getattr(exc, "symbols", [])}, exc.status
+    return {
+        "error": exc.code,
+        "message": str(exc),
+        "expression": getattr(exc, "expression", ""),
+        "symbols": getattr(exc, "symbols", []),
+    }, exc.status
 
 
 @bp.get("/digits")

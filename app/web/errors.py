@@ -61,7 +61,9 @@ def http_error(exc: HTTPException):
     message = exc.description or exc.name
     if isinstance(exc, TooManyRequests):
         # Flask-Limiter's description is the limit itself; Retry-After is added by its after_request hook.
-        message = f"too many requests from this client (limit: {exc.description}); retry after Retry-After seconds"
+        message = (
+            f"too many requests from this client (limit: {exc.description}); retry after Retry-After seconds"
+        )
     headers = {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}
     return error_response(exc.code or 500, code, message, headers)
 
@@ -71,8 +73,12 @@ def register_error_handlers(app: APIFlask) -> None:
     def api_error(error: HTTPError):
         if error.detail:
             return validation_error(error)
-        return error_response(error.status_code, (error.message or "error").lower().replace(" ", "_"),
-                              error.message or "error", error.headers)
+        return error_response(
+            error.status_code,
+            (error.message or "error").lower().replace(" ", "_"),
+            error.message or "error",
+            error.headers,
+        )
 
     app.register_error_handler(HTTPException, http_error)
 

@@ -38,8 +38,10 @@ def _matcher(settings: Settings) -> None:
     # each worker about 250 MB for nothing.
     if settings.matcher_dir.exists():
         if get_vector_index(settings) is None:
-            raise DataError(f"no usable vector index in {settings.index_dir} (the worker's log says why): "
-                            "run `couplet index build`")
+            raise DataError(
+                f"no usable vector index in {settings.index_dir} (the worker's log says why): "
+                "run `couplet index build`"
+            )
     else:
         get_keyword_index(settings)
 

@@ -19,28 +19,48 @@ class TagIn(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    name = fields.String(required=True, validate=Length(1, MAX_TAG_LEN), metadata={
-        "description": "A Chinese word for what the photo shows.", "example": "山"})
-    confidence = JsonFloat(load_default=1.0, validate=Range(0.0, 1.0),
-                           metadata={"description": "0–1: how sure the tagger is; weighs the tag in the query."})
+    name = fields.String(
+        required=True,
+        validate=Length(1, MAX_TAG_LEN),
+        metadata={"description": "A Chinese word for what the photo shows.", "example": "山"},
+    )
+    confidence = JsonFloat(
+        load_default=1.0,
+        validate=Range(0.0, 1.0),
+        metadata={"description": "0–1: how sure the tagger is; weighs the tag in the query."},
+    )
 
 
 class MatchIn(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    tags = fields.List(fields.Nested(TagIn), required=True, validate=Length(1, MAX_TAGS),
-                       metadata={"description": f"1–{MAX_TAGS} tags."})
-    k = JsonInteger(load_default=3, validate=Range(1, MAX_K), metadata={"description": "How many upper lines."})
-    seed = JsonInteger(load_default=None, allow_none=True, validate=Range(0, MAX_SEED),
-                       metadata={"description": "The same seed gives the same picks; without one they vary."})
+    tags = fields.List(
+        fields.Nested(TagIn),
+        required=True,
+        validate=Length(1, MAX_TAGS),
+        metadata={"description": f"1–{MAX_TAGS} tags."},
+    )
+    k = JsonInteger(
+        load_default=3, validate=Range(1, MAX_K), metadata={"description": "How many upper lines."}
+    )
+    seed = JsonInteger(
+        load_default=None,
+        allow_none=True,
+        validate=Range(0, MAX_SEED),
+        metadata={"description": "The same seed gives the same picks; without one they vary."},
+    )
 
 
 class MatchItem(Schema):
     upper = fields.String(required=True, metadata={"description": "An upper line (上联) from the corpus."})
     score = fields.Float(required=True, metadata={"description": "Relevance to the tags."})
-    source = fields.String(required=True, metadata={
-        "description": "`encoder` (vector index) or `keyword` (the fallback while no index is built)."})
+    source = fields.String(
+        required=True,
+        metadata={
+            "description": "`encoder` (vector index) or `keyword` (the fallback while no index is built)."
+        },
+    )
 
 
 class MatchOut(Schema):

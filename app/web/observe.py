@@ -37,10 +37,22 @@ def init_observability(app: Flask) -> None:
             return response
         seconds = time.perf_counter() - started
         endpoint = request.url_rule.rule if request.url_rule else "unmatched"
-        REQUEST_LATENCY.labels(endpoint=endpoint, method=request.method, status=str(response.status_code)).observe(seconds)
+        REQUEST_LATENCY.labels(
+            endpoint=endpoint, method=request.method, status=str(response.status_code)
+        ).observe(seconds)
         response.headers[REQUEST_ID_HEADER] = g.request_id
-        log.info("%s %s %d", request.method, endpoint, response.status_code, extra={
-            "method": request.method, "path": request.path, "endpoint": endpoint, "status": response.status_code,
-            "duration_ms": round(seconds * 1000, 2), "remote_addr": request.remote_addr,
-        })
+        log.info(
+            "%s %s %d",
+            request.method,
+            endpoint,
+            response.status_code,
+            extra={
+                "method": request.method,
+                "path": request.path,
+                "endpoint": endpoint,
+                "status": response.status_code,
+                "duration_ms": round(seconds * 1000, 2),
+                "remote_addr": request.remote_addr,
+            },
+        )
         return response

@@ -36,41 +36,68 @@ TAGGING_FAILED = {502: "A cloud tagger failed or could not be reached"}
 
 
 class PhotoIn(Schema):
-    file = fields.File(required=True, metadata={
-        "description": "The photo: JPEG, PNG or WebP (checked by its content), at most 10 MB."})
+    file = fields.File(
+        required=True,
+        metadata={"description": "The photo: JPEG, PNG or WebP (checked by its content), at most 10 MB."},
+    )
 
 
 class TagOut(Schema):
     name = fields.String(required=True, metadata={"description": "Chinese word, e.g. 山.", "example": "山"})
     confidence = fields.Float(required=True, metadata={"description": "0–1."})
-    source = fields.String(required=True, metadata={"description": "The tagger: local, azure, baidu or a plug-in."})
+    source = fields.String(
+        required=True, metadata={"description": "The tagger: local, azure, baidu or a plug-in."}
+    )
     name_en = fields.String(allow_none=True, metadata={"description": "English class name, where known."})
-    theme = fields.String(allow_none=True, metadata={"description": "Coarse theme (动物, 水, 山 …), where known."})
-    kind = fields.String(required=True, validate=OneOf(KINDS), metadata={
-        "description": "object: a thing in the photo; scene: the place or landscape (山, 湖, 古建筑); "
-                       "mood: time of day, season or weather (夕阳, 夜, 雪, 雾).", "example": "scene"})
+    theme = fields.String(
+        allow_none=True, metadata={"description": "Coarse theme (动物, 水, 山 …), where known."}
+    )
+    kind = fields.String(
+        required=True,
+        validate=OneOf(KINDS),
+        metadata={
+            "description": "object: a thing in the photo; scene: the place or landscape (山, 湖, 古建筑); "
+            "mood: time of day, season or weather (夕阳, 夜, 雪, 雾).",
+            "example": "scene",
+        },
+    )
 
 
 class CoupletOut(Schema):
     upper = fields.String(required=True, metadata={"description": "上联, drawn on the right scroll."})
     lower = fields.String(required=True, metadata={"description": "下联, drawn on the left scroll."})
-    horizontal = fields.String(required=True, metadata={"description": "横批, four characters read left to right."})
+    horizontal = fields.String(
+        required=True, metadata={"description": "横批, four characters read left to right."}
+    )
 
 
 class PhotoOut(Schema):
     id = fields.String(required=True, metadata={"description": "The photo's id for /render and /regenerate."})
     tags = fields.List(fields.Nested(TagOut), required=True)
-    candidates = fields.List(fields.Nested(CoupletOut), required=True, metadata={
-        "description": "Three couplets, numbered 1, 2, 3 by /render."})
+    candidates = fields.List(
+        fields.Nested(CoupletOut),
+        required=True,
+        metadata={"description": "Three couplets, numbered 1, 2, 3 by /render."},
+    )
     image_url = fields.String(required=True, metadata={"description": "Candidate 1, already rendered."})
 
 
 class RenderIn(Schema):
-    candidate = JsonInteger(validate=Range(1, photo.CANDIDATES), metadata={
-        "description": "Which candidate to draw, 1-based (1, 2 or 3). Leave it out to send your own couplet."})
-    upper = fields.String(metadata={"description": "Your 上联 (with lower and horizontal, instead of candidate)."})
-    lower = fields.String(metadata={"description": "Your 下联: same length and punctuation, no character of the "
-                                                   "upper line, repeats mirrored."})
+    candidate = JsonInteger(
+        validate=Range(1, photo.CANDIDATES),
+        metadata={
+            "description": "Which candidate to draw, 1-based (1, 2 or 3). Leave it out to send your own couplet."
+        },
+    )
+    upper = fields.String(
+        metadata={"description": "Your 上联 (with lower and horizontal, instead of candidate)."}
+    )
+    lower = fields.String(
+        metadata={
+            "description": "Your 下联: same length and punctuation, no character of the "
+            "upper line, repeats mirrored."
+        }
+    )
     horizontal = fields.String(metadata={"description": "Your 横批: four Chinese characters."})
 
 
@@ -123,8 +150,11 @@ def render(session_id: str, body: dict):
         return {"image_url": _image_url(photo.render_candidate(session_id, body["candidate"], settings))}
     missing = [name for name in ("upper", "lower", "horizontal") if name not in body]
     if missing:
-        raise UserError("send {\"candidate\": n} (1-based) or all of 'upper', 'lower' and "
-                        f"'horizontal'; missing: {', '.join(missing)}", code="missing_field")
+        raise UserError(
+            "send {\"candidate\": n} (1-based) or all of 'upper', 'lower' and "
+            f"'horizontal'; missing: {', '.join(missing)}",
+            code="missing_field",
+        )
     couplet = photo.checked_couplet(body["upper"], body["lower"], body["horizontal"], settings)
     check_user_text([couplet.upper, couplet.lower, couplet.horizontal], settings, client_openid())
     result_id = photo.render_custom(session_id, couplet, settings)

@@ -55,22 +55,36 @@ class _Request(Schema):
 
 
 def _line(role: str, example: str) -> fields.String:
-    return fields.String(required=True, metadata={
-        "description": f"The {role}: 1–32 Chinese characters; half-width punctuation is normalised.",
-        "example": example,
-    })
+    return fields.String(
+        required=True,
+        metadata={
+            "description": f"The {role}: 1–32 Chinese characters; half-width punctuation is normalised.",
+            "example": example,
+        },
+    )
 
 
 class DecodeIn(_Request):
     """How many lines to write, and how: the fields every request that writes lines shares."""
 
-    n = JsonInteger(load_default=3, validate=Range(1, MAX_CANDIDATES),
-                    metadata={"description": "How many lines to return."})
+    n = JsonInteger(
+        load_default=3,
+        validate=Range(1, MAX_CANDIDATES),
+        metadata={"description": "How many lines to return."},
+    )
     sample = JsonBoolean(load_default=False, metadata={"description": "Sample instead of beam search."})
-    seed = JsonInteger(load_default=None, allow_none=True, validate=Range(0, MAX_SEED),
-                       metadata={"description": "Seed for sampling: the same seed gives the same lines."})
-    temperature = JsonFloat(load_default=1.0, validate=Range(0.1, 2.0), metadata={"description": "Sampling temperature."})
-    top_k = JsonInteger(load_default=20, validate=Range(1, 200), metadata={"description": "Sample among the k likeliest."})
+    seed = JsonInteger(
+        load_default=None,
+        allow_none=True,
+        validate=Range(0, MAX_SEED),
+        metadata={"description": "Seed for sampling: the same seed gives the same lines."},
+    )
+    temperature = JsonFloat(
+        load_default=1.0, validate=Range(0.1, 2.0), metadata={"description": "Sampling temperature."}
+    )
+    top_k = JsonInteger(
+        load_default=20, validate=Range(1, 200), metadata={"description": "Sample among the k likeliest."}
+    )
 
 
 class CoupletIn(DecodeIn):
@@ -79,11 +93,14 @@ class CoupletIn(DecodeIn):
 
 class RefillIn(DecodeIn):
     upper = _line("upper line (上联)", "春风化雨千山绿")
-    pattern = fields.String(required=True, metadata={
-        "description": "The lower line to keep, as long as the upper line, with `?` or `？` at each position "
-                       "to fill; where the upper line has punctuation, punctuation or `?`.",
-        "example": "?日?窗万户?",
-    })
+    pattern = fields.String(
+        required=True,
+        metadata={
+            "description": "The lower line to keep, as long as the upper line, with `?` or `？` at each position "
+            "to fill; where the upper line has punctuation, punctuation or `?`.",
+            "example": "?日?窗万户?",
+        },
+    )
 
 
 class UpperIn(DecodeIn):
@@ -92,12 +109,20 @@ class UpperIn(DecodeIn):
 
 class AlternativesIn(_Request):
     upper = _line("upper line (上联)", "春风化雨千山绿")
-    lower = _line("lower line (下联), which must pass the hard rules apart from the position asked about",
-                  "旭日临窗万户红")
-    position = JsonInteger(required=True, validate=Range(1, MAX_LEN), metadata={
-        "description": "The position to offer other characters for, counted from 1.", "example": 3})
-    k = JsonInteger(load_default=8, validate=Range(1, MAX_ALTERNATIVES),
-                    metadata={"description": "How many characters to offer."})
+    lower = _line(
+        "lower line (下联), which must pass the hard rules apart from the position asked about",
+        "旭日临窗万户红",
+    )
+    position = JsonInteger(
+        required=True,
+        validate=Range(1, MAX_LEN),
+        metadata={"description": "The position to offer other characters for, counted from 1.", "example": 3},
+    )
+    k = JsonInteger(
+        load_default=8,
+        validate=Range(1, MAX_ALTERNATIVES),
+        metadata={"description": "How many characters to offer."},
+    )
 
 
 class RuleResult(Schema):
@@ -109,26 +134,54 @@ class Position(Schema):
     index = fields.Integer(required=True, metadata={"description": "0-based position in both lines."})
     upper = fields.String(required=True, metadata={"description": "The upper line's character there."})
     lower = fields.String(required=True, metadata={"description": "The lower line's character there."})
-    upper_tones = fields.Dict(keys=fields.String(), values=fields.String(allow_none=True), required=True, metadata={
-        "description": "平, 仄 or 多音 (ambiguous) by standard: `xinyun` (中华新韵, modern) and `pingshui` (平水韵, "
-                       "with 入声); null for punctuation or a character the standard lacks."})
+    upper_tones = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(allow_none=True),
+        required=True,
+        metadata={
+            "description": "平, 仄 or 多音 (ambiguous) by standard: `xinyun` (中华新韵, modern) and `pingshui` (平水韵, "
+            "with 入声); null for punctuation or a character the standard lacks."
+        },
+    )
     lower_tones = fields.Dict(keys=fields.String(), values=fields.String(allow_none=True), required=True)
-    checked = fields.Boolean(required=True, metadata={
-        "description": "Tone opposition looks here (2nd, 4th, 6th and last character of each clause)."})
-    verdicts = fields.Dict(keys=fields.String(), values=fields.String(), allow_none=True, required=True, metadata={
-        "description": "By standard: `pass`, `fail` or `undecided` (an ambiguous character); null where not checked."})
+    checked = fields.Boolean(
+        required=True,
+        metadata={
+            "description": "Tone opposition looks here (2nd, 4th, 6th and last character of each clause)."
+        },
+    )
+    verdicts = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        allow_none=True,
+        required=True,
+        metadata={
+            "description": "By standard: `pass`, `fail` or `undecided` (an ambiguous character); null where not checked."
+        },
+    )
 
 
 class Candidate(Schema):
     lower = fields.String(required=True, metadata={"description": "The lower line (下联)."})
-    source = fields.String(required=True, metadata={
-        "description": "`model` (written by the generator) or `memory` (a known corpus couplet)."})
+    source = fields.String(
+        required=True,
+        metadata={"description": "`model` (written by the generator) or `memory` (a known corpus couplet)."},
+    )
     score = fields.Float(required=True, metadata={"description": "Rank score: model score plus tone rules."})
     model_score = fields.Float(required=True, metadata={"description": "Mean log-probability per character."})
-    rules = fields.Dict(keys=fields.String(), values=fields.Nested(RuleResult), required=True,
-                        metadata={"description": "Each rule of a couplet: passed, and a 0–1 score."})
-    positions = fields.List(fields.Nested(Position), required=True, metadata={
-        "description": "Why the tone rules pass or fail, position by position, under both standards."})
+    rules = fields.Dict(
+        keys=fields.String(),
+        values=fields.Nested(RuleResult),
+        required=True,
+        metadata={"description": "Each rule of a couplet: passed, and a 0–1 score."},
+    )
+    positions = fields.List(
+        fields.Nested(Position),
+        required=True,
+        metadata={
+            "description": "Why the tone rules pass or fail, position by position, under both standards."
+        },
+    )
 
 
 class CoupletOut(Schema):
@@ -138,18 +191,27 @@ class CoupletOut(Schema):
 
 class Alternative(Candidate):
     char = fields.String(required=True, metadata={"description": "The character offered for the position."})
-    char_logprob = fields.Float(required=True, metadata={
-        "description": "Its log-probability at the position given the line before it (what shortlisted it); "
-                       "`model_score` is the whole line's."})
+    char_logprob = fields.Float(
+        required=True,
+        metadata={
+            "description": "Its log-probability at the position given the line before it (what shortlisted it); "
+            "`model_score` is the whole line's."
+        },
+    )
 
 
 class AlternativesOut(Schema):
     upper = fields.String(required=True, metadata={"description": "The normalised upper line."})
     lower = fields.String(required=True, metadata={"description": "The normalised lower line asked about."})
     position = fields.Integer(required=True)
-    alternatives = fields.List(fields.Nested(Alternative), required=True, metadata={
-        "description": "Best first; each passes every hard rule. Where the upper line repeats the position's "
-                       "character, the lower line's repeat changes with it."})
+    alternatives = fields.List(
+        fields.Nested(Alternative),
+        required=True,
+        metadata={
+            "description": "Best first; each passes every hard rule. Where the upper line repeats the position's "
+            "character, the lower line's repeat changes with it."
+        },
+    )
 
 
 class UpperCandidate(Schema):
@@ -157,8 +219,13 @@ class UpperCandidate(Schema):
     score = fields.Float(required=True, metadata={"description": "Rank score: model score plus tone rules."})
     model_score = fields.Float(required=True, metadata={"description": "Mean log-probability per character."})
     rules = fields.Dict(keys=fields.String(), values=fields.Nested(RuleResult), required=True)
-    positions = fields.List(fields.Nested(Position), required=True, metadata={
-        "description": "Why the tone rules pass or fail, position by position, under both standards."})
+    positions = fields.List(
+        fields.Nested(Position),
+        required=True,
+        metadata={
+            "description": "Why the tone rules pass or fail, position by position, under both standards."
+        },
+    )
 
 
 class UpperOut(Schema):
@@ -172,8 +239,12 @@ class Health(Schema):
 
 class Readiness(Schema):
     status = fields.String(required=True, metadata={"description": "`ready` or `not_ready`."})
-    checks = fields.Dict(keys=fields.String(), values=fields.String(), required=True,
-                         metadata={"description": "Each component: `ok`, or why it is not."})
+    checks = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        required=True,
+        metadata={"description": "Each component: `ok`, or why it is not."},
+    )
 
 
 ERROR_REASONS = {

@@ -12,12 +12,16 @@ bp = APIBlueprint("session", __name__, tag="session")
 
 
 class SessionIn(Schema):
-    code = fields.String(required=True, metadata={"description": "The code wx.login() gave (valid 5 minutes, once)."})
+    code = fields.String(
+        required=True, metadata={"description": "The code wx.login() gave (valid 5 minutes, once)."}
+    )
 
 
 class SessionOut(Schema):
-    token = fields.String(required=True, metadata={
-        "description": "Send it as 'Authorization: Bearer <token>' with every request."})
+    token = fields.String(
+        required=True,
+        metadata={"description": "Send it as 'Authorization: Bearer <token>' with every request."},
+    )
     expires_in = fields.Integer(required=True, metadata={"description": "Seconds until the token expires."})
 
 

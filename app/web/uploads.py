@@ -69,12 +69,27 @@ class BodyDeadline:
         return b"".join(chunks)  # a client that stopped short: the view sees a short body, as it would have
 
     def _timeout(self, environ, start_response):
-        log.warning("%s %s: the body did not arrive within %.0f s", environ.get("REQUEST_METHOD"),
-                    environ.get("PATH_INFO"), self.seconds)
-        body = json.dumps({"error": "request_timeout", "message": f"the request body did not arrive within "
-                           f"{self.seconds:.0f} seconds; send it again on a better connection"}).encode()
-        start_response("408 Request Timeout", [("Content-Type", "application/json"),
-                                               ("Content-Length", str(len(body))), ("Connection", "close")])
+        log.warning(
+            "%s %s: the body did not arrive within %.0f s",
+            environ.get("REQUEST_METHOD"),
+            environ.get("PATH_INFO"),
+            self.seconds,
+        )
+        body = json.dumps(
+            {
+                "error": "request_timeout",
+                "message": f"the request body did not arrive within "
+                f"{self.seconds:.0f} seconds; send it again on a better connection",
+            }
+        ).encode()
+        start_response(
+            "408 Request Timeout",
+            [
+                ("Content-Type", "application/json"),
+                ("Content-Length", str(len(body))),
+                ("Connection", "close"),
+            ],
+        )
         return [body]
 
 

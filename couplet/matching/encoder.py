@@ -49,12 +49,20 @@ def new_encoder(vocab: Sequence[str], shape: EncoderShape = EncoderShape(), seed
 
     torch.manual_seed(seed)
     config = BertConfig(
-        vocab_size=len(vocab), hidden_size=shape.hidden, num_hidden_layers=shape.layers,
-        num_attention_heads=shape.heads, intermediate_size=4 * shape.hidden, max_position_embeddings=64,
+        vocab_size=len(vocab),
+        hidden_size=shape.hidden,
+        num_hidden_layers=shape.layers,
+        num_attention_heads=shape.heads,
+        intermediate_size=4 * shape.hidden,
+        max_position_embeddings=64,
     )
     # BERT's basic tokenizer already splits Chinese text into single characters.
-    tokenizer = BertTokenizerFast(vocab={tok: i for i, tok in enumerate(vocab)}, do_lower_case=False,
-                                  tokenize_chinese_chars=True, model_max_length=MAX_SEQ_LENGTH)
+    tokenizer = BertTokenizerFast(
+        vocab={tok: i for i, tok in enumerate(vocab)},
+        do_lower_case=False,
+        tokenize_chinese_chars=True,
+        model_max_length=MAX_SEQ_LENGTH,
+    )
     with tempfile.TemporaryDirectory() as tmp:
         tokenizer.save_pretrained(tmp)
         BertModel(config).save_pretrained(tmp)
@@ -77,8 +85,9 @@ def load_encoder(path: Path):
     import torch
     from sentence_transformers import SentenceTransformer
 
-    model = SentenceTransformer(str(path), device="cpu", local_files_only=True,
-                                model_kwargs={"dtype": torch.float32})
+    model = SentenceTransformer(
+        str(path), device="cpu", local_files_only=True, model_kwargs={"dtype": torch.float32}
+    )
     return model.eval()
 
 
@@ -104,7 +113,12 @@ def embed(model, texts: Sequence[str], batch_size: int = 256) -> np.ndarray:
     with torch.inference_mode():
         for start in range(0, len(texts), batch_size):
             rows = order[start : start + batch_size]
-            features = model.tokenizer([texts[i] for i in rows], padding=True, truncation=True,
-                                       max_length=MAX_SEQ_LENGTH, return_tensors="pt")
+            features = model.tokenizer(
+                [texts[i] for i in rows],
+                padding=True,
+                truncation=True,
+                max_length=MAX_SEQ_LENGTH,
+                return_tensors="pt",
+            )
             out[rows] = model(dict(features))["sentence_embedding"].numpy()
     return out

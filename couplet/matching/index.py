@@ -65,8 +65,9 @@ def read_meta(index_dir: Path) -> IndexMeta | None:
         return None
 
 
-def stale_reason(meta: IndexMeta | None, corpus_sha256: str, encoder_sha256: str,
-                 wanted_factory: str | None = None) -> str | None:
+def stale_reason(
+    meta: IndexMeta | None, corpus_sha256: str, encoder_sha256: str, wanted_factory: str | None = None
+) -> str | None:
     """Why the index on disk cannot serve the current corpus and encoder (or is not of the wanted type,
     when given), or None if it can."""
     if meta is None:
@@ -81,7 +82,9 @@ def stale_reason(meta: IndexMeta | None, corpus_sha256: str, encoder_sha256: str
 
 
 class VectorIndex:
-    def __init__(self, index: faiss.Index, table: Corpus, meta: IndexMeta, ef_search: int = EF_SEARCH) -> None:
+    def __init__(
+        self, index: faiss.Index, table: Corpus, meta: IndexMeta, ef_search: int = EF_SEARCH
+    ) -> None:
         self.index = index
         self.table = table
         self.meta = meta
@@ -92,7 +95,9 @@ class VectorIndex:
         meta = read_meta(index_dir)
         reason = stale_reason(meta, table.corpus_sha256, encoder_sha256)
         if reason:
-            raise DataError(f"the matcher index in {index_dir} cannot be used ({reason}): run `couplet index build`")
+            raise DataError(
+                f"the matcher index in {index_dir} cannot be used ({reason}): run `couplet index build`"
+            )
         # IO_FLAG_MMAP_IFC maps the vectors and the graph from the file instead of copying them.
         index = faiss.read_index(str(index_dir / INDEX_FILE), faiss.IO_FLAG_MMAP_IFC)
         return cls(index, table, meta)
@@ -103,8 +108,15 @@ class VectorIndex:
         bitmap = np.packbits(self.table.allowed(min_len, max_len, ze_only), bitorder="little")
         return faiss.IDSelectorBitmap(len(self.table), faiss.swig_ptr(bitmap)), bitmap
 
-    def search(self, query: np.ndarray, n: int, min_len: int, max_len: int, ze_only: bool,
-               ef_search: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def search(
+        self,
+        query: np.ndarray,
+        n: int,
+        min_len: int,
+        max_len: int,
+        ze_only: bool,
+        ef_search: int | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
         """(ids, cosine similarities) of the ``n`` nearest allowed lines, best first."""
         selector, _ = self._selector(min_len, max_len, ze_only)
         params = faiss.SearchParametersHNSW(sel=selector, efSearch=max(n, ef_search or self.ef_search))
@@ -129,7 +141,9 @@ def _embed_chunks(model, lines: list[str], work: Path, batch_size: int) -> tuple
     starts = range(0, len(lines), CHUNK)
     done = sum(min(CHUNK, len(lines) - s) for s in starts if (work / f"{s:08d}.npy").exists())
     seconds, fresh = 0.0, 0
-    with tqdm(total=len(lines), initial=done, desc="embedding lines", unit="line", smoothing=0.1, mininterval=2) as bar:
+    with tqdm(
+        total=len(lines), initial=done, desc="embedding lines", unit="line", smoothing=0.1, mininterval=2
+    ) as bar:
         for start in starts:
             path = work / f"{start:08d}.npy"
             if path.exists():
@@ -146,8 +160,14 @@ def _embed_chunks(model, lines: list[str], work: Path, batch_size: int) -> tuple
     return vectors, (fresh / seconds if seconds else 0.0)
 
 
-def build_index(corpus: Corpus, index_dir: Path, encoder_dir: Path, m: int = HNSW_M,
-                force: bool = False, batch_size: int = 256) -> BuildReport:
+def build_index(
+    corpus: Corpus,
+    index_dir: Path,
+    encoder_dir: Path,
+    m: int = HNSW_M,
+    force: bool = False,
+    batch_size: int = 256,
+) -> BuildReport:
     """Build the index of the corpus's lines unless the one on disk matches the corpus, the encoder and the
     graph size ``m``."""
     t0 = time.perf_counter()
@@ -170,8 +190,15 @@ def build_index(corpus: Corpus, index_dir: Path, encoder_dir: Path, m: int = HNS
     tmp = index_dir / (INDEX_FILE + ".tmp")
     faiss.write_index(index, str(tmp))
     tmp.replace(index_dir / INDEX_FILE)
-    meta = IndexMeta(corpus_sha, encoder_sha, factory(m), len(vectors), dim,
-                     round(time.perf_counter() - t0, 1), round(speed, 1))
+    meta = IndexMeta(
+        corpus_sha,
+        encoder_sha,
+        factory(m),
+        len(vectors),
+        dim,
+        round(time.perf_counter() - t0, 1),
+        round(speed, 1),
+    )
     (index_dir / META_FILE).write_text(json.dumps(asdict(meta), indent=2))
     for leftover in index_dir.glob("embeddings-*"):
         shutil.rmtree(leftover)

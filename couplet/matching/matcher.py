@@ -102,8 +102,9 @@ def concept_lines(concepts: Concepts, table: Corpus) -> np.ndarray:
     return result
 
 
-def rescored(words, index, encode, synonyms, badwords, min_len, max_len, ze_only,
-             n: int = MMR_INPUT) -> tuple[np.ndarray, np.ndarray]:
+def rescored(
+    words, index, encode, synonyms, badwords, min_len, max_len, ze_only, n: int = MMR_INPUT
+) -> tuple[np.ndarray, np.ndarray]:
     """(ids, relevance) of the best ``n`` candidate lines without bad words, best first: cosine
     similarity plus the concept-coverage bonus."""
     query, concepts = query_vector(words, encode), concepts_of(words, synonyms)
@@ -137,8 +138,11 @@ def _dense(words, index, encode, synonyms, badwords, min_len, max_len, ze_only, 
 
 def _keyword(words, keyword_index, table, synonyms, badwords, min_len, max_len, ze_only, n) -> list[Match]:
     scores = keyword_index.scores([(sorted(forms), weight) for forms, weight in concepts_of(words, synonyms)])
-    ids = [i for i in top(scores, table.allowed(min_len, max_len, ze_only), CANDIDATES)
-           if badwords.find(table.lines[i]) is None][:MMR_INPUT]
+    ids = [
+        i
+        for i in top(scores, table.allowed(min_len, max_len, ze_only), CANDIDATES)
+        if badwords.find(table.lines[i]) is None
+    ][:MMR_INPUT]
     if not ids:
         return []
     lines = [table.lines[i] for i in ids]
@@ -154,7 +158,9 @@ def _any_lines(table: Corpus, k: int, seed: int | None, min_len: int, max_len: i
     return [Match(table.lines[i], 0.0, "keyword") for i in picks]
 
 
-def match(tags: Sequence[Any], k: int = 3, seed: int | None = None, settings: Settings | None = None) -> list[Match]:
+def match(
+    tags: Sequence[Any], k: int = 3, seed: int | None = None, settings: Settings | None = None
+) -> list[Match]:
     """``k`` distinct upper lines that fit the tags, best first.
 
     ``tags`` are (name, confidence) pairs or objects with ``.name`` and ``.confidence`` (vision.Tag).
@@ -199,5 +205,7 @@ def match(tags: Sequence[Any], k: int = 3, seed: int | None = None, settings: Se
     picks = draw(ranked, k, pool, seed)
     if len(picks) < k:
         seen = {m.upper for m in picks}
-        picks += [m for m in _any_lines(table, k + len(seen), seed, *lengths) if m.upper not in seen][: k - len(picks)]
+        picks += [m for m in _any_lines(table, k + len(seen), seed, *lengths) if m.upper not in seen][
+            : k - len(picks)
+        ]
     return sorted(picks, key=lambda m: -m.score)

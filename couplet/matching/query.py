@@ -15,8 +15,10 @@ from couplet.rules import is_hanzi, is_punct
 MAX_TAGS = 20
 MAX_TAG_LEN = 8
 # Function words carry no picture: a tagger never says 之 or 不再, so training queries leave them out.
-FUNCTION_CHARS = frozenset("之乎者也矣焉哉兮而以于於其不无未莫勿非是为与及且则乃所若如何此彼斯兹我你他她吾尔汝余予"
-                           "自皆都亦又还已曾将欲可能得的地了着过把被让向从在个些么谁哪这那就才只便即虽但却因故再更最很")
+FUNCTION_CHARS = frozenset(
+    "之乎者也矣焉哉兮而以于於其不无未莫勿非是为与及且则乃所若如何此彼斯兹我你他她吾尔汝余予"
+    "自皆都亦又还已曾将欲可能得的地了着过把被让向从在个些么谁哪这那就才只便即虽但却因故再更最很"
+)
 
 
 class BadTags(UserError):
@@ -68,13 +70,24 @@ def parse_tags(tags: Sequence[Any]) -> list[QueryWord]:
 def line_units(line: str, words: Sequence[str]) -> list[str]:
     """The query-able units of a line: its segmented words, without punctuation, non-Chinese tokens or
     function words."""
-    return [w for w in dict.fromkeys(words)
-            if w and all(map(is_hanzi, w)) and not any(is_punct(ch) for ch in w)
-            and not all(ch in FUNCTION_CHARS for ch in w)]
+    return [
+        w
+        for w in dict.fromkeys(words)
+        if w
+        and all(map(is_hanzi, w))
+        and not any(is_punct(ch) for ch in w)
+        and not all(ch in FUNCTION_CHARS for ch in w)
+    ]
 
 
-def training_query(units: Sequence[str], synonyms: Synonyms, rng: random.Random, max_words: int = 3,
-                   p_char: float = 0.3, p_modern: float = 0.5) -> str:
+def training_query(
+    units: Sequence[str],
+    synonyms: Synonyms,
+    rng: random.Random,
+    max_words: int = 3,
+    p_char: float = 0.3,
+    p_modern: float = 0.5,
+) -> str:
     """A query for a line made of 1 to ``max_words`` of its units, as a tagger might say them.
 
     A unit may be shortened to one of its characters (tags are often single characters: 山, 湖) and

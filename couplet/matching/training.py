@@ -130,14 +130,30 @@ def train_encoder(cfg: EncoderTrainConfig) -> dict:
                 control.should_save = True
 
     args = SentenceTransformerTrainingArguments(
-        output_dir=str(cfg.out_dir), num_train_epochs=1, max_steps=cfg.max_steps,
-        per_device_train_batch_size=cfg.batch_size, learning_rate=cfg.lr, warmup_steps=cfg.warmup_ratio,
-        lr_scheduler_type="linear", batch_sampler=BatchSamplers.NO_DUPLICATES, save_strategy="steps",
-        save_steps=cfg.save_steps, save_total_limit=2, logging_steps=50, report_to="none", use_cpu=True,
-        seed=cfg.seed, dataloader_num_workers=0,
+        output_dir=str(cfg.out_dir),
+        num_train_epochs=1,
+        max_steps=cfg.max_steps,
+        per_device_train_batch_size=cfg.batch_size,
+        learning_rate=cfg.lr,
+        warmup_steps=cfg.warmup_ratio,
+        lr_scheduler_type="linear",
+        batch_sampler=BatchSamplers.NO_DUPLICATES,
+        save_strategy="steps",
+        save_steps=cfg.save_steps,
+        save_total_limit=2,
+        logging_steps=50,
+        report_to="none",
+        use_cpu=True,
+        seed=cfg.seed,
+        dataloader_num_workers=0,
     )
-    trainer = SentenceTransformerTrainer(model=model, args=args, train_dataset=dataset,
-                                         loss=MultipleNegativesRankingLoss(model), callbacks=[StopAfter()])
+    trainer = SentenceTransformerTrainer(
+        model=model,
+        args=args,
+        train_dataset=dataset,
+        loss=MultipleNegativesRankingLoss(model),
+        callbacks=[StopAfter()],
+    )
     resume = cfg.resume and any(cfg.out_dir.glob("checkpoint-*"))
     result = trainer.train(resume_from_checkpoint=True if resume else None)
     losses = [e["loss"] for e in trainer.state.log_history if "loss" in e]

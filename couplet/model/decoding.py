@@ -41,7 +41,12 @@ class TokenTable:
         self.id_to_char = {i: t for t, i in self.vocab.items()}
         self.eos = tokenizer.eos_token_id
         self.unk = tokenizer.unk_token_id
-        specials = {tokenizer.pad_token_id, tokenizer.bos_token_id, tokenizer.eos_token_id, tokenizer.unk_token_id}
+        specials = {
+            tokenizer.pad_token_id,
+            tokenizer.bos_token_id,
+            tokenizer.eos_token_id,
+            tokenizer.unk_token_id,
+        }
         self.never = specials | {i for t, i in self.vocab.items() if len(t) == 1 and is_punct(t)}
 
     @cached_property
@@ -53,8 +58,15 @@ class TokenTable:
 
 
 class CoupletConstraints(LogitsProcessor):
-    def __init__(self, uppers: list[str], table: TokenTable, badwords: BadWords | None, rows_per_upper: int,
-                 locks: list[dict[int, str]] | None = None, endings: torch.Tensor | None = None) -> None:
+    def __init__(
+        self,
+        uppers: list[str],
+        table: TokenTable,
+        badwords: BadWords | None,
+        rows_per_upper: int,
+        locks: list[dict[int, str]] | None = None,
+        endings: torch.Tensor | None = None,
+    ) -> None:
         """``locks``: for each upper line, the characters to keep by position (0-based); none by default.
         ``endings``: True for the tokens a line may end on (its last character before any punctuation), unless
         the rules leave none of them; any by default."""
@@ -161,5 +173,8 @@ class CoupletConstraints(LogitsProcessor):
 def adjacent_repeats(upper: str) -> frozenset[int]:
     """Positions whose character the upper line repeats at once (the first 习 of 习习): the lower line's
     character there is mirrored at the next position, so the search plans the pair (search.Lookahead)."""
-    return frozenset(i for i in range(len(upper) - 1)
-                     if upper[i] == upper[i + 1] and not is_punct(upper[i]) and upper.find(upper[i]) == i)
+    return frozenset(
+        i
+        for i in range(len(upper) - 1)
+        if upper[i] == upper[i + 1] and not is_punct(upper[i]) and upper.find(upper[i]) == i
+    )

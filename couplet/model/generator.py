@@ -109,15 +109,22 @@ class DecodeOptions:
 
 
 class Generator:
-    def __init__(self, model_dir: Path, badwords: BadWords | None, device: str = "cpu",
-                 memory: CorpusMemory | None = None) -> None:
+    def __init__(
+        self,
+        model_dir: Path,
+        badwords: BadWords | None,
+        device: str = "cpu",
+        memory: CorpusMemory | None = None,
+    ) -> None:
         if not (model_dir / "config.json").exists():
             raise DataError(f"no generator model in {model_dir}: train one with `couplet train`")
         started = time.perf_counter()
         hf_logging.disable_progress_bar()  # a server log wants one line per load, not a bar
         self.tokenizer = PreTrainedTokenizerFast.from_pretrained(model_dir)
         # Shipped weights are fp16; fp32 is faster than either half type for batch-1 CPU decoding.
-        self.model = BartForConditionalGeneration.from_pretrained(model_dir, dtype=torch.float32).to(device).eval()
+        self.model = (
+            BartForConditionalGeneration.from_pretrained(model_dir, dtype=torch.float32).to(device).eval()
+        )
         self.decoder = IncrementalDecoder(self.model)
         self.badwords = badwords
         self.memory = memory
@@ -133,7 +140,9 @@ class Generator:
         return self.generate_batch([upper], n, options)[0]
 
     @torch.inference_mode()
-    def generate_batch(self, uppers: list[str], n: int = 3, options: DecodeOptions | None = None) -> list[list[Candidate]]:
+    def generate_batch(
+        self, uppers: list[str], n: int = 3, options: DecodeOptions | None = None
+    ) -> list[list[Candidate]]:
         """Ranked candidates for each (already validated) upper line.
 
         Unless sampling, the corpus's lower lines of the same upper line join the model's, scored the same
@@ -142,19 +151,23 @@ class Generator:
         opts = options or DecodeOptions()
         found = self.nbest(uppers, self._rows(n, opts), opts)
         if not opts.sample:
-            found = [_merged(cands, known) for cands, known in zip(found, self._remembered(uppers), strict=True)]
+            found = [
+                _merged(cands, known) for cands, known in zip(found, self._remembered(uppers), strict=True)
+            ]
         return [_offered(cands, n) for cands in found]
 
     @torch.inference_mode()
-    def refill(self, upper: str, fixed: dict[int, str], n: int = 3,
-               options: DecodeOptions | None = None) -> list[Candidate]:
+    def refill(
+        self, upper: str, fixed: dict[int, str], n: int = 3, options: DecodeOptions | None = None
+    ) -> list[Candidate]:
         """Ranked lower lines that keep the characters ``fixed`` by position (couplet.locks.lock checked them)
         and fill every other position under the hard rules."""
         return self._search([upper], n, options or DecodeOptions(), [fixed])[0][:n]
 
     @torch.inference_mode()
-    def uppers_for(self, lower: str, n: int = 3,
-                   options: DecodeOptions | None = None) -> list[UpperCandidate]:
+    def uppers_for(
+        self, lower: str, n: int = 3, options: DecodeOptions | None = None
+    ) -> list[UpperCandidate]:
         """Ranked upper lines for a lower line: the same model and search with the given line as the source
         (a couplet is nearly symmetric), its last character read 仄, reranked by the upper line's rules."""
         found = self._lines([lower], n, options or DecodeOptions(), endings=self._table.ze)[0]
@@ -172,7 +185,9 @@ class Generator:
             raise ValueError(f"alternatives need one open character of the upper line, not {open_at}")
         table, first = self._table, open_at[0]
         before_ids = [table.vocab.get(fixed[i], table.unk) for i in range(first)]
-        decoder_ids = torch.tensor([[self.model.config.decoder_start_token_id, *before_ids]], device=self.device)
+        decoder_ids = torch.tensor(
+            [[self.model.config.decoder_start_token_id, *before_ids]], device=self.device
+        )
         source = torch.tensor([self._ids(upper)], device=self.device)
         state = self.decoder.start(source, torch.ones_like(source), 1)
         before = 0.0
@@ -190,9 +205,11 @@ class Generator:
         labels = torch.tensor([self._ids(line)[first:] for line in lines], device=self.device)
         after = self._continuations(state.repeat(len(lines)), logp[0], labels)
         scores = [(before + rest) / (len(upper) + 1) for rest in after]
-        found = [Alternative(ch, lp, self._candidate(upper, line, score))
-                 for ch, lp, line, score in zip(chars, top.values.tolist(), lines, scores, strict=True)
-                 if not (self.badwords and self.badwords.find(line))]  # as in _lines: through a repeat
+        found = [
+            Alternative(ch, lp, self._candidate(upper, line, score))
+            for ch, lp, line, score in zip(chars, top.values.tolist(), lines, scores, strict=True)
+            if not (self.badwords and self.badwords.find(line))
+        ]  # as in _lines: through a repeat
         return sorted(found, key=lambda a: a.candidate.score, reverse=True)[:count]
 
     def _continuations(self, state: DecoderState, logp: torch.Tensor, labels: torch.Tensor) -> list[float]:
@@ -205,8 +222,9 @@ class Generator:
             total = total + logp_t.gather(1, labels[:, t : t + 1]).squeeze(1)
         return total.tolist()
 
-    def _search(self, uppers: list[str], n: int, opts: DecodeOptions,
-                locks: list[dict[int, str]] | None = None) -> list[list[Candidate]]:
+    def _search(
+        self, uppers: list[str], n: int, opts: DecodeOptions, locks: list[dict[int, str]] | None = None
+    ) -> list[list[Candidate]]:
         """The model's ``n`` best lower lines for each upper line, not near copies of each other where the
         search offers enough others."""
         return [_offered(cands, n) for cands in self.nbest(uppers, self._rows(n, opts), opts, locks)]
@@ -217,24 +235,44 @@ class Generator:
         not be near copies."""
         return n if opts.sample else opts.beams if n == 1 else max(opts.beams, ROWS_PER_ANSWER * n)
 
-    def nbest(self, uppers: list[str], rows_per_upper: int, opts: DecodeOptions,
-              locks: list[dict[int, str]] | None = None) -> list[list[Candidate]]:
+    def nbest(
+        self,
+        uppers: list[str],
+        rows_per_upper: int,
+        opts: DecodeOptions,
+        locks: list[dict[int, str]] | None = None,
+    ) -> list[list[Candidate]]:
         """Every distinct lower line of a constrained beam search (or sampling) with ``rows_per_upper`` rows
         per upper line, ranked by score."""
         found = self._lines(uppers, rows_per_upper, opts, locks)
-        return [sorted((self._candidate(upper, lower, model_score) for lower, model_score in lines),
-                       key=lambda c: c.score, reverse=True)
-                for upper, lines in zip(uppers, found, strict=True)]
+        return [
+            sorted(
+                (self._candidate(upper, lower, model_score) for lower, model_score in lines),
+                key=lambda c: c.score,
+                reverse=True,
+            )
+            for upper, lines in zip(uppers, found, strict=True)
+        ]
 
-    def _lines(self, sources: list[str], n: int, opts: DecodeOptions,
-               locks: list[dict[int, str]] | None = None,
-               endings: torch.Tensor | None = None) -> list[list[tuple[str, float]]]:
+    def _lines(
+        self,
+        sources: list[str],
+        n: int,
+        opts: DecodeOptions,
+        locks: list[dict[int, str]] | None = None,
+        endings: torch.Tensor | None = None,
+    ) -> list[list[tuple[str, float]]]:
         """The distinct lines the constrained search writes for each source line, with their model scores
         (CoupletConstraints says what ``locks`` and ``endings`` are)."""
         pad = self.tokenizer.pad_token_id
         ids = self._padded([self._ids(u) for u in sources], pad)
-        src = SearchInput(ids, ids.ne(pad), [len(u) for u in sources],
-                          start_token=self.model.config.decoder_start_token_id, pad_token=pad)
+        src = SearchInput(
+            ids,
+            ids.ne(pad),
+            [len(u) for u in sources],
+            start_token=self.model.config.decoder_start_token_id,
+            pad_token=pad,
+        )
         rows_per_source = n if opts.sample else max(opts.beams, n)
         constraints = CoupletConstraints(sources, self._table, self.badwords, rows_per_source, locks, endings)
         if opts.sample:
@@ -259,8 +297,12 @@ class Generator:
         """For each upper line, the corpus's lower lines of it that pass the hard rules and the bad-word list."""
         if self.memory is None:
             return [[] for _ in uppers]
-        found = [(k, lower) for k, upper in enumerate(uppers) for lower in self.memory.recall(upper)
-                 if self._allowed(upper, lower)]
+        found = [
+            (k, lower)
+            for k, upper in enumerate(uppers)
+            for lower in self.memory.recall(upper)
+            if self._allowed(upper, lower)
+        ]
         scores = self._model_scores([(uppers[k], lower) for k, lower in found])
         out: list[list[Candidate]] = [[] for _ in uppers]
         for (k, lower), score in zip(found, scores, strict=True):
@@ -286,8 +328,9 @@ class Generator:
         targets = [self._ids(lower) for _, lower in pairs]
         start = self.model.config.decoder_start_token_id
         steps = self._padded([[start, *ids[:-1]] for ids in targets], pad)
-        logits = self.model(encoder_outputs=(states[rows],), attention_mask=enc.ne(pad)[rows],
-                            decoder_input_ids=steps).logits
+        logits = self.model(
+            encoder_outputs=(states[rows],), attention_mask=enc.ne(pad)[rows], decoder_input_ids=steps
+        ).logits
         wanted = self._padded(targets, pad)
         real = wanted.ne(pad)
         logp = torch.log_softmax(logits.float(), dim=-1).gather(-1, wanted.unsqueeze(-1)).squeeze(-1)
@@ -309,13 +352,16 @@ class Generator:
         # Punctuation and kept characters are forced in the search; copying them here keeps what the
         # vocabulary lacks (and a kept mark other than the upper line's).
         fixed = fixed or {}
-        return "".join(fixed.get(k, u if is_punct(u) else c)
-                       for k, (u, c) in enumerate(zip(upper, chars, strict=True)))
+        return "".join(
+            fixed.get(k, u if is_punct(u) else c) for k, (u, c) in enumerate(zip(upper, chars, strict=True))
+        )
 
     def _candidate(self, upper: str, lower: str, model_score: float, source: str = "model") -> Candidate:
         rules = check(upper, lower)
         score = model_score + self.features(upper, lower, rules).bonus(WEIGHTS)
-        return Candidate(upper=upper, lower=lower, score=score, model_score=model_score, rules=rules, source=source)
+        return Candidate(
+            upper=upper, lower=lower, score=score, model_score=model_score, rules=rules, source=source
+        )
 
     def features(self, upper: str, lower: str, rules: dict[str, RuleResult] | None = None) -> rerank.Features:
         """What the rerank adds to the model's score, feature by feature."""

@@ -29,7 +29,9 @@ class DecoderState:
 
     cross: list[tuple[torch.Tensor, torch.Tensor]]  # per layer, (sources, heads, source length, head_dim)
     cache: list[tuple[torch.Tensor, torch.Tensor]]  # per layer, (rows, heads, written, head_dim)
-    source_mask: torch.Tensor | None  # (sources, 1, 1, source length) True where attention may look; None: no padding
+    source_mask: (
+        torch.Tensor | None
+    )  # (sources, 1, 1, source length) True where attention may look; None: no padding
     rows_per_source: int
     position: int = 0
 
@@ -48,14 +50,18 @@ class DecoderState:
 
     def rows_of(self, sources: torch.Tensor) -> torch.Tensor:
         """The rows of the given sources' blocks, in order."""
-        return (sources[:, None] * self.rows_per_source
-                + torch.arange(self.rows_per_source, device=sources.device)).view(-1)
+        return (
+            sources[:, None] * self.rows_per_source
+            + torch.arange(self.rows_per_source, device=sources.device)
+        ).view(-1)
 
     def branch(self, sources: torch.Tensor, times: int) -> DecoderState:
         """The state of the given sources' blocks alone, each row repeated ``times`` times in a row: for
         trying ``times`` next tokens on every row at once."""
         rows = self.rows_of(sources)
-        cache = [(k[rows].repeat_interleave(times, 0), v[rows].repeat_interleave(times, 0)) for k, v in self.cache]
+        cache = [
+            (k[rows].repeat_interleave(times, 0), v[rows].repeat_interleave(times, 0)) for k, v in self.cache
+        ]
         cross = [(k[sources], v[sources]) for k, v in self.cross]
         mask = None if self.source_mask is None else self.source_mask[sources]
         return DecoderState(cross, cache, mask, self.rows_per_source * times, self.position)
@@ -90,29 +96,48 @@ class IncrementalDecoder:
             x = layer.final_norm(x + layer.fc2(self.activation(layer.fc1(x))))
         return x
 
-    def start(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, rows_per_source: int) -> DecoderState:
+    def start(
+        self, input_ids: torch.Tensor, attention_mask: torch.Tensor, rows_per_source: int
+    ) -> DecoderState:
         """Encode the sources once, for blocks of ``rows_per_source`` decoder rows each."""
         encoded = self.encode(input_ids, attention_mask)
         mask = _padding_mask(attention_mask)
-        cross = [(self._split(layer.cross_k(encoded)), self._split(layer.cross_v(encoded))) for layer in self.layers]
-        empty = encoded.new_zeros(encoded.shape[0] * rows_per_source, self.heads, 0, self.d_model // self.heads)
+        cross = [
+            (self._split(layer.cross_k(encoded)), self._split(layer.cross_v(encoded)))
+            for layer in self.layers
+        ]
+        empty = encoded.new_zeros(
+            encoded.shape[0] * rows_per_source, self.heads, 0, self.d_model // self.heads
+        )
         return DecoderState(cross, [(empty, empty)] * len(self.layers), mask, rows_per_source)
 
     def step(self, tokens: torch.Tensor, state: DecoderState) -> tuple[torch.Tensor, DecoderState]:
         """Logits for the next token of every row, given each row's latest token."""
         x = self.embed_norm(self.embed(tokens) + self.positions[state.position])  # (rows, d_model)
         cache = []
-        for layer, (k_past, v_past), (k_src, v_src) in zip(self.layers, state.cache, state.cross, strict=True):
+        for layer, (k_past, v_past), (k_src, v_src) in zip(
+            self.layers, state.cache, state.cross, strict=True
+        ):
             q, k, v = layer.qkv(x).split(self.d_model, dim=-1)
-            k, v = torch.cat([k_past, self._split(k[:, None])], dim=2), torch.cat([v_past, self._split(v[:, None])], dim=2)
+            k, v = (
+                torch.cat([k_past, self._split(k[:, None])], dim=2),
+                torch.cat([v_past, self._split(v[:, None])], dim=2),
+            )
             cache.append((k, v))
-            x = layer.self_norm(x + layer.self_out(self._merge(F.scaled_dot_product_attention(self._one(q), k, v))))
-            attended = F.scaled_dot_product_attention(self._block(layer.cross_q(x), state.rows_per_source), k_src, v_src,
-                                                      attn_mask=state.source_mask)
+            x = layer.self_norm(
+                x + layer.self_out(self._merge(F.scaled_dot_product_attention(self._one(q), k, v)))
+            )
+            attended = F.scaled_dot_product_attention(
+                self._block(layer.cross_q(x), state.rows_per_source),
+                k_src,
+                v_src,
+                attn_mask=state.source_mask,
+            )
             x = layer.cross_norm(x + layer.cross_out(self._unblock(attended)))
             x = layer.final_norm(x + layer.fc2(self.activation(layer.fc1(x))))
-        return self.output(x), DecoderState(state.cross, cache, state.source_mask, state.rows_per_source,
-                                            state.position + 1)
+        return self.output(x), DecoderState(
+            state.cross, cache, state.source_mask, state.rows_per_source, state.position + 1
+        )
 
     def _split(self, x: torch.Tensor) -> torch.Tensor:
         """(rows, length, d_model) to (rows, heads, length, head_dim)."""
@@ -173,12 +198,21 @@ class _Layer:
 
     def __init__(self, layer) -> None:
         attn = layer.self_attn
-        self.qkv = _Affine(torch.cat([attn.q_proj.weight, attn.k_proj.weight, attn.v_proj.weight]),
-                           torch.cat([attn.q_proj.bias, attn.k_proj.bias, attn.v_proj.bias]))
+        self.qkv = _Affine(
+            torch.cat([attn.q_proj.weight, attn.k_proj.weight, attn.v_proj.weight]),
+            torch.cat([attn.q_proj.bias, attn.k_proj.bias, attn.v_proj.bias]),
+        )
         self.self_out, self.self_norm = _Affine.of(attn.out_proj), _Norm(layer.self_attn_layer_norm)
-        self.fc1, self.fc2, self.final_norm = _Affine.of(layer.fc1), _Affine.of(layer.fc2), _Norm(layer.final_layer_norm)
+        self.fc1, self.fc2, self.final_norm = (
+            _Affine.of(layer.fc1),
+            _Affine.of(layer.fc2),
+            _Norm(layer.final_layer_norm),
+        )
         cross = getattr(layer, "encoder_attn", None)  # decoder layers only
         if cross is not None:
-            self.cross_q, self.cross_k, self.cross_v = (_Affine.of(cross.q_proj), _Affine.of(cross.k_proj),
-                                                        _Affine.of(cross.v_proj))
+            self.cross_q, self.cross_k, self.cross_v = (
+                _Affine.of(cross.q_proj),
+                _Affine.of(cross.k_proj),
+                _Affine.of(cross.v_proj),
+            )
             self.cross_out, self.cross_norm = _Affine.of(cross.out_proj), _Norm(layer.encoder_attn_layer_norm)

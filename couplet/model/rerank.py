@@ -29,7 +29,9 @@ from couplet.measures import differing, parallelism
 from couplet.model.stock import StockPhrases
 from couplet.rules import RuleResult, is_punct
 
-CUSTOMARY = frozenset(frozenset(pair) for pair in ("青绿", "青碧", "青蓝", "青翠", "绿翠", "碧蓝", "江河", "琴瑟"))
+CUSTOMARY = frozenset(
+    frozenset(pair) for pair in ("青绿", "青碧", "青蓝", "青翠", "绿翠", "碧蓝", "江河", "琴瑟")
+)
 
 
 @dataclass(frozen=True)
@@ -51,16 +53,26 @@ class Features:
 
     def signed(self) -> dict[str, float]:
         """Each feature by its weight's name, with the sign it counts with: the faults count against."""
-        return {"ends_ping": self.ends_ping, "tone_opposition": self.tone_opposition,
-                "parallelism": self.parallelism, "stock": -self.stock, "hezhang": -self.hezhang}
+        return {
+            "ends_ping": self.ends_ping,
+            "tone_opposition": self.tone_opposition,
+            "parallelism": self.parallelism,
+            "stock": -self.stock,
+            "hezhang": -self.hezhang,
+        }
 
     def bonus(self, w: Weights) -> float:
         """What the features add to the model's score."""
         return sum(getattr(w, name) * value for name, value in self.signed().items())
 
 
-def features(upper: str, lower: str, rules: dict[str, RuleResult], stock: StockPhrases,
-             synonyms: frozenset[frozenset[str]]) -> Features:
+def features(
+    upper: str,
+    lower: str,
+    rules: dict[str, RuleResult],
+    stock: StockPhrases,
+    synonyms: frozenset[frozenset[str]],
+) -> Features:
     return Features(
         ends_ping=rules["lower_ends_ping"].score,
         tone_opposition=rules["tone_opposition"].score,
@@ -76,8 +88,11 @@ def synonym_pairs(table: Synonyms) -> frozenset[frozenset[str]]:
     for word, moderns in table.modern.items():
         for modern in moderns:
             pairs.add(frozenset((word, modern)))
-            pairs |= {frozenset((word, other)) for other in table.classical[modern]
-                      if other != word and not (word in modern and other in modern)}
+            pairs |= {
+                frozenset((word, other))
+                for other in table.classical[modern]
+                if other != word and not (word in modern and other in modern)
+            }
     return frozenset(p for p in pairs if len(p) == 2 and p not in CUSTOMARY)
 
 
@@ -94,11 +109,20 @@ def _spans(line: str) -> tuple[tuple[int, str], ...]:
 
 def hezhang(upper: str, lower: str, synonyms: frozenset[frozenset[str]]) -> list[tuple[str, str]]:
     """Synonyms at the same place in both lines: aligned characters, and words spanning the same positions."""
-    found = [(a, b) for a, b in zip(upper, lower, strict=False) if not is_punct(a) and frozenset((a, b)) in synonyms]
+    found = [
+        (a, b)
+        for a, b in zip(upper, lower, strict=False)
+        if not is_punct(a) and frozenset((a, b)) in synonyms
+    ]
     words = dict(_spans(upper))
     for start, word in _spans(lower):
         other = words.get(start)
-        if len(word) > 1 and other is not None and len(other) == len(word) and frozenset((other, word)) in synonyms:
+        if (
+            len(word) > 1
+            and other is not None
+            and len(other) == len(word)
+            and frozenset((other, word)) in synonyms
+        ):
             found.append((other, word))
     return found
 

@@ -49,11 +49,18 @@ class Lookahead:
     search could keep is left out."""
 
     def sources_at(self, position: int, device: torch.device) -> torch.Tensor:
-        return torch.tensor([k for k, s in enumerate(self.starts) if position in s], dtype=torch.long, device=device)
+        return torch.tensor(
+            [k for k, s in enumerate(self.starts) if position in s], dtype=torch.long, device=device
+        )
 
 
-def beam_search(decoder: IncrementalDecoder, src: SearchInput, processor: LogitsProcessor, beams: int,
-                lookahead: Lookahead | None = None) -> Hypotheses:
+def beam_search(
+    decoder: IncrementalDecoder,
+    src: SearchInput,
+    processor: LogitsProcessor,
+    beams: int,
+    lookahead: Lookahead | None = None,
+) -> Hypotheses:
     """The ``beams`` best lines per source, best first, under the processor's constraints."""
     sources, device = len(src.lengths), src.input_ids.device
     state = decoder.start(src.input_ids, src.attention_mask, beams)
@@ -73,8 +80,15 @@ def beam_search(decoder: IncrementalDecoder, src: SearchInput, processor: Logits
     return Hypotheses(seqs, totals.view(-1) / tokens)
 
 
-def sample(decoder: IncrementalDecoder, src: SearchInput, processor: LogitsProcessor, per_source: int,
-           temperature: float, top_k: int, seed: int | None) -> Hypotheses:
+def sample(
+    decoder: IncrementalDecoder,
+    src: SearchInput,
+    processor: LogitsProcessor,
+    per_source: int,
+    temperature: float,
+    top_k: int,
+    seed: int | None,
+) -> Hypotheses:
     """``per_source`` lines per source drawn token by token (temperature, top-k); a seed makes them repeatable."""
     device = src.input_ids.device
     rng = torch.Generator(device).manual_seed(seed) if seed is not None else None
@@ -93,8 +107,9 @@ def sample(decoder: IncrementalDecoder, src: SearchInput, processor: LogitsProce
     return Hypotheses(seqs, totals / tokens)
 
 
-def _plan_repeats(decoder: IncrementalDecoder, state: DecoderState, logp: torch.Tensor, lookahead: Lookahead,
-                  position: int) -> torch.Tensor:
+def _plan_repeats(
+    decoder: IncrementalDecoder, state: DecoderState, logp: torch.Tensor, lookahead: Lookahead, position: int
+) -> torch.Tensor:
     """``logp`` with the next position's log-probability of the same token added at a repeat's first slot,
     and taken away at its second (it was counted already)."""
     mirrored = state.rows_of(lookahead.sources_at(position - 1, logp.device))
@@ -119,8 +134,14 @@ def _token_counts(src: SearchInput, rows_per_source: int) -> torch.Tensor:
     return torch.tensor(src.lengths, device=src.input_ids.device).repeat_interleave(rows_per_source) + 1
 
 
-def _next_logprobs(decoder: IncrementalDecoder, state: DecoderState, seqs: torch.Tensor, processor: LogitsProcessor,
-                   tokens: torch.Tensor, pad: int) -> tuple[torch.Tensor, DecoderState]:
+def _next_logprobs(
+    decoder: IncrementalDecoder,
+    state: DecoderState,
+    seqs: torch.Tensor,
+    processor: LogitsProcessor,
+    tokens: torch.Tensor,
+    pad: int,
+) -> tuple[torch.Tensor, DecoderState]:
     """Constrained log-probabilities of every row's next token; rows whose line is complete may only pad, at no cost."""
     logits, state = decoder.step(seqs[:, -1], state)
     logp = processor(seqs, torch.log_softmax(logits.float(), dim=-1))

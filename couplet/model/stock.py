@@ -82,7 +82,9 @@ class StockPhrases:
                 continue
             parts = line.split("\t")
             if len(parts) != 3:
-                raise ValueError(f"stock phrases line {number}: expected 'word<TAB>weight<TAB>cues', got {line!r}")
+                raise ValueError(
+                    f"stock phrases line {number}: expected 'word<TAB>weight<TAB>cues', got {line!r}"
+                )
             phrases[parts[0]] = StockPhrase(parts[0], float(parts[1]), frozenset(parts[2].split()))
         return cls(phrases)
 
@@ -108,8 +110,11 @@ def derive(pairs: Iterable[tuple[str, str]]) -> StockPhrases:
     called: Counter[str] = Counter()
     for up, low in zip(uppers, lowers, strict=True):
         called.update(w for w in low & candidates if up & kept.get(w, frozenset()))
-    phrases = {w: StockPhrase(w, called[w] / in_lower[w], kept[w]) for w in sorted(candidates)
-               if called[w] >= MIN_CALLED * in_lower[w]}
+    phrases = {
+        w: StockPhrase(w, called[w] / in_lower[w], kept[w])
+        for w in sorted(candidates)
+        if called[w] >= MIN_CALLED * in_lower[w]
+    }
     return StockPhrases(phrases)
 
 

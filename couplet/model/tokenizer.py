@@ -26,6 +26,11 @@ def build_tokenizer(lines: Iterable[str], min_count: int = 1) -> PreTrainedToken
         single=f"$A {EOS}", special_tokens=[(EOS, vocab[EOS])]
     )
     return PreTrainedTokenizerFast(
-        tokenizer_object=core, pad_token=PAD, bos_token=BOS, eos_token=EOS, unk_token=UNK,
-        model_max_length=64, padding_side="right",
+        tokenizer_object=core,
+        pad_token=PAD,
+        bos_token=BOS,
+        eos_token=EOS,
+        unk_token=UNK,
+        model_max_length=64,
+        padding_side="right",
     )

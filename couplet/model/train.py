@@ -62,7 +62,9 @@ class TrainConfig:
 
 def encode(tok: PreTrainedTokenizerFast, pairs: list[tuple[str, str]]) -> list[tuple[list[int], list[int]]]:
     vocab, unk, eos = tok.get_vocab(), tok.unk_token_id, tok.eos_token_id
-    return [([vocab.get(c, unk) for c in u] + [eos], [vocab.get(c, unk) for c in d] + [eos]) for u, d in pairs]
+    return [
+        ([vocab.get(c, unk) for c in u] + [eos], [vocab.get(c, unk) for c in d] + [eos]) for u, d in pairs
+    ]
 
 
 def make_batches(data: list, batch_tokens: int, rng: random.Random) -> list[list[int]]:
@@ -92,7 +94,12 @@ def collate(data: list, idx: list[int], pad: int, bos: int) -> dict[str, torch.T
         input_ids[k, : len(s)] = torch.tensor(s)
         labels[k, : len(t)] = torch.tensor(t)
         dec_in[k, : len(t)] = torch.tensor([bos] + t[:-1])
-    return {"input_ids": input_ids, "attention_mask": input_ids.ne(pad), "decoder_input_ids": dec_in, "labels": labels}
+    return {
+        "input_ids": input_ids,
+        "attention_mask": input_ids.ne(pad),
+        "decoder_input_ids": dec_in,
+        "labels": labels,
+    }
 
 
 def lr_at(cfg: TrainConfig, step: int, elapsed_s: float, total_steps: int) -> float:
@@ -117,10 +124,16 @@ def greedy_lowers(model, tok, uppers: list[str], device: str) -> list[str]:
     vocab = tok.get_vocab()
     inv = {i: t for t, i in vocab.items()}
     for n, group in by_len.items():
-        ids = torch.tensor([[vocab.get(c, tok.unk_token_id) for c in u] + [tok.eos_token_id] for u in group], device=device)
+        ids = torch.tensor(
+            [[vocab.get(c, tok.unk_token_id) for c in u] + [tok.eos_token_id] for u in group], device=device
+        )
         gen = model.generate(
-            input_ids=ids, attention_mask=torch.ones_like(ids), max_new_tokens=n + 1, min_new_tokens=n + 1,
-            num_beams=1, do_sample=False,
+            input_ids=ids,
+            attention_mask=torch.ones_like(ids),
+            max_new_tokens=n + 1,
+            min_new_tokens=n + 1,
+            num_beams=1,
+            do_sample=False,
         )
         for u, row in zip(group, gen[:, 1 : n + 1].tolist(), strict=True):
             out[u] = "".join(inv.get(i, "?") for i in row)
@@ -133,9 +146,14 @@ def evaluate_dev(model, tok, dev_data, dev_pairs, cfg: TrainConfig) -> dict[str,
     total, count = 0.0, 0
     with torch.no_grad(), _autocast(cfg):
         for idx in make_batches(dev_data, cfg.batch_tokens, random.Random(0)):
-            batch = {k: v.to(cfg.device) for k, v in collate(dev_data, idx, tok.pad_token_id, tok.bos_token_id).items()}
+            batch = {
+                k: v.to(cfg.device)
+                for k, v in collate(dev_data, idx, tok.pad_token_id, tok.bos_token_id).items()
+            }
             logits = model(**{k: v for k, v in batch.items() if k != "labels"}).logits
-            loss = torch.nn.functional.cross_entropy(logits.float().transpose(1, 2), batch["labels"], reduction="sum")
+            loss = torch.nn.functional.cross_entropy(
+                logits.float().transpose(1, 2), batch["labels"], reduction="sum"
+            )
             total += loss.item()
             count += batch["labels"].ne(-100).sum().item()
     refs = references_by_upper(dev_pairs)
@@ -190,14 +208,23 @@ def train(cfg: TrainConfig) -> dict:
     data, dev_data = encode(tok, train_pairs), encode(tok, dev_pairs)
     params_m = sum(p.numel() for p in model.parameters()) / 1e6
     if master:
-        log.info("model %s: %.1fM parameters, vocab %d; %d train pairs, %d dev pairs, %d processes",
-                 cfg.size, params_m, len(tok), len(data), len(dev_data), world)
+        log.info(
+            "model %s: %.1fM parameters, vocab %d; %d train pairs, %d dev pairs, %d processes",
+            cfg.size,
+            params_m,
+            len(tok),
+            len(data),
+            len(dev_data),
+            world,
+        )
 
     decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
     no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
     opt = torch.optim.AdamW(
         [{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
-        lr=cfg.lr, betas=(0.9, 0.98), eps=1e-8,
+        lr=cfg.lr,
+        betas=(0.9, 0.98),
+        eps=1e-8,
     )
     step, epoch, elapsed, history = 0, 0, 0.0, []
     if state:
@@ -214,14 +241,16 @@ def train(cfg: TrainConfig) -> dict:
         total_steps = min(total_steps, int(cfg.epochs * steps_per_epoch))
 
     model.train()
-    bar = tqdm(total=total_steps, initial=step, disable=not master, unit="step", dynamic_ncols=True, mininterval=2.0)
+    bar = tqdm(
+        total=total_steps, initial=step, disable=not master, unit="step", dynamic_ncols=True, mininterval=2.0
+    )
     started, pairs_done, loss_avg = time.time() - elapsed, 0, None
     window_start = time.time()
     done = False
     while not done:
         batches = make_batches(data, cfg.batch_tokens, random.Random(cfg.seed + epoch))[rank::world]
         skip = step - epoch * steps_per_epoch  # batches of this epoch already trained before a resume
-        for idx in batches[max(0, skip):]:
+        for idx in batches[max(0, skip) :]:
             elapsed = time.time() - started
             if step >= total_steps or (cfg.max_minutes and elapsed >= cfg.max_minutes * 60):
                 done = True
@@ -229,7 +258,9 @@ def train(cfg: TrainConfig) -> dict:
             lr = lr_at(cfg, step, elapsed, total_steps)
             for group in opt.param_groups:
                 group["lr"] = lr
-            batch = {k: v.to(cfg.device) for k, v in collate(data, idx, tok.pad_token_id, tok.bos_token_id).items()}
+            batch = {
+                k: v.to(cfg.device) for k, v in collate(data, idx, tok.pad_token_id, tok.bos_token_id).items()
+            }
             with _autocast(cfg):
                 logits = net(**{k: v for k, v in batch.items() if k != "labels"}).logits
             loss = torch.nn.functional.cross_entropy(
@@ -247,17 +278,54 @@ def train(cfg: TrainConfig) -> dict:
                 bar.set_postfix(loss=f"{loss_avg:.3f}", lr=f"{lr:.2e}", pairs_s=f"{rate:.0f}", ep=epoch)
                 bar.update(1)
             if step % cfg.eval_every == 0:
-                history.append(_checkpoint(model, tok, opt, cfg, step, epoch, time.time() - started, history,
-                                           loss_avg, dev_data, dev_pairs, master, distributed))
+                history.append(
+                    _checkpoint(
+                        model,
+                        tok,
+                        opt,
+                        cfg,
+                        step,
+                        epoch,
+                        time.time() - started,
+                        history,
+                        loss_avg,
+                        dev_data,
+                        dev_pairs,
+                        master,
+                        distributed,
+                    )
+                )
                 pairs_done, window_start = 0, time.time()
         else:
             epoch += 1
     bar.close()
     elapsed = time.time() - started
-    history.append(_checkpoint(model, tok, opt, cfg, step, epoch, elapsed, history, loss_avg,
-                               dev_data, dev_pairs, master, distributed))
-    summary = {"steps": step, "epochs": step / steps_per_epoch, "minutes": elapsed / 60,
-               "parameters_m": params_m, "world_size": world, "final": history[-1], "config": _jsonable(cfg)}
+    history.append(
+        _checkpoint(
+            model,
+            tok,
+            opt,
+            cfg,
+            step,
+            epoch,
+            elapsed,
+            history,
+            loss_avg,
+            dev_data,
+            dev_pairs,
+            master,
+            distributed,
+        )
+    )
+    summary = {
+        "steps": step,
+        "epochs": step / steps_per_epoch,
+        "minutes": elapsed / 60,
+        "parameters_m": params_m,
+        "world_size": world,
+        "final": history[-1],
+        "config": _jsonable(cfg),
+    }
     base = cfg.init_from / "training.json" if cfg.init_from else None
     if base is not None and base.is_file():  # the run that produced the starting weights: its time counts too
         summary["fine_tuned_from"] = json.loads(base.read_text())
@@ -270,8 +338,9 @@ def train(cfg: TrainConfig) -> dict:
     return summary
 
 
-def _checkpoint(model, tok, opt, cfg, step, epoch, elapsed, history, loss_avg, dev_data, dev_pairs, master,
-                distributed) -> dict:
+def _checkpoint(
+    model, tok, opt, cfg, step, epoch, elapsed, history, loss_avg, dev_data, dev_pairs, master, distributed
+) -> dict:
     record = {"step": step, "epoch": epoch, "minutes": round(elapsed / 60, 2), "train_loss": loss_avg}
     if master:
         record.update(evaluate_dev(model, tok, dev_data, dev_pairs, cfg))
@@ -280,9 +349,18 @@ def _checkpoint(model, tok, opt, cfg, step, epoch, elapsed, history, loss_avg, d
         tmp = cfg.out_dir / "checkpoint.tmp"
         model.save_pretrained(tmp)
         tok.save_pretrained(tmp)
-        torch.save({"optimizer": opt.state_dict(), "step": step, "epoch": epoch, "elapsed": elapsed,
-                    "history": history + [record], "py_rng": random.getstate(),
-                    "torch_rng": torch.get_rng_state()}, tmp / "state.pt")
+        torch.save(
+            {
+                "optimizer": opt.state_dict(),
+                "step": step,
+                "epoch": epoch,
+                "elapsed": elapsed,
+                "history": history + [record],
+                "py_rng": random.getstate(),
+                "torch_rng": torch.get_rng_state(),
+            },
+            tmp / "state.pt",
+        )
         if ckpt.exists():
             for f in ckpt.iterdir():
                 f.unlink()

@@ -103,8 +103,11 @@ def test_completions_with_kept_characters_after_agree_with_brute_force() -> None
         suffix = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 5)))
         at = len(prefix)
         # a word that occurs in the whole text and covers the character's position
-        expected = {c for c in alphabet if any((prefix + c + suffix).find(w, max(0, at - len(w) + 1), at + len(w))
-                                               != -1 for w in words)}
+        expected = {
+            c
+            for c in alphabet
+            if any((prefix + c + suffix).find(w, max(0, at - len(w) + 1), at + len(w)) != -1 for w in words)
+        }
         assert bad.completions(prefix, suffix) == expected, (prefix, suffix)
 
 

@@ -49,7 +49,9 @@ def test_generate_bad_input_exits_2(env, upper):
 
 
 def test_generate_without_model_exits_2(env, tmp_path):
-    result = CliRunner().invoke(main, ["generate", "天高云淡"], env={**env, "COUPLET_MODELS_DIR": str(tmp_path / "none")})
+    result = CliRunner().invoke(
+        main, ["generate", "天高云淡"], env={**env, "COUPLET_MODELS_DIR": str(tmp_path / "none")}
+    )
     assert result.exit_code == 2
     assert "couplet train" in result.output
 
@@ -57,8 +59,11 @@ def test_generate_without_model_exits_2(env, tmp_path):
 def test_a_known_couplet_is_labelled(env, tmp_path):
     # What the model ranks first, asked of a site without a corpus (a data folder of its own).
     shutil.copytree(tmp_path / "data", tmp_path / "bare")
-    best = CliRunner().invoke(main, ["generate", "天高云淡", "-n", "1", "--json"],
-                              env={**env, "COUPLET_DATA_DIR": str(tmp_path / "bare")})
+    best = CliRunner().invoke(
+        main,
+        ["generate", "天高云淡", "-n", "1", "--json"],
+        env={**env, "COUPLET_DATA_DIR": str(tmp_path / "bare")},
+    )
     lower = json.loads(best.stdout)["candidates"][0]["lower"]
     prepared = tmp_path / "data" / "prepared"
     prepared.mkdir()

@@ -48,7 +48,7 @@ def test_evaluate_text_shows_the_measures_table(env: dict[str, str]) -> None:
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert lines[0].startswith("split test: ")
-    table = lines[lines.index(next(line for line in lines if line.startswith("measure"))):]
+    table = lines[lines.index(next(line for line in lines if line.startswith("measure"))) :]
     assert table[0].split() == ["measure", "ours", "references"]
     names = ["parallelism", "tones", "tones", "undecided", "undecided", "copying"]
     assert [row.split()[0] for row in table[1:]] == names
@@ -81,7 +81,10 @@ def test_build_sheet_shuffles_each_row_and_keys_it() -> None:
 def test_build_sheet_shows_a_line_two_sources_share_once() -> None:
     lines = {"product": {"天高": "海阔"}, "model": {"天高": "海阔"}, "reference": {"天高": "地厚"}}
     sheet = build_sheet(lines, seed=0)
-    assert sorted(sheet.rows[0]["lines"].values()) == ["地厚", "海阔"]  # not 海阔 twice beside the odd one out
+    assert sorted(sheet.rows[0]["lines"].values()) == [
+        "地厚",
+        "海阔",
+    ]  # not 海阔 twice beside the odd one out
     _check_keyed(sheet.rows[0], sheet.key[0], lines)
 
 
@@ -97,8 +100,9 @@ def test_compare_writes_a_blind_sheet_its_key_and_the_measures(env: dict[str, st
     refs = references_by_upper(read_split(settings.prepared_dir, "test_novel"))
     for row, keyed in zip(sheet["rows"], key["rows"], strict=True):
         assert row["upper"] in refs and row["upper"] in text
-        by_source = {src: row["lines"][label] for label, sources in _sources_by_label(keyed).items()
-                     for src in sources}
+        by_source = {
+            src: row["lines"][label] for label, sources in _sources_by_label(keyed).items() for src in sources
+        }
         assert sorted(by_source) == sorted(SOURCES)
         assert by_source["reference"] == refs[row["upper"]][0]
         assert len(by_source["product"]) == len(by_source["model"]) == len(row["upper"])

@@ -49,18 +49,25 @@ def test_distinct_lines_in_first_order_with_their_fields(corpus):
     assert corpus.lengths.tolist() == [len(line) for line in uppers]
     assert corpus.ends_ze.tolist() == [upper_ends_ze(line, "").passed for line in uppers]
     mask = corpus.allowed(4, 6, True)
-    assert mask.tolist() == [4 <= len(line) <= 6 and ze for line, ze in zip(uppers, corpus.ends_ze, strict=True)]
+    assert mask.tolist() == [
+        4 <= len(line) <= 6 and ze for line, ze in zip(uppers, corpus.ends_ze, strict=True)
+    ]
 
 
 def test_every_lower_line_of_an_upper_line_in_corpus_order(corpus):
     assert corpus.lowers_of(0) == ["秋夜烟川草木新", "桃李年辰海湖新"]
-    assert [corpus.lowers_of(i) for i in range(1, len(corpus))] == [[d] for u, d in PAIRS if u != "春风化雨山河秀"]
+    assert [corpus.lowers_of(i) for i in range(1, len(corpus))] == [
+        [d] for u, d in PAIRS if u != "春风化雨山河秀"
+    ]
 
 
 def test_find_ignores_punctuation_only(corpus):
     assert corpus.find("春风化雨山河秀") == [0]
     assert corpus.find("春风化雨，山河秀！") == [0]
-    assert corpus.find("春风,秋月") == [2, 3]  # the half-width comma too; two lines differ by their comma alone
+    assert corpus.find("春风,秋月") == [
+        2,
+        3,
+    ]  # the half-width comma too; two lines differ by their comma alone
     assert corpus.find("春风化雨山河美") == [] and corpus.find("春风化雨山河") == []
 
 
@@ -86,7 +93,13 @@ def test_character_postings_are_exact_and_ascending(corpus):
 
 def test_the_arrays_are_read_only_maps(corpus):
     # Workers share one copy through the page cache: nothing is loaded into private memory.
-    for array in (corpus.lines.blob, corpus.lowers.offsets, corpus.chars.ids, corpus.key_hashes, corpus.ends_ze):
+    for array in (
+        corpus.lines.blob,
+        corpus.lowers.offsets,
+        corpus.chars.ids,
+        corpus.key_hashes,
+        corpus.ends_ze,
+    ):
         assert isinstance(array, np.memmap) and array.flags.writeable is False
 
 
@@ -163,7 +176,12 @@ def test_the_serving_path_never_imports_prepare_or_fetch(tmp_path, tiny_model_di
     (tmp_path / "data" / "raw" / "badwords.txt").write_text("坏词\n", encoding="utf-8")
     (tmp_path / "models").mkdir()
     (tmp_path / "models" / "generator").symlink_to(tiny_model_dir)
-    done = subprocess.run([sys.executable, "-c", SERVING, str(tmp_path)], cwd=PROJECT_ROOT, capture_output=True,
-                          text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-c", SERVING, str(tmp_path)],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.strip().splitlines()[-1] == "[]"

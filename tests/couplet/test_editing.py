@@ -75,8 +75,11 @@ def test_sampled_refills_keep_the_characters_too(generator):
 
 def test_a_bad_word_is_not_completed_around_a_kept_character(generator):
     # 霜 kept after an open position: the search may not write 秋 before it; 秋 kept: not 霜 after it.
-    for pattern in (["秋", None, None, None, None], [None, "霜", None, None, None],
-                    [None, None, None, "草", "木"]):
+    for pattern in (
+        ["秋", None, None, None, None],
+        [None, "霜", None, None, None],
+        [None, None, None, "草", "木"],
+    ):
         for c in generator.refill("春风化雨天", lock("春风化雨天", pattern, BAD), n=5):
             assert BAD.find(c.lower) is None, c.lower
 
@@ -84,8 +87,9 @@ def test_a_bad_word_is_not_completed_around_a_kept_character(generator):
 def test_with_nothing_kept_refill_writes_what_generate_writes(generator):
     for upper in ("春风化雨", "春来春去，花开花落"):
         everything_open = lock(upper, [None] * len(upper), BAD)
-        assert [c.lower for c in generator.refill(upper, everything_open, n=3)] == \
-            [c.lower for c in generator.generate(upper, n=3)]
+        assert [c.lower for c in generator.refill(upper, everything_open, n=3)] == [
+            c.lower for c in generator.generate(upper, n=3)
+        ]
 
 
 def test_a_fully_kept_line_comes_back_alone(generator):
@@ -112,9 +116,13 @@ def test_alternatives_change_only_the_position_and_its_repeats(generator):
 
 
 @torch.inference_mode()
-@pytest.mark.parametrize(("upper", "lower", "position"),
-                         [("春风化雨", "秋月成霞", 2), ("春来春去，花开", "秋往秋归，草长", 3), ("春来春去", "秋往秋归", 4)])
-def test_alternatives_are_scored_as_whole_lines_as_transformers_scores_them(generator, upper, lower, position):
+@pytest.mark.parametrize(
+    ("upper", "lower", "position"),
+    [("春风化雨", "秋月成霞", 2), ("春来春去，花开", "秋往秋归，草长", 3), ("春来春去", "秋往秋归", 4)],
+)
+def test_alternatives_are_scored_as_whole_lines_as_transformers_scores_them(
+    generator, upper, lower, position
+):
     found = generator.alternatives(upper, lock(upper, reopen(upper, lower, position), BAD), 4)
     first = upper.index(upper[position - 1])
     assert found
@@ -139,8 +147,11 @@ def test_uppers_for_a_lower_line_pass_the_hard_rules_and_end_on_ze(generator):
             if lower.index(lower[last]) == last:  # a repeat's last character copies an earlier one
                 assert c.rules["upper_ends_ze"].passed, (lower, c.upper)
             rules = c.rules
-            assert c.score == pytest.approx(c.model_score + WEIGHTS.ends_ping * rules["upper_ends_ze"].score
-                                            + WEIGHTS.tone_opposition * rules["tone_opposition"].score)
+            assert c.score == pytest.approx(
+                c.model_score
+                + WEIGHTS.ends_ping * rules["upper_ends_ze"].score
+                + WEIGHTS.tone_opposition * rules["tone_opposition"].score
+            )
 
 
 def test_kept_characters_that_break_a_rule_never_reach_the_search():
@@ -161,4 +172,6 @@ def test_an_ending_rule_that_would_leave_no_character_gives_way(generator):
     rules = CoupletConstraints(["春风"], generator._table, BAD, 1, endings=nothing)
     start = generator.model.config.decoder_start_token_id
     written = generator.tokenizer.convert_tokens_to_ids(["秋"])
-    assert bool(rules(torch.tensor([[start, *written]]), torch.zeros(1, len(generator.tokenizer)))[0].isfinite().any())
+    assert bool(
+        rules(torch.tensor([[start, *written]]), torch.zeros(1, len(generator.tokenizer)))[0].isfinite().any()
+    )

@@ -10,7 +10,15 @@ from couplet.badwords import BadWords
 from couplet.model.generator import DecodeOptions, Generator
 from couplet.rules import HARD_RULES, PUNCTUATION
 
-UPPERS = ["春风化雨", "晚风摇树树还挺", "春来春去，花开花落", "天天向上", "山水", "月", "诗酒茶，琴棋画，松竹梅兰"]
+UPPERS = [
+    "春风化雨",
+    "晚风摇树树还挺",
+    "春来春去，花开花落",
+    "天天向上",
+    "山水",
+    "月",
+    "诗酒茶，琴棋画，松竹梅兰",
+]
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +62,12 @@ def test_sampling_is_seeded_and_obeys_the_rules(generator):
     b = [c.lower for c in generator.generate("诗酒茶，琴棋画，松竹梅兰", n=3, options=opts)]
     assert a == b
     others = {
-        tuple(c.lower for c in generator.generate("诗酒茶，琴棋画，松竹梅兰", n=3, options=DecodeOptions(sample=True, seed=s)))
+        tuple(
+            c.lower
+            for c in generator.generate(
+                "诗酒茶，琴棋画，松竹梅兰", n=3, options=DecodeOptions(sample=True, seed=s)
+            )
+        )
         for s in range(4)
     }
     assert len(others) > 1
@@ -92,7 +105,10 @@ def test_constraints_leave_each_row_only_what_the_rules_allow(generator):
         input_ids = torch.tensor([[start, *tok.convert_tokens_to_ids(list(r))] for r in rows])
         scores = torch.zeros(len(rows), len(tok))
         out = rules(input_ids, scores)
-        return [{tok.convert_ids_to_tokens(i) for i in torch.isfinite(row).nonzero().flatten().tolist()} for row in out]
+        return [
+            {tok.convert_ids_to_tokens(i) for i in torch.isfinite(row).nonzero().flatten().tolist()}
+            for row in out
+        ]
 
     # position 1: 来 is new (nothing written may repeat, nor 春/来/去/花/开 of the upper line);
     # position 1 of 天天向上 repeats position 0, so only what the row wrote there is allowed

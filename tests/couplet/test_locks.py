@@ -74,8 +74,9 @@ def test_reopen_opens_the_position_and_its_repeats():
     assert reopen("春风化雨", "秋月成霜", 2) == ["秋", None, "成", "霜"]
 
 
-@pytest.mark.parametrize(("position", "code"),
-                         [(0, "bad_position"), (5, "bad_position"), (-1, "bad_position"), (3, "punctuation")])
+@pytest.mark.parametrize(
+    ("position", "code"), [(0, "bad_position"), (5, "bad_position"), (-1, "bad_position"), (3, "punctuation")]
+)
 def test_reopen_refuses_a_position_outside_the_line_or_on_punctuation(position, code):
     with pytest.raises(UserError) as caught:
         reopen("春风，雨", "秋月，霜", position)

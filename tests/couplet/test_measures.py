@@ -125,7 +125,9 @@ def test_a_near_copy_is_detected() -> None:
 
 
 def test_diversity_of_answers() -> None:
-    result = diversity([["喜气盈门万户欢", "喜气盈门万户红", "春风得意千家乐"], ["天高", "海阔", "云淡"], ["孤单"]])
+    result = diversity(
+        [["喜气盈门万户欢", "喜气盈门万户红", "春风得意千家乐"], ["天高", "海阔", "云淡"], ["孤单"]]
+    )
     assert result.answers == 2  # a one-line answer has no pair to compare
     assert result.near_copy_share == 0.5
     assert result.mean_differing == pytest.approx(((1 + 7 + 7) / 3 + 2) / 2)
@@ -133,11 +135,15 @@ def test_diversity_of_answers() -> None:
 
 
 def test_copying_counts_verbatim_corpus_lower_lines() -> None:
-    assert copying(["黄河入海流", "天高任鸟飞", "新的一行"], frozenset({"黄河入海流", "天高任鸟飞。"})) == 1 / 3
+    assert (
+        copying(["黄河入海流", "天高任鸟飞", "新的一行"], frozenset({"黄河入海流", "天高任鸟飞。"})) == 1 / 3
+    )
 
 
 def test_summarise_reports_every_measure() -> None:
-    report = summarise([("白日依山尽", "黄河入海流"), ("海阔凭鱼跃", "天高任鸟飞")], frozenset({"黄河入海流"}))
+    report = summarise(
+        [("白日依山尽", "黄河入海流"), ("海阔凭鱼跃", "天高任鸟飞")], frozenset({"黄河入海流"})
+    )
     assert report["n"] == 2
     assert report["tone_opposition"] == {XINYUN: 1.0, PINGSHUI: 1.0}
     assert set(report["tone_undecided"]) == set(STANDARDS)

@@ -24,7 +24,9 @@ PUNCTUATED = "春江花月，山水天"
 
 def filler(n: int) -> list[tuple[str, str]]:
     rng = random.Random(7)
-    return [("".join(rng.choices(FILLER_UPPER, k=7)), "".join(rng.choices(FILLER_LOWER, k=7))) for _ in range(n)]
+    return [
+        ("".join(rng.choices(FILLER_UPPER, k=7)), "".join(rng.choices(FILLER_LOWER, k=7))) for _ in range(n)
+    ]
 
 
 def memory_of(pairs: list[tuple[str, str]], root: Path) -> CorpusMemory:
@@ -82,7 +84,9 @@ def test_a_line_one_character_off_gets_model_lines_only(generator):
 def test_the_same_line_gets_every_passing_lower_line_ranked_with_the_model_by_score(generator):
     assert not check(KNOWN, KNOWN_LOWERS[2])["no_reuse"].passed
     known = generator._remembered([KNOWN])[0]
-    assert sorted(c.lower for c in known) == sorted(KNOWN_LOWERS[:2])  # both that pass; never the one reusing 春
+    assert sorted(c.lower for c in known) == sorted(
+        KNOWN_LOWERS[:2]
+    )  # both that pass; never the one reusing 春
     assert all(c.source == "memory" for c in known)
     cands = generator.generate(KNOWN, n=10)
     assert any(c.source == "model" for c in cands)

@@ -76,8 +76,12 @@ def test_cli_prepare_corrupt_archive(mirror: Mirror, tmp_path: Path, kind: str) 
 
 def test_cli_prepare_archive_missing_a_split_file(mirror: Mirror, tmp_path: Path) -> None:
     members = {k: v for k, v in mirror.members.items() if k != "couplet/train/out.txt"}
-    prepare_refuses(mirror, tmp_path / "data", build_archive(members),
-                    "couplet/train/out.txt is missing from the corpus archive")
+    prepare_refuses(
+        mirror,
+        tmp_path / "data",
+        build_archive(members),
+        "couplet/train/out.txt is missing from the corpus archive",
+    )
 
 
 def test_cli_prepare_mismatched_line_counts(mirror: Mirror, tmp_path: Path) -> None:

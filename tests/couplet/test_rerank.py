@@ -27,7 +27,9 @@ def test_a_word_reserved_for_its_cues_is_stock_and_a_loose_one_is_not(loose_thre
     uppers = ["青山", "白云", "明月", "流水", "松涛", "竹影", "梅花", "江南", "塞北", "故乡"]
     lowers = ["春风", "细雨", "晚霞", "渔舟", "钟声", "书香", "烟雨", "柳岸", "新茶", "归雁"]
     corpus = [(u, lo) for u in uppers for lo in lowers]  # each lower word after every upper word alike
-    corpus += [("发展", "和谐")] * 30 + [(u, "和谐") for u in uppers]  # 和谐 answers 发展, now and then nothing
+    corpus += [("发展", "和谐")] * 30 + [
+        (u, "和谐") for u in uppers
+    ]  # 和谐 answers 发展, now and then nothing
     phrases = stock.derive(corpus).phrases
     assert set(phrases) == {"和谐"}
     assert phrases["和谐"].cues == {"发展"}
@@ -52,8 +54,10 @@ def test_the_table_survives_a_round_trip_and_the_shipped_one_has_the_slogans():
 
 # --- 合掌 ----------------------------------------------------------------------------------------------
 
-TABLE = Synonyms.parse("日\t太阳 阳光\n阳\t太阳 阳光\n舟\t小船\n船\t小船\n茶\t喝茶 茶杯\n杯\t杯子 茶杯\n"
-                       "青\t青色 绿色\n绿\t绿色\n夕阳\t傍晚\n斜阳\t傍晚\n")
+TABLE = Synonyms.parse(
+    "日\t太阳 阳光\n阳\t太阳 阳光\n舟\t小船\n船\t小船\n茶\t喝茶 茶杯\n杯\t杯子 茶杯\n"
+    "青\t青色 绿色\n绿\t绿色\n夕阳\t傍晚\n斜阳\t傍晚\n"
+)
 PAIRS = rerank.synonym_pairs(TABLE)
 
 
@@ -133,7 +137,9 @@ def search(generator: Generator, upper: str, beams: int, lookahead: Lookahead | 
 
 def next_logprobs(generator: Generator, upper: str, prefix: list[int]) -> torch.Tensor:
     decoder_ids = torch.tensor([[generator.model.config.decoder_start_token_id, *prefix]])
-    logits = generator.model(input_ids=torch.tensor([generator._ids(upper)]), decoder_input_ids=decoder_ids).logits
+    logits = generator.model(
+        input_ids=torch.tensor([generator._ids(upper)]), decoder_input_ids=decoder_ids
+    ).logits
     return torch.log_softmax(logits[0, -1].float(), dim=-1)
 
 
@@ -144,8 +150,11 @@ def test_the_first_slot_of_a_repeat_takes_the_best_pair_not_the_best_token(tiny)
     greedy = search(tiny, upper, 1, Lookahead([adjacent_repeats(upper)], vocab)).sequences[0, 1:].tolist()
     prefix = greedy[:3]  # 摇 is at 2: the search plans positions 3 and 4
     here = next_logprobs(tiny, upper, prefix)
-    allowed = [t for t in range(vocab) if t not in tiny._table.never and tiny._table.id_to_char[t] not in upper
-               and t not in prefix]
+    allowed = [
+        t
+        for t in range(vocab)
+        if t not in tiny._table.never and tiny._table.id_to_char[t] not in upper and t not in prefix
+    ]
     pair = {t: float(here[t] + next_logprobs(tiny, upper, [*prefix, t])[t]) for t in allowed}
     assert greedy[3] == greedy[4] == max(pair, key=pair.get)
     plain = search(tiny, upper, 1, None).sequences[0, 1:].tolist()

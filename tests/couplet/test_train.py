@@ -17,8 +17,16 @@ from couplet.model.train import TrainConfig, lr_at, make_batches, train
 
 
 def config(prepared: Path, out: Path, **kw) -> TrainConfig:
-    base = dict(prepared_dir=prepared, out_dir=out, size="tiny", batch_tokens=512, lr=3e-3, warmup_steps=5,
-                eval_every=20, eval_pairs=20)
+    base = dict(
+        prepared_dir=prepared,
+        out_dir=out,
+        size="tiny",
+        batch_tokens=512,
+        lr=3e-3,
+        warmup_steps=5,
+        eval_every=20,
+        eval_pairs=20,
+    )
     return TrainConfig(**{**base, **kw})
 
 
@@ -51,13 +59,18 @@ def test_init_fine_tunes_trained_weights_with_their_vocabulary(synthetic_prepare
     train(config(synthetic_prepared, tmp_path / "first", export_dir=tmp_path / "model", max_steps=40))
     first = json.loads((tmp_path / "first" / "train_log.jsonl").read_text().splitlines()[-1])
     # Zero steps from the exported weights evaluate like the model that was exported (fp16 rounding aside).
-    untouched = train(config(synthetic_prepared, tmp_path / "zero", init_from=tmp_path / "model", max_steps=0))
+    untouched = train(
+        config(synthetic_prepared, tmp_path / "zero", init_from=tmp_path / "model", max_steps=0)
+    )
     assert abs(untouched["final"]["dev_loss"] - first["dev_loss"]) < 0.02
-    summary = train(config(synthetic_prepared, tmp_path / "second", init_from=tmp_path / "model", max_steps=20))
+    summary = train(
+        config(synthetic_prepared, tmp_path / "second", init_from=tmp_path / "model", max_steps=20)
+    )
     assert summary["steps"] == 20  # a fresh schedule, not a resume
     assert summary["fine_tuned_from"]["steps"] == 40  # the base run's record travels with the new weights
     assert (tmp_path / "second" / "checkpoint" / "tokenizer.json").read_text() == (
-        tmp_path / "model" / "tokenizer.json").read_text()
+        tmp_path / "model" / "tokenizer.json"
+    ).read_text()
 
 
 def test_batches_group_similar_lengths(synthetic_prepared):
@@ -89,9 +102,20 @@ def test_data_parallel_under_torchrun(synthetic_prepared, tmp_path):
     script = tmp_path / "ddp_train.py"
     script.write_text(code)
     result = subprocess.run(
-        [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "29517",
-         str(script)],
-        env=env, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "torch.distributed.run",
+            "--nproc_per_node",
+            "2",
+            "--master_port",
+            "29517",
+            str(script),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     summary = json.loads((out / "summary.json").read_text())

@@ -18,8 +18,14 @@ def client(tiny_model_dir, tmp_path_factory):
     shutil.copytree(tiny_model_dir, root / "models" / "generator")
     (root / "data" / "raw").mkdir(parents=True)
     (root / "data" / "raw" / "badwords.txt").write_text("坏词\n烟\n秋霜\n", encoding="utf-8")
-    settings = replace(Settings.from_env(), data_dir=root / "data", models_dir=root / "models",
-                       redis_url=None, wechat_appid=None, wechat_secret=None)
+    settings = replace(
+        Settings.from_env(),
+        data_dir=root / "data",
+        models_dir=root / "models",
+        redis_url=None,
+        wechat_appid=None,
+        wechat_secret=None,
+    )
     app = create_app(settings)
     app.testing = True
     return app.test_client()
@@ -34,7 +40,9 @@ def assert_error(response, code: str, *words: str) -> None:
 
 
 def test_refill_keeps_the_characters(client):
-    response = client.post("/api/couplet/refill", json={"upper": "春来春去,花开花落", "pattern": "?往??？草?草?", "n": 3})
+    response = client.post(
+        "/api/couplet/refill", json={"upper": "春来春去,花开花落", "pattern": "?往??？草?草?", "n": 3}
+    )
     assert response.status_code == 200, response.get_data(as_text=True)
     body = response.get_json()
     assert body["upper"] == "春来春去，花开花落"
@@ -86,8 +94,9 @@ def test_alternatives_differ_only_at_the_position(client):
 
 
 def test_alternatives_change_a_repeat_with_its_position(client):
-    body = client.post("/api/couplet/alternatives",
-                       json={"upper": "春来春去", "lower": "秋往秋归", "position": 3}).get_json()
+    body = client.post(
+        "/api/couplet/alternatives", json={"upper": "春来春去", "lower": "秋往秋归", "position": 3}
+    ).get_json()
     assert body["alternatives"]
     for a in body["alternatives"]:
         assert a["lower"] == a["char"] + "往" + a["char"] + "归"
@@ -129,8 +138,15 @@ def test_upper_lines_for_a_lower_line_pass_the_hard_rules(client):
         assert "upper_ends_ze" in c["rules"]
 
 
-@pytest.mark.parametrize(("payload", "code"), [({"lower": ""}, "empty"), ({"lower": "坏词来了"}, "bad_word"),
-                                               ({"lower": "spring"}, "not_chinese"), ({}, "missing_field")])
+@pytest.mark.parametrize(
+    ("payload", "code"),
+    [
+        ({"lower": ""}, "empty"),
+        ({"lower": "坏词来了"}, "bad_word"),
+        ({"lower": "spring"}, "not_chinese"),
+        ({}, "missing_field"),
+    ],
+)
 def test_bad_upper_requests_are_400(client, payload, code):
     assert_error(client.post("/api/couplet/upper", json=payload), code)
 

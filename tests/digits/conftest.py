@@ -17,7 +17,9 @@ from digits import networks
 def mirror() -> Path:
     value = os.environ.get("COUPLET_DATA_MIRROR")
     if not value or not (Path(value) / "mnist").is_dir():
-        pytest.skip("needs the data mirror: set COUPLET_DATA_MIRROR to a folder holding mnist/ and math-symbols/")
+        pytest.skip(
+            "needs the data mirror: set COUPLET_DATA_MIRROR to a folder holding mnist/ and math-symbols/"
+        )
     return Path(value)
 
 

@@ -19,7 +19,9 @@ pytestmark = needs_chromium
 def live_url(tmp_path_factory):
     for kind in ("cnn", "symbols"):
         shipped(kind)
-    settings = replace(Settings.from_env(), data_dir=tmp_path_factory.mktemp("data"), models_dir=SHIPPED.parent)
+    settings = replace(
+        Settings.from_env(), data_dir=tmp_path_factory.mktemp("data"), models_dir=SHIPPED.parent
+    )
     with live_server(create_app(settings)) as url:
         yield url
 

@@ -57,8 +57,16 @@ def tiny_raw(tmp_path_factory):
 def test_digit_training_learns_and_exports_fp16(tiny_raw, tmp_path, kind):
     torch.set_num_threads(1)
     out = tmp_path / f"{kind}.safetensors"
-    cfg = DigitTrainConfig(kind=kind, raw_dir=tiny_raw, cache_dir=tmp_path / "cache", out=out, epochs=12, lr=3e-3,
-                           batch_size=32, log_file=tmp_path / "log.jsonl")
+    cfg = DigitTrainConfig(
+        kind=kind,
+        raw_dir=tiny_raw,
+        cache_dir=tmp_path / "cache",
+        out=out,
+        epochs=12,
+        lr=3e-3,
+        batch_size=32,
+        log_file=tmp_path / "log.jsonl",
+    )
     summary = train(cfg)
     history = summary["history"]
     assert len(history) == 12 and history[-1]["train_loss"] < history[0]["train_loss"]
@@ -80,10 +88,20 @@ def test_symbol_cache_and_training(tiny_raw, tmp_path):
     assert len(train_split.labels) + len(test_split.labels) == 17 * 12
     assert set(train_split.labels.tolist()) == set(range(17))
     assert train_split.images.dtype == np.uint8 and train_split.images.shape[1:] == (28, 28)
-    cfg = DigitTrainConfig(kind="symbols", raw_dir=tiny_raw, cache_dir=tmp_path / "cache", out=tmp_path / "s.safetensors",
-                           epochs=2, batch_size=32, samples_per_epoch=256)
+    cfg = DigitTrainConfig(
+        kind="symbols",
+        raw_dir=tiny_raw,
+        cache_dir=tmp_path / "cache",
+        out=tmp_path / "s.safetensors",
+        epochs=2,
+        batch_size=32,
+        samples_per_epoch=256,
+    )
     summary = train(cfg)
-    assert summary["epochs"] == 2 and set(summary["final"]) >= {"mnist_test_accuracy", "symbols_test_accuracy"}
+    assert summary["epochs"] == 2 and set(summary["final"]) >= {
+        "mnist_test_accuracy",
+        "symbols_test_accuracy",
+    }
     assert networks.load(tmp_path / "s.safetensors", "symbols")(torch.zeros(1, 1, 28, 28)).shape == (1, 17)
 
 
@@ -91,19 +109,31 @@ def test_fine_tuning_with_skeletons(tiny_raw, tmp_path):
     torch.set_num_threads(1)
     base = tmp_path / "base.safetensors"
     train(DigitTrainConfig(kind="fc", raw_dir=tiny_raw, cache_dir=tmp_path / "cache", out=base, epochs=1))
-    cfg = DigitTrainConfig(kind="fc", raw_dir=tiny_raw, cache_dir=tmp_path / "cache", out=tmp_path / "tuned.safetensors",
-                           epochs=1, skeletons=True, init=base)
+    cfg = DigitTrainConfig(
+        kind="fc",
+        raw_dir=tiny_raw,
+        cache_dir=tmp_path / "cache",
+        out=tmp_path / "tuned.safetensors",
+        epochs=1,
+        skeletons=True,
+        init=base,
+    )
     summary = train(cfg)
     assert summary["train_images"] == 2 * 240  # every picture once more, redrawn from its skeleton
     assert "mnist_skeletons_test_accuracy" in summary["final"]
-    assert len(list((tmp_path / "cache").glob("skeletons_*.npy"))) == 2  # train and test, cached for the next run
+    assert (
+        len(list((tmp_path / "cache").glob("skeletons_*.npy"))) == 2
+    )  # train and test, cached for the next run
     info = networks.metadata(tmp_path / "tuned.safetensors")["info"]
     assert info["fine_tuned_from"]["epochs"] == 1 and info["epochs"] == 1
     # it starts from the base weights: with a vanishing learning rate it still scores what the base scores
     test = datasets.mnist(tiny_raw, "test")
     base_accuracy = accuracy(networks.load(base, "fc"), test.images, test.labels)[0]
-    still = train(DigitTrainConfig(kind="fc", raw_dir=tiny_raw, cache_dir=tmp_path / "cache", epochs=1, lr=1e-12,
-                                   init=base))
+    still = train(
+        DigitTrainConfig(
+            kind="fc", raw_dir=tiny_raw, cache_dir=tmp_path / "cache", epochs=1, lr=1e-12, init=base
+        )
+    )
     assert still["final"]["mnist_test_accuracy"] == pytest.approx(base_accuracy, abs=1e-4)
 
 

@@ -56,10 +56,17 @@ def fake_mirror(tmp_path):
     for rel, data in files.items():
         (mirror / rel).write_bytes(data)
     sources = {
-        "a.gz": {"url": "https://example.invalid/a.gz", "mirror_path": "mnist/a.gz",
-                 "sha256": [hashlib.sha256(files["mnist/a.gz"]).hexdigest()]},
-        "s.tar.xz": {"url": "https://www.kaggle.com/x", "mirror_path": "math-symbols/s.tar.xz", "needs_token": "kaggle",
-                     "sha256": [hashlib.sha256(files["math-symbols/s.tar.xz"]).hexdigest()]},
+        "a.gz": {
+            "url": "https://example.invalid/a.gz",
+            "mirror_path": "mnist/a.gz",
+            "sha256": [hashlib.sha256(files["mnist/a.gz"]).hexdigest()],
+        },
+        "s.tar.xz": {
+            "url": "https://www.kaggle.com/x",
+            "mirror_path": "math-symbols/s.tar.xz",
+            "needs_token": "kaggle",
+            "sha256": [hashlib.sha256(files["math-symbols/s.tar.xz"]).hexdigest()],
+        },
     }
     manifest = tmp_path / "sources.json"
     manifest.write_text(json.dumps(sources))
@@ -102,7 +109,12 @@ def test_missing_mirror_folder(tmp_path):
 
 def test_manifest_records_every_source():
     sources = json.loads(fetch.SOURCES_FILE.read_text())
-    assert set(sources) == {"train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz",
-                            "t10k-labels-idx1-ubyte.gz", "math_symbols_45x45.tar.xz"}
+    assert set(sources) == {
+        "train-images-idx3-ubyte.gz",
+        "train-labels-idx1-ubyte.gz",
+        "t10k-images-idx3-ubyte.gz",
+        "t10k-labels-idx1-ubyte.gz",
+        "math_symbols_45x45.tar.xz",
+    }
     for entry in sources.values():
         assert entry["url"].startswith("https://") and len(entry["sha256"][0]) == 64

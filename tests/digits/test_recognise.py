@@ -65,8 +65,15 @@ def text_of(path) -> str:
 
 def test_best_path_takes_the_best_reading_that_is_an_expression():
     # "(" drawn like a 1: the model prefers 1, which leaves the ")" unmatched
-    readings = [{"1": 0.55, "(": 0.4}, {"3": 0.9}, {"+": 0.9}, {"2": 0.9}, {")": 0.6, "1": 0.35}, {"÷": 0.9},
-                {"2": 0.9}]
+    readings = [
+        {"1": 0.55, "(": 0.4},
+        {"3": 0.9},
+        {"+": 0.9},
+        {"2": 0.9},
+        {")": 0.6, "1": 0.35},
+        {"÷": 0.9},
+        {"2": 0.9},
+    ]
     options = options_for(*readings)
     cost, path = best_path(len(readings), options, follow, START, complete)
     assert text_of(path) == "(3+2)÷2" and cost == pytest.approx(-math.log(0.4 * 0.9**5 * 0.6))
@@ -77,24 +84,33 @@ def test_best_path_takes_the_best_reading_that_is_an_expression():
 
 def test_best_path_joins_and_leaves_out_groups():
     # groups 1 and 2 are the halves of a 4; group 3 is a speck that may be left out
-    options = sorted(options_for({"7": 0.9}, {"(": 0.8}, {"1": 0.8}, {"1": 0.1}, {"+": 0.9}, {"2": 0.9})
-                     + [(1, 2, -math.log(0.9), "4"), (3, 3, 1.5, None)])
+    options = sorted(
+        options_for({"7": 0.9}, {"(": 0.8}, {"1": 0.8}, {"1": 0.1}, {"+": 0.9}, {"2": 0.9})
+        + [(1, 2, -math.log(0.9), "4"), (3, 3, 1.5, None)]
+    )
     _, path = best_path(6, options, follow, START, complete)
     assert path == [(0, 0, "7"), (1, 2, "4"), (3, 3, None), (4, 4, "+"), (5, 5, "2")]
 
 
 def test_best_path_is_none_when_nothing_is_an_expression():
-    assert best_path(2, options_for({"1": 0.9, "2": 0.1}, {"+": 0.9, "×": 0.1}), follow, START, complete) is None
+    assert (
+        best_path(2, options_for({"1": 0.9, "2": 0.1}, {"+": 0.9, "×": 0.1}), follow, START, complete) is None
+    )
 
 
 def test_the_grammar_does_not_hide_what_was_written():
     # an unfinished "8×": the × is small enough to be a speck, but the model reads it clearly
     unfinished = options_for({"8": 0.9}, {"×": 0.9, "4": 0.008}) + [(1, 1, 1.5, None)]
-    assert text_of(read_row(2, unfinished)) == "8×"  # neither "8" (× left out) nor "84" (over 100 times less likely)
+    assert (
+        text_of(read_row(2, unfinished)) == "8×"
+    )  # neither "8" (× left out) nor "84" (over 100 times less likely)
     # a stray mark the model itself leaves out stays left out
     assert text_of(read_row(2, options_for({"8": 0.9}, {"×": 0.1}) + [(1, 1, 1.5, None)])) == "8"
     # a reading just within OVERRULE of the model's best is taken
-    assert text_of(read_row(2, options_for({"8": 0.9}, {"×": 0.9, "4": 0.9 * math.exp(-OVERRULE) * 1.1}))) == "84"
+    assert (
+        text_of(read_row(2, options_for({"8": 0.9}, {"×": 0.9, "4": 0.9 * math.exp(-OVERRULE) * 1.1})))
+        == "84"
+    )
 
 
 def test_nothing_written():
@@ -114,6 +130,7 @@ def test_random_model_gives_well_formed_outputs(random_models):
 
 
 # --- with the shipped weights -------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def cnn():
@@ -150,8 +167,16 @@ def test_shipped_cnn_refuses_blank_and_non_digits(cnn):
     assert predict_digit(blob, cnn).digit is None
 
 
-EXPRESSIONS = {"(3+2)÷2=": "5/2", "12×(4-5)": "-12", "45÷9-7=": "-2", "8×6+0": "48", "1+1=": "2",
-               "(9-3)÷(2+4)": "1", "7-6÷4": "11/2", "36÷8": "9/2"}
+EXPRESSIONS = {
+    "(3+2)÷2=": "5/2",
+    "12×(4-5)": "-12",
+    "45÷9-7=": "-2",
+    "8×6+0": "48",
+    "1+1=": "2",
+    "(9-3)÷(2+4)": "1",
+    "7-6÷4": "11/2",
+    "36÷8": "9/2",
+}
 
 
 def test_shipped_models_read_stroke_expressions(reader):
@@ -180,7 +205,9 @@ def test_size_prior_knows_operators_are_small_and_parentheses_tall():
     heights = np.array([40.0, 20.0, 40.0, 50.0])
     prior = size_prior(heights, 40.0)
     k = SYMBOLS.index
-    assert prior[0, k("+")] < 1 and prior[0, k("(")] < prior[3, k("(")] == 1  # as tall as a digit: not ( nor +
+    assert (
+        prior[0, k("+")] < 1 and prior[0, k("(")] < prior[3, k("(")] == 1
+    )  # as tall as a digit: not ( nor +
     assert prior[1, k("7")] < 1 and prior[1, k("+")] == 1  # half a digit's height: an operator, not a digit
     assert (size_prior(heights, 0.0) == 1).all()
     probs = np.eye(len(SYMBOLS))[[k("7"), k("+"), k("1"), k("(")]]
@@ -190,9 +217,14 @@ def test_size_prior_knows_operators_are_small_and_parentheses_tall():
 
 def test_position_prior_expects_operators_halfway_up_the_digits():
     digits = np.array([[0, 0, 20, 40], [100, 20, 120, 60]], dtype=float)  # writing that falls to the right
-    boxes = np.array([[40, 20, 60, 24],  # halfway up where it is written
-                      [40, 0, 60, 4],  # level with the top of the digits
-                      [40, 14, 60, 18]], dtype=float)  # in between
+    boxes = np.array(
+        [
+            [40, 20, 60, 24],  # halfway up where it is written
+            [40, 0, 60, 4],  # level with the top of the digits
+            [40, 14, 60, 18],
+        ],
+        dtype=float,
+    )  # in between
     prior = position_prior(boxes, digits, 40.0)
     k = SYMBOLS.index
     assert prior[0, k("-")] == 1 and prior[1, k("-")] < 0.2 < prior[2, k("-")] < 1
@@ -202,17 +234,29 @@ def test_position_prior_expects_operators_halfway_up_the_digits():
 
 def test_reader_asks_the_digit_cnn_which_digit(random_models):
     folder = random_models / "digits"
-    symbols_model, cnn = networks.load(folder / "symbols.safetensors", "symbols"), networks.load(folder / "cnn.safetensors", "cnn")
+    symbols_model, cnn = (
+        networks.load(folder / "symbols.safetensors", "symbols"),
+        networks.load(folder / "cnn.safetensors", "cnn"),
+    )
     fields = [np.random.default_rng(k).uniform(-0.5, 0.5, (28, 28)).astype(np.float32) for k in range(3)]
-    alone, both = Reader(symbols_model).probabilities(fields), Reader(symbols_model, cnn).probabilities(fields)
+    alone, both = (
+        Reader(symbols_model).probabilities(fields),
+        Reader(symbols_model, cnn).probabilities(fields),
+    )
     assert np.allclose(both.sum(axis=1), 1, atol=1e-5)
     assert np.allclose(both[:, 10:], alone[:, 10:])  # the operators are the symbol classifier's
     assert np.allclose(both[:, :10].sum(axis=1), alone[:, :10].sum(axis=1), atol=1e-5)  # and so is "a digit"
     # which digit: both models, as a product of experts that weighs the CNN more
-    cnn_says, symbols_say = probabilities(cnn, fields), alone[:, :10] / alone[:, :10].sum(axis=1, keepdims=True)
+    cnn_says, symbols_say = (
+        probabilities(cnn, fields),
+        alone[:, :10] / alone[:, :10].sum(axis=1, keepdims=True),
+    )
     together = cnn_says ** (1 - SYMBOL_SAY) * symbols_say**SYMBOL_SAY
-    assert np.allclose(both[:, :10] / both[:, :10].sum(axis=1, keepdims=True),
-                       together / together.sum(axis=1, keepdims=True), atol=1e-4)
+    assert np.allclose(
+        both[:, :10] / both[:, :10].sum(axis=1, keepdims=True),
+        together / together.sum(axis=1, keepdims=True),
+        atol=1e-4,
+    )
     assert 0 < SYMBOL_SAY < 0.5
 
 
@@ -228,7 +272,9 @@ def test_a_flag_further_off_joins_its_5_but_a_minus_stays(reader):
     # a 5's flag that came loose further than the pen allows, level with the top of the 5: too high for a
     # minus, so it may still join the 5; a bar as far off but halfway up is a minus
     def with_bar(bar):
-        return parse_strokes(expression_strokes("157+1", gap=70, templates={**TEMPLATES, "5": [bar, TEMPLATES["5"][1]]}))
+        return parse_strokes(
+            expression_strokes("157+1", gap=70, templates={**TEMPLATES, "5": [bar, TEMPLATES["5"][1]]})
+        )
 
     flag, minus = with_bar([(0.8, -0.12), (1.1, -0.14)]), with_bar([(0.8, 0.5), (1.1, 0.5)])
     assert [s.parts for s in segment_strokes(flag).segments] == [1, 1, 1, 1, 2, 1]

@@ -47,10 +47,21 @@ def test_image_components_group_into_symbols(text):
 
 def test_crossing_and_dotted_strokes_in_any_order():
     # ÷ written dot, bar, dot; + written vertical first; a 4 in two strokes next to them
-    strokes = [[[110, 40]], [[95, 60], [125, 60]], [[110, 80]], [[160, 45], [160, 75]], [[145, 60], [175, 60]],
-               [[30, 10], [10, 70], [50, 70]], [[40, 40], [40, 110]]]
-    groups = group_boxes([(min(p[0] for p in s), min(p[1] for p in s), max(p[0] for p in s), max(p[1] for p in s))
-                          for s in strokes])
+    strokes = [
+        [[110, 40]],
+        [[95, 60], [125, 60]],
+        [[110, 80]],
+        [[160, 45], [160, 75]],
+        [[145, 60], [175, 60]],
+        [[30, 10], [10, 70], [50, 70]],
+        [[40, 40], [40, 110]],
+    ]
+    groups = group_boxes(
+        [
+            (min(p[0] for p in s), min(p[1] for p in s), max(p[0] for p in s), max(p[1] for p in s))
+            for s in strokes
+        ]
+    )
     assert groups == [[5, 6], [0, 1, 2], [3, 4]]
 
 
@@ -62,7 +73,9 @@ def test_neighbours_that_lean_over_each_other_stay_apart():
 
 def test_touching_pieces_join_even_without_overlap():
     # a crossing traced as three pieces side by side (as skeletonising a + can give)
-    strokes = parse_strokes([[[0, 50], [30, 50]], [[30, 20], [30, 80]], [[31, 50], [60, 50]], [[90, 20], [90, 80]]])
+    strokes = parse_strokes(
+        [[[0, 50], [30, 50]], [[30, 20], [30, 80]], [[31, 50], [60, 50]], [[90, 20], [90, 80]]]
+    )
     assert [s.parts for s in segment_strokes(strokes).segments] == [3, 1]
 
 
@@ -99,5 +112,10 @@ def test_segmentation_can_join_any_two_symbols():
     joined = seg.merged([five, equals])
     assert seg.merged([five]) is five
     assert joined.members == tuple(sorted(five.members + equals.members))
-    assert joined.box == (five.box[0], min(five.box[1], equals.box[1]), equals.box[2], max(five.box[3], equals.box[3]))
+    assert joined.box == (
+        five.box[0],
+        min(five.box[1], equals.box[1]),
+        equals.box[2],
+        max(five.box[3], equals.box[3]),
+    )
     assert joined.ink.max() == 1.0

@@ -39,12 +39,20 @@ def test_strokes_recovered_from_a_picture_regroup_into_its_symbols():
     groups = segment_strokes(parse_strokes(strokes)).segments
     assert len(groups) == 8
     points = np.concatenate([np.array(s) for s in strokes])
-    assert (points >= 0).all() and (points[:, 0] < picture.width).all() and (points[:, 1] < picture.height).all()
+    assert (
+        (points >= 0).all() and (points[:, 0] < picture.width).all() and (points[:, 1] < picture.height).all()
+    )
 
 
 def test_compose_lays_glyphs_left_to_right():
-    glyphs = {c: [1 - np.asarray(draw_strokes(expression_strokes(c, height=40, origin=(4, 4)), width=3), np.float32) / 255]
-              for c in TEMPLATES}
+    glyphs = {
+        c: [
+            1
+            - np.asarray(draw_strokes(expression_strokes(c, height=40, origin=(4, 4)), width=3), np.float32)
+            / 255
+        ]
+        for c in TEMPLATES
+    }
     picture = compose("12+3", GlyphBank(glyphs), np.random.default_rng(0), height=40)
     assert picture.mode == "L" and picture.size[1] == 80
     found = ink_of(load_grey(picture))

@@ -28,8 +28,11 @@ def client(random_settings):
 
 
 def test_predict_with_an_upload(client):
-    response = client.post("/api/digits/predict", data={"image": (io.BytesIO(png(digit_image("3"))), "d.png")},
-                           content_type="multipart/form-data")
+    response = client.post(
+        "/api/digits/predict",
+        data={"image": (io.BytesIO(png(digit_image("3"))), "d.png")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 200
     body = response.get_json()
     assert set(body) == {"digit", "confidence", "probabilities", "inverted", "reason"}
@@ -38,15 +41,18 @@ def test_predict_with_an_upload(client):
 
 
 def test_predict_with_a_raw_body_and_the_fc_model(client):
-    response = client.post("/api/digits/predict?model=fc", data=png(digit_image("3", ink=255, paper=0)),
-                           content_type="image/png")
+    response = client.post(
+        "/api/digits/predict?model=fc", data=png(digit_image("3", ink=255, paper=0)), content_type="image/png"
+    )
     assert response.status_code == 200 and response.get_json()["inverted"] is True
 
 
 def test_predict_blank(client):
     from PIL import Image
 
-    body = client.post("/api/digits/predict", data=png(Image.new("L", (64, 64), 255)), content_type="image/png").get_json()
+    body = client.post(
+        "/api/digits/predict", data=png(Image.new("L", (64, 64), 255)), content_type="image/png"
+    ).get_json()
     assert body["digit"] is None and body["reason"] == "blank"
 
 
@@ -56,7 +62,10 @@ def test_predict_blank(client):
         (dict(json={"x": 1}), "missing_image"),
         (dict(data=b"", content_type="image/png"), "missing_image"),
         (dict(data=b"garbage", content_type="image/png"), "bad_image"),
-        (dict(data={"image": (io.BytesIO(b""), "e.png")}, content_type="multipart/form-data"), "missing_image"),
+        (
+            dict(data={"image": (io.BytesIO(b""), "e.png")}, content_type="multipart/form-data"),
+            "missing_image",
+        ),
     ],
 )
 def test_predict_errors(client, kwargs, code):
@@ -66,7 +75,9 @@ def test_predict_errors(client, kwargs, code):
 
 
 def test_predict_rejects_unknown_model(client):
-    response = client.post("/api/digits/predict?model=vit", data=png(digit_image("1")), content_type="image/png")
+    response = client.post(
+        "/api/digits/predict?model=vit", data=png(digit_image("1")), content_type="image/png"
+    )
     assert response.status_code == 400 and response.get_json()["error"] == "invalid_field"
 
 
@@ -86,8 +97,14 @@ def symbols_are_well_formed(symbols: list[dict]) -> bool:
     ("request_kwargs", "expression", "value"),
     [
         (dict(json={"strokes": expression_strokes("(3+2)÷2=")}), "(3+2)÷2=", "5/2"),
-        (dict(data={"image": (io.BytesIO(png(draw_strokes(expression_strokes("12×3")))), "e.png")},
-              content_type="multipart/form-data"), "12×3", "36"),
+        (
+            dict(
+                data={"image": (io.BytesIO(png(draw_strokes(expression_strokes("12×3")))), "e.png")},
+                content_type="multipart/form-data",
+            ),
+            "12×3",
+            "36",
+        ),
     ],
     ids=["strokes", "image"],
 )
@@ -105,7 +122,9 @@ def test_expression_explains_with_what_was_read(shipped_client):
     assert response.status_code == 400
     body = response.get_json()
     assert (body["error"], body["expression"]) == ("division_by_zero", "5÷0") and body["message"]
-    assert [s["char"] for s in body["symbols"]] == ["5", "÷", "0"] and symbols_are_well_formed(body["symbols"])
+    assert [s["char"] for s in body["symbols"]] == ["5", "÷", "0"] and symbols_are_well_formed(
+        body["symbols"]
+    )
 
 
 @pytest.mark.parametrize(
@@ -128,7 +147,10 @@ def test_too_many_symbols_is_a_clear_400(client):
     dashes = [[[40.0 * k, 0.0], [40.0 * k + 20, 0.0]] for k in range(MAX_SYMBOLS + 1)]  # one symbol each
     response = client.post("/api/expression", json={"strokes": dashes})
     assert response.status_code == 400
-    assert response.get_json()["error"] == "too_many_symbols" and str(MAX_SYMBOLS) in response.get_json()["message"]
+    assert (
+        response.get_json()["error"] == "too_many_symbols"
+        and str(MAX_SYMBOLS) in response.get_json()["message"]
+    )
 
 
 def test_expression_needs_a_body(client):
@@ -138,7 +160,9 @@ def test_expression_needs_a_body(client):
 
 def test_missing_weights_is_a_503(tmp_path):
     app = create_app(replace(Settings.from_env(), data_dir=tmp_path, models_dir=tmp_path / "none"))
-    response = app.test_client().post("/api/digits/predict", data=png(digit_image("1")), content_type="image/png")
+    response = app.test_client().post(
+        "/api/digits/predict", data=png(digit_image("1")), content_type="image/png"
+    )
     assert response.status_code == 503 and "couplet digits train" in response.get_json()["message"]
 
 

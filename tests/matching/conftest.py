@@ -40,9 +40,17 @@ def write_site(root: Path, pairs: list[tuple[str, str]]) -> Settings:
     (root / "data" / "raw").mkdir(parents=True, exist_ok=True)
     (root / "data" / "prepared").mkdir(parents=True, exist_ok=True)
     (root / "data" / "raw" / "badwords.txt").write_text(BAD_WORDS, encoding="utf-8")
-    (root / "data" / "prepared" / "train.tsv").write_text("".join(f"{u}\t{d}\n" for u, d in pairs), encoding="utf-8")
-    return replace(Settings.from_env(), data_dir=root / "data", models_dir=root / "models", redis_url=None,
-                   rate_limit_text="", rate_limit_photo="")
+    (root / "data" / "prepared" / "train.tsv").write_text(
+        "".join(f"{u}\t{d}\n" for u, d in pairs), encoding="utf-8"
+    )
+    return replace(
+        Settings.from_env(),
+        data_dir=root / "data",
+        models_dir=root / "models",
+        redis_url=None,
+        rate_limit_text="",
+        rate_limit_photo="",
+    )
 
 
 @pytest.fixture(scope="session")
@@ -75,7 +83,12 @@ def indexed_site(tmp_path_factory, pairs, tiny_encoder) -> Settings:
 
     settings = write_site(tmp_path_factory.mktemp("indexed"), pairs)
     shutil.copytree(tiny_encoder, settings.matcher_dir)
-    build_index(load_corpus(settings.prepared_dir, settings.corpus_dir), settings.index_dir, settings.matcher_dir, m=16)
+    build_index(
+        load_corpus(settings.prepared_dir, settings.corpus_dir),
+        settings.index_dir,
+        settings.matcher_dir,
+        m=16,
+    )
     return settings
 
 
@@ -99,5 +112,7 @@ def real_site(prepared_real, tmp_path_factory) -> Settings:
     settings = write_site(tmp_path_factory.mktemp("real"), read_split(prepared_real, "train")[:20_000])
     shutil.copy(prepared_real.parent / "raw" / "badwords.txt", settings.raw_dir / "badwords.txt")
     shutil.copytree(shipped, settings.matcher_dir)
-    build_index(load_corpus(settings.prepared_dir, settings.corpus_dir), settings.index_dir, settings.matcher_dir)
+    build_index(
+        load_corpus(settings.prepared_dir, settings.corpus_dir), settings.index_dir, settings.matcher_dir
+    )
     return settings

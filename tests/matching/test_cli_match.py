@@ -44,8 +44,24 @@ def test_index_build_is_a_no_op_when_up_to_date(run, copy_of_indexed):
 
 def test_matcher_train_runs_exports_and_resumes(run, keyword_site, tmp_path):
     out = tmp_path / "checkpoints"
-    args = ["matcher", "train", "--out", str(out), "--limit", "200", "--batch-size", "16", "--layers", "1",
-            "--hidden", "32", "--heads", "2", "--save-steps", "2"]
+    args = [
+        "matcher",
+        "train",
+        "--out",
+        str(out),
+        "--limit",
+        "200",
+        "--batch-size",
+        "16",
+        "--layers",
+        "1",
+        "--hidden",
+        "32",
+        "--heads",
+        "2",
+        "--save-steps",
+        "2",
+    ]
     result = run(keyword_site, *args, "--max-steps", "2")
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout.splitlines()[-1])

@@ -15,8 +15,10 @@ def client(indexed_site):
 
 
 def test_matches_with_scores(client):
-    response = client.post("/api/couplet/match", json={"tags": [{"name": "山", "confidence": 0.9},
-                                                                {"name": "月", "confidence": 0.5}], "k": 4})
+    response = client.post(
+        "/api/couplet/match",
+        json={"tags": [{"name": "山", "confidence": 0.9}, {"name": "月", "confidence": 0.5}], "k": 4},
+    )
     assert response.status_code == 200
     matches = response.get_json()["matches"]
     assert len(matches) == 4 and len({m["upper"] for m in matches}) == 4

@@ -72,8 +72,11 @@ def test_the_encoder_path_rescores_by_concepts(indexed_site, pairs, monkeypatch)
 
 @pytest.mark.parametrize("site", ["keyword_site", "indexed_site"])
 def test_tags_no_line_mentions_still_get_k_lines(site, request):
-    check_answers(match([("鑫", 0.5)], k=3, seed=2, settings=request.getfixturevalue(site)), 3,
-                  "keyword" if site == "keyword_site" else "encoder")
+    check_answers(
+        match([("鑫", 0.5)], k=3, seed=2, settings=request.getfixturevalue(site)),
+        3,
+        "keyword" if site == "keyword_site" else "encoder",
+    )
 
 
 @pytest.mark.parametrize("k", [0, 11, 2.0, True])

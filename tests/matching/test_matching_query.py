@@ -27,9 +27,23 @@ def test_zero_confidences_weigh_equally():
 
 @pytest.mark.parametrize(
     "tags",
-    [[], "山", None, [("", 0.5)], [("mountain", 0.5)], [("山1", 0.5)], [("山", 1.5)], [("山", -0.1)],
-     [("山", float("nan"))], [("山", True)], [("山", "0.5")], [("山",)], [object()], [("山" * 9, 0.5)],
-     [(f"山{'一二三四五六七八九十'[i % 10]}", 0.5) for i in range(21)]],
+    [
+        [],
+        "山",
+        None,
+        [("", 0.5)],
+        [("mountain", 0.5)],
+        [("山1", 0.5)],
+        [("山", 1.5)],
+        [("山", -0.1)],
+        [("山", float("nan"))],
+        [("山", True)],
+        [("山", "0.5")],
+        [("山",)],
+        [object()],
+        [("山" * 9, 0.5)],
+        [(f"山{'一二三四五六七八九十'[i % 10]}", 0.5) for i in range(21)],
+    ],
 )
 def test_bad_tag_lists_raise_a_user_error(tags):
     with pytest.raises(BadTags) as info:
@@ -52,4 +66,6 @@ def test_training_queries_come_from_the_line_or_the_synonym_table():
         words = q.split(" ")
         assert 1 <= len(words) <= 3 and set(words) <= allowed, q
     assert any(w in synonyms.modern["月"] for q in queries for w in q.split(" ")), "modern synonyms are used"
-    assert training_query(units, synonyms, random.Random(7)) == training_query(units, synonyms, random.Random(7))
+    assert training_query(units, synonyms, random.Random(7)) == training_query(
+        units, synonyms, random.Random(7)
+    )

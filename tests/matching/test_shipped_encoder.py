@@ -41,11 +41,20 @@ def test_modern_tags_reach_lines_that_keywords_miss(real_site):
     table = get_corpus(real_site)
     keywords = KeywordIndex(table.lines)
     allowed = table.allowed(5, 11, False)
-    concepts = {"月亮": "月", "湖泊": "湖", "小狗": "犬狗", "树木": "树木林", "山峰": "山峰岭", "天空": "天空"}
+    concepts = {
+        "月亮": "月",
+        "湖泊": "湖",
+        "小狗": "犬狗",
+        "树木": "树木林",
+        "山峰": "山峰岭",
+        "天空": "天空",
+    }
     ours = keyword = 0
     for tag, forms in concepts.items():
         picks = match([(tag, 1.0)], k=10, seed=0, settings=real_site)
         assert all(m.source == "encoder" for m in picks)
         ours += sum(any(ch in m.upper for ch in forms) for m in picks)
-        keyword += sum(any(ch in table.lines[i] for ch in forms) for i in top(keywords.hits(tag), allowed, 10))
+        keyword += sum(
+            any(ch in table.lines[i] for ch in forms) for i in top(keywords.hits(tag), allowed, 10)
+        )
     assert ours >= 0.8 * 10 * len(concepts) and ours >= keyword

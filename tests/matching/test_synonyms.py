@@ -26,8 +26,14 @@ def test_it_reaches_the_nature_and_animal_tags_of_the_local_tagger():
     """Most scene words of the ImageNet table's nature themes are a classical word or a modern synonym."""
     table = load_synonyms()
     with IMAGENET_ZH.open(encoding="utf-8") as f:
-        words = {row["zh"] for row in csv.DictReader(f, delimiter="\t") if row["theme"] in {"山", "水", "植物", "动物"}}
-    known = {w for w in words if w in table.modern or w in table.classical or any(ch in table.modern for ch in w)}
+        words = {
+            row["zh"]
+            for row in csv.DictReader(f, delimiter="\t")
+            if row["theme"] in {"山", "水", "植物", "动物"}
+        }
+    known = {
+        w for w in words if w in table.modern or w in table.classical or any(ch in table.modern for ch in w)
+    }
     assert len(known) / len(words) > 0.8, sorted(words - known)
 
 

@@ -48,7 +48,9 @@ def test_a_second_build_is_a_no_op_and_changes_trigger_a_rebuild(copy_of_indexed
     site = copy_of_indexed
 
     def build(m: int):
-        return build_index(load_corpus(site.prepared_dir, site.corpus_dir), site.index_dir, site.matcher_dir, m=m)
+        return build_index(
+            load_corpus(site.prepared_dir, site.corpus_dir), site.index_dir, site.matcher_dir, m=m
+        )
 
     assert build(16).skipped
     assert build(8).reason == "the index type changed (HNSW16,SQfp16 -> HNSW8,SQfp16)"

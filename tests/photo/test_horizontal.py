@@ -33,8 +33,12 @@ def test_no_entry_holds_a_blocked_word():
 
 def test_overlap_prefers_the_tags_and_the_couplet():
     items = load_horizontals()
-    lake = overlap_scores(items, [Tag("湖", 0.9, "local", theme="水"), Tag("山", 0.6, "local", theme="山")],
-                          "一湖春水映明月", "两岸垂杨拂暖风")
+    lake = overlap_scores(
+        items,
+        [Tag("湖", 0.9, "local", theme="水"), Tag("山", 0.6, "local", theme="山")],
+        "一湖春水映明月",
+        "两岸垂杨拂暖风",
+    )
     best = items[int(lake.argmax())].text
     assert "湖" in best and "山" in best  # 湖光山色 or 湖山胜境
     dog = overlap_scores(items, [("狗", 0.8)], "小狗摇尾迎新岁", "喜鹊登梅报早春")
@@ -58,7 +62,9 @@ def test_three_candidates_get_three_different_horizontals(site_settings):
 def test_a_seed_varies_the_choice_reproducibly(site_settings):
     tags = [Tag("山", 0.9, "local", theme="山")]
     couplets = [("青山不老千年翠", "绿水长流万古清")]
-    draws = {seed: pick_horizontals(tags, couplets, seed=seed, settings=site_settings)[0] for seed in range(40)}
+    draws = {
+        seed: pick_horizontals(tags, couplets, seed=seed, settings=site_settings)[0] for seed in range(40)
+    }
     assert len(set(draws.values())) >= 3
     assert draws[7] == pick_horizontals(tags, couplets, seed=7, settings=site_settings)[0]
 

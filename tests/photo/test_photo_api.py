@@ -24,8 +24,9 @@ UPPERS = {u for u, _ in PAIRS}
 
 
 def upload(client, data: bytes, name: str = "photo.jpg", mimetype: str = "image/jpeg"):
-    return client.post("/api/photo", data={"file": (io.BytesIO(data), name, mimetype)},
-                       content_type="multipart/form-data")
+    return client.post(
+        "/api/photo", data={"file": (io.BytesIO(data), name, mimetype)}, content_type="multipart/form-data"
+    )
 
 
 def red_share_by_column(data: bytes) -> tuple[Image.Image, np.ndarray]:
@@ -45,25 +46,31 @@ def session(app, scene_jpeg):
 def test_upload_answers_tags_three_candidates_and_a_rendered_image(client, session):
     body = session.get_json()
     assert set(body) == {"id", "tags", "candidates", "image_url"}
-    assert body["tags"] and all(t["name"] and 0 < t["confidence"] <= 1 and t["source"] == "local" for t in body["tags"])
+    assert body["tags"] and all(
+        t["name"] and 0 < t["confidence"] <= 1 and t["source"] == "local" for t in body["tags"]
+    )
     assert len(body["candidates"]) == 3
     horizontals = set()
     for c in body["candidates"]:
         assert set(c) == {"upper", "lower", "horizontal"}
         assert c["upper"] in UPPERS and len(c["horizontal"]) == 4
         rules = check(c["upper"], c["lower"])
-        assert all(rules[name].passed for name in ("equal_length", "punctuation", "no_reuse", "repeats_mirrored"))
+        assert all(
+            rules[name].passed for name in ("equal_length", "punctuation", "no_reuse", "repeats_mirrored")
+        )
         horizontals.add(c["horizontal"])
     assert len(horizontals) == 3
     stages = [part.split(";")[0] for part in session.headers["Server-Timing"].split(", ")]
-    assert sorted(stages) == sorted(["decode", "tag", "match", "generate", "horizontal", "render", "encode", "store"])
+    assert sorted(stages) == sorted(
+        ["decode", "tag", "match", "generate", "horizontal", "render", "encode", "store"]
+    )
 
     image = client.get(body["image_url"])
     assert image.status_code == 200 and image.mimetype == "image/jpeg"
     picture, red = red_share_by_column(image.data)
     assert max(picture.size) <= 1600
     # landscape: red scrolls down the left and right edges of the photo
-    assert red[: picture.width // 6].max() > 0.5 and red[-picture.width // 6:].max() > 0.5
+    assert red[: picture.width // 6].max() > 0.5 and red[-picture.width // 6 :].max() > 0.5
 
 
 def test_tags_say_their_kind_in_the_answer_and_in_the_session_record(client, site_settings):
@@ -141,8 +148,12 @@ def _png_chunk(kind: bytes, payload: bytes) -> bytes:
 def test_a_decompression_bomb_is_400(client):
     # A 40000×40000 PNG header (1.6 gigapixels) in a few dozen bytes.
     header = struct.pack(">IIBBBBB", 40000, 40000, 8, 2, 0, 0, 0)
-    bomb = b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", header) + _png_chunk(b"IDAT", zlib.compress(b"\x00" * 64)) \
+    bomb = (
+        b"\x89PNG\r\n\x1a\n"
+        + _png_chunk(b"IHDR", header)
+        + _png_chunk(b"IDAT", zlib.compress(b"\x00" * 64))
         + _png_chunk(b"IEND", b"")
+    )
     response = upload(client, bomb, "bomb.png", "image/png")
     assert response.status_code == 400
     assert "too many pixels" in response.get_json()["message"]
@@ -155,7 +166,9 @@ def test_over_10_mb_is_413_json(client):
 
 
 def test_a_missing_file_field_is_400(client):
-    response = client.post("/api/photo", data={"photo": (io.BytesIO(b"x"), "a.jpg")}, content_type="multipart/form-data")
+    response = client.post(
+        "/api/photo", data={"photo": (io.BytesIO(b"x"), "a.jpg")}, content_type="multipart/form-data"
+    )
     assert response.status_code == 400 and response.get_json()["error"] == "missing_field"
     assert "file" in response.get_json()["message"]
 
@@ -175,8 +188,10 @@ def test_render_each_candidate_by_its_1_based_number(client, session, site_setti
     assert len(urls) == 3 and body["image_url"] not in urls  # every render is a new, unguessable id
 
 
-@pytest.mark.parametrize("payload", [{"candidate": 0}, {"candidate": 4}, {"candidate": "1"}, {"candidate": True},
-                                     {"candidate": 1.0}])
+@pytest.mark.parametrize(
+    "payload",
+    [{"candidate": 0}, {"candidate": 4}, {"candidate": "1"}, {"candidate": True}, {"candidate": 1.0}],
+)
 def test_a_bad_candidate_number_is_400(client, session, payload):
     response = client.post(f"/api/photo/{session.get_json()['id']}/render", json=payload)
     assert response.status_code == 400 and response.get_json()["error"] == "invalid_field"
@@ -195,15 +210,51 @@ def test_render_the_users_own_couplet(client, session, site_settings):
 @pytest.mark.parametrize(
     ("edit", "code", "names"),
     [
-        ({"upper": "春风化雨千山绿", "lower": "旭日临窗万户", "horizontal": "春满人间"}, "broken_rule", "equal_length"),
-        ({"upper": "春风化雨，千山绿", "lower": "旭日临窗万，户红", "horizontal": "春满人间"}, "broken_rule", "punctuation"),
-        ({"upper": "春风化雨千山绿", "lower": "春日临窗万户红", "horizontal": "春满人间"}, "broken_rule", "no_reuse"),
-        ({"upper": "春来春去", "lower": "花开叶落", "horizontal": "春满人间"}, "broken_rule", "repeats_mirrored"),
-        ({"upper": "春风化雨千山绿", "lower": "sunrise", "horizontal": "春满人间"}, "invalid_lower", "lower line"),
-        ({"upper": "", "lower": "旭日临窗万户红", "horizontal": "春满人间"}, "invalid_upper", "upper line is empty"),
-        ({"upper": "这是坏词啊", "lower": "旭日临窗万", "horizontal": "春满人间"}, "invalid_upper", "blocked word"),
-        ({"upper": "春风化雨千山绿", "lower": "旭日临窗万户红", "horizontal": "春满人"}, "invalid_horizontal", "4"),
-        ({"upper": "春风化雨千山绿", "lower": "旭日临窗万户红", "horizontal": "一个坏词"}, "invalid_horizontal", "blocked"),
+        (
+            {"upper": "春风化雨千山绿", "lower": "旭日临窗万户", "horizontal": "春满人间"},
+            "broken_rule",
+            "equal_length",
+        ),
+        (
+            {"upper": "春风化雨，千山绿", "lower": "旭日临窗万，户红", "horizontal": "春满人间"},
+            "broken_rule",
+            "punctuation",
+        ),
+        (
+            {"upper": "春风化雨千山绿", "lower": "春日临窗万户红", "horizontal": "春满人间"},
+            "broken_rule",
+            "no_reuse",
+        ),
+        (
+            {"upper": "春来春去", "lower": "花开叶落", "horizontal": "春满人间"},
+            "broken_rule",
+            "repeats_mirrored",
+        ),
+        (
+            {"upper": "春风化雨千山绿", "lower": "sunrise", "horizontal": "春满人间"},
+            "invalid_lower",
+            "lower line",
+        ),
+        (
+            {"upper": "", "lower": "旭日临窗万户红", "horizontal": "春满人间"},
+            "invalid_upper",
+            "upper line is empty",
+        ),
+        (
+            {"upper": "这是坏词啊", "lower": "旭日临窗万", "horizontal": "春满人间"},
+            "invalid_upper",
+            "blocked word",
+        ),
+        (
+            {"upper": "春风化雨千山绿", "lower": "旭日临窗万户红", "horizontal": "春满人"},
+            "invalid_horizontal",
+            "4",
+        ),
+        (
+            {"upper": "春风化雨千山绿", "lower": "旭日临窗万户红", "horizontal": "一个坏词"},
+            "invalid_horizontal",
+            "blocked",
+        ),
         ({"upper": "春风化雨千山绿", "lower": "旭日临窗万户红"}, "missing_field", "horizontal"),
         ({"upper": "春风化雨千山绿", "lower": 7, "horizontal": "春满人间"}, "invalid_field", "lower"),
     ],
@@ -230,7 +281,9 @@ def test_regenerate_keeps_the_uppers_and_brings_new_lower_lines(client, app, sce
     again = response.get_json()
     assert again["id"] == first["id"]
     assert [c["upper"] for c in again["candidates"]] == [c["upper"] for c in first["candidates"]]
-    changed = sum(a["lower"] != b["lower"] for a, b in zip(again["candidates"], first["candidates"], strict=True))
+    changed = sum(
+        a["lower"] != b["lower"] for a, b in zip(again["candidates"], first["candidates"], strict=True)
+    )
     assert changed >= 2
     for c in again["candidates"]:
         rules = check(c["upper"], c["lower"])
@@ -244,9 +297,11 @@ def test_regenerate_keeps_the_uppers_and_brings_new_lower_lines(client, app, sce
 @pytest.mark.parametrize("photo_id", [None, "..%2F..%2Fetc%2Fpasswd", "short", "x" * 200])
 def test_unknown_or_malformed_ids_are_404_json(client, photo_id):
     photo_id = photo_id or new_id()
-    for response in (client.post(f"/api/photo/{photo_id}/render", json={"candidate": 1}),
-                     client.post(f"/api/photo/{photo_id}/regenerate"),
-                     client.get(f"/api/results/{photo_id}.jpg")):
+    for response in (
+        client.post(f"/api/photo/{photo_id}/render", json={"candidate": 1}),
+        client.post(f"/api/photo/{photo_id}/regenerate"),
+        client.get(f"/api/results/{photo_id}.jpg"),
+    ):
         assert response.status_code == 404
         assert response.get_json()["error"] in ("unknown_photo", "not_found")
 
@@ -274,8 +329,15 @@ def test_tagger_not_configured_is_503(site_settings, scene_jpeg):
 
 def test_tagger_down_is_502(site_settings, scene_jpeg):
     # A port nothing listens on: the Azure client cannot connect, and no local tagger follows it.
-    app = create_app(replace(site_settings, tagger="azure", azure_endpoint="http://127.0.0.1:9", azure_key="k",
-                             tagger_timeout=2.0))
+    app = create_app(
+        replace(
+            site_settings,
+            tagger="azure",
+            azure_endpoint="http://127.0.0.1:9",
+            azure_key="k",
+            tagger_timeout=2.0,
+        )
+    )
     response = upload(app.test_client(), scene_jpeg)
     assert response.status_code == 502 and response.get_json()["error"] == "tagger_failed"
 
@@ -283,8 +345,12 @@ def test_tagger_down_is_502(site_settings, scene_jpeg):
 def test_the_openapi_document_describes_the_photo_api(client):
     spec = client.get("/openapi.json").get_json()
     paths = spec["paths"]
-    assert {"/api/photo", "/api/photo/{session_id}/render", "/api/photo/{session_id}/regenerate",
-            "/api/results/{result_id}.jpg"} <= set(paths)
+    assert {
+        "/api/photo",
+        "/api/photo/{session_id}/render",
+        "/api/photo/{session_id}/regenerate",
+        "/api/results/{result_id}.jpg",
+    } <= set(paths)
     assert "multipart/form-data" in paths["/api/photo"]["post"]["requestBody"]["content"]
     assert "1-based" in str(paths["/api/photo/{session_id}/render"]["post"])
     assert "image/jpeg" in paths["/api/results/{result_id}.jpg"]["get"]["responses"]["200"]["content"]

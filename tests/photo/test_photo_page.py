@@ -52,8 +52,10 @@ def test_upload_pick_edit_render_on_a_phone(page, live_url, photo_file):
     page.wait_for_selector("#tags li")
     assert page.locator("#tags li").count() >= 1
     assert page.locator("#candidates input[type=radio]").count() == 3
-    page.wait_for_function("() => { const i = document.getElementById('result-image');"
-                           " return i.complete && i.naturalWidth > 0; }")
+    page.wait_for_function(
+        "() => { const i = document.getElementById('result-image');"
+        " return i.complete && i.naturalWidth > 0; }"
+    )
     first = page.get_attribute("#result-image", "src")
     assert first.startswith("/api/results/") and page.get_attribute("#download", "href") == first
     # Nothing wider than the phone.
@@ -76,7 +78,9 @@ def test_upload_pick_edit_render_on_a_phone(page, live_url, photo_file):
     page.fill("#edit-horizontal", "春满人间")
     before = page.get_attribute("#result-image", "src")
     page.click("#render")
-    page.wait_for_function(f"() => document.getElementById('result-image').getAttribute('src') !== {before!r}")
+    page.wait_for_function(
+        f"() => document.getElementById('result-image').getAttribute('src') !== {before!r}"
+    )
     page.wait_for_function("() => document.getElementById('result-image').naturalWidth > 0")
     assert not page.locator("#photo-status.error").count()
 
@@ -84,10 +88,13 @@ def test_upload_pick_edit_render_on_a_phone(page, live_url, photo_file):
     uppers = [page.locator("#candidates li").nth(i).inner_text().splitlines()[0] for i in range(3)]
     before = page.get_attribute("#result-image", "src")
     page.click("#regenerate")
-    page.wait_for_function(f"() => document.getElementById('result-image').getAttribute('src') !== {before!r}")
+    page.wait_for_function(
+        f"() => document.getElementById('result-image').getAttribute('src') !== {before!r}"
+    )
     assert [page.locator("#candidates li").nth(i).inner_text().splitlines()[0] for i in range(3)] == uppers
     assert image_loaded(page) or page.wait_for_function(
-        "() => document.getElementById('result-image').naturalWidth > 0")
+        "() => document.getElementById('result-image').naturalWidth > 0"
+    )
 
 
 def test_the_text_couplet_tab_still_works(page, live_url):

@@ -16,14 +16,23 @@ def test_sniff_reads_the_content_not_the_name(fmt):
     assert sniff(encode(scene((64, 48)), fmt)) == fmt.lower()
 
 
-@pytest.mark.parametrize("data", [b"", b"GIF89a....", b"BM\x00\x00", b"RIFF\x00\x00\x00\x00WAVEfmt ", b"<svg/>"])
+@pytest.mark.parametrize(
+    "data", [b"", b"GIF89a....", b"BM\x00\x00", b"RIFF\x00\x00\x00\x00WAVEfmt ", b"<svg/>"]
+)
 def test_sniff_refuses_other_formats(data):
     with pytest.raises(UnsupportedImage):
         sniff(data)
 
 
-@pytest.mark.parametrize(("size", "expected"), [((4000, 3000), (1600, 1200)), ((3000, 4000), (1200, 1600)),
-                                                ((640, 480), (640, 480)), ((5000, 1000), (1600, 320))])
+@pytest.mark.parametrize(
+    ("size", "expected"),
+    [
+        ((4000, 3000), (1600, 1200)),
+        ((3000, 4000), (1200, 1600)),
+        ((640, 480), (640, 480)),
+        ((5000, 1000), (1600, 320)),
+    ],
+)
 def test_decode_gives_at_most_1600_pixels_keeping_the_shape(size, expected):
     assert decode(encode(scene(size), quality=80), MAX_SIDE).size == expected
 
@@ -36,7 +45,11 @@ def test_decode_of_a_png_and_a_webp():
 
 def test_a_users_couplet_is_normalised(site_settings):
     couplet = checked_couplet(" 春来春去,花开花落 ", "秋收秋藏,月缺月圆", " 四季平安", site_settings)
-    assert (couplet.upper, couplet.lower, couplet.horizontal) == ("春来春去，花开花落", "秋收秋藏，月缺月圆", "四季平安")
+    assert (couplet.upper, couplet.lower, couplet.horizontal) == (
+        "春来春去，花开花落",
+        "秋收秋藏，月缺月圆",
+        "四季平安",
+    )
 
 
 def test_every_broken_rule_is_named(site_settings):

@@ -57,8 +57,8 @@ def scroll_bands(image: Image.Image) -> list[tuple[int, int]]:
 def ink_runs(image: Image.Image, band: tuple[int, int], axis: int) -> list[tuple[int, int]]:
     """Runs of text pixels inside a scroll band, projected on the y (axis=1) or x (axis=0) axis.
     Only the rows of the scroll itself count (not the 横批 above it in a framed layout)."""
-    ink = ink_mask(image)[:, band[0]:band[1]]
-    scroll_rows = ((red_mask(image) | ink_mask(image))[:, band[0]:band[1]].mean(axis=1) > 0.5)
+    ink = ink_mask(image)[:, band[0] : band[1]]
+    scroll_rows = (red_mask(image) | ink_mask(image))[:, band[0] : band[1]].mean(axis=1) > 0.5
     top, bottom = max(runs(scroll_rows), key=lambda r: r[1] - r[0])
     ink[:top] = False
     ink[bottom:] = False
@@ -74,16 +74,24 @@ def test_landscape_puts_upper_right_lower_left_on_the_photo(fonts):
     left, right = scroll_bands(image)
     assert right[0] > image.width * 0.75 and left[1] < image.width * 0.25
     # The photo fills the canvas: its lake shows at the bottom between the scrolls.
-    lake = np.asarray(image)[image.height - 20, left[1] + 20: right[0] - 20].astype(int)
+    lake = np.asarray(image)[image.height - 20, left[1] + 20 : right[0] - 20].astype(int)
     assert (np.abs(lake - (40, 90, 150)).sum(axis=1) < 40).mean() > 0.9
     for band in (left, right):
         assert len(ink_runs(image, band, axis=1)) == 7  # seven characters, one column
         assert len(ink_runs(image, band, axis=0)) == 1
     # The 横批 is red too, at the top centre, with four characters from left to right.
-    top = red_mask(image)[: image.height // 5, left[1]: right[0]]
+    top = red_mask(image)[: image.height // 5, left[1] : right[0]]
     assert top.mean() > 0.15
-    assert len([r for r in runs(ink_mask(image)[: image.height // 5, left[1]: right[0]].any(axis=0))
-                if r[1] - r[0] > 2]) >= 4
+    assert (
+        len(
+            [
+                r
+                for r in runs(ink_mask(image)[: image.height // 5, left[1] : right[0]].any(axis=0))
+                if r[1] - r[0] > 2
+            ]
+        )
+        >= 4
+    )
 
 
 def test_portrait_frames_the_photo_between_the_scrolls(fonts):
@@ -103,12 +111,15 @@ def test_a_32_character_line_takes_two_columns_and_is_never_clipped(fonts, size)
     out = render(scene(size), Couplet(LONG, LONG_LOWER, "山河锦绣"), fonts)
     image, layout = out.image, out.layout
     assert max(image.size) <= MAX_SIDE and layout.columns == 2
-    for scroll, cells in ((layout.right_scroll, layout.upper_cells), (layout.left_scroll, layout.lower_cells)):
+    for scroll, cells in (
+        (layout.right_scroll, layout.upper_cells),
+        (layout.left_scroll, layout.lower_cells),
+    ):
         band = (scroll[0], scroll[2])
         rows = ink_runs(image, band, axis=1)
         assert len(rows) == 16 and len(ink_runs(image, band, axis=0)) == 2
         # Every text pixel of the band below the 横批 lies inside the scroll, clear of its gold border.
-        ink = ink_mask(image)[:, band[0]: band[1]]
+        ink = ink_mask(image)[:, band[0] : band[1]]
         ink[: layout.banner[3]] = False
         ys, xs = np.nonzero(ink)
         inner = layout.border
@@ -146,8 +157,12 @@ def test_lines_beyond_the_limits_are_refused(fonts):
 
 
 @settings(max_examples=150, deadline=None)
-@given(width=st.integers(16, 8000), height=st.integers(16, 8000), chars=st.integers(1, 32),
-       banner=st.integers(1, 8))
+@given(
+    width=st.integers(16, 8000),
+    height=st.integers(16, 8000),
+    chars=st.integers(1, 32),
+    banner=st.integers(1, 8),
+)
 def test_layout_keeps_everything_inside(width, height, chars, banner):
     layout = plan_layout((width, height), chars, banner)
     canvas_w, canvas_h = layout.size
@@ -160,12 +175,16 @@ def test_layout_keeps_everything_inside(width, height, chars, banner):
     for box in (layout.photo, layout.right_scroll, layout.left_scroll, layout.banner):
         assert inside(box, canvas)
     assert layout.left_scroll[2] < layout.right_scroll[0]
-    for scroll, cells in ((layout.right_scroll, layout.upper_cells), (layout.left_scroll, layout.lower_cells)):
+    for scroll, cells in (
+        (layout.right_scroll, layout.upper_cells),
+        (layout.left_scroll, layout.lower_cells),
+    ):
         assert len(cells) == chars and all(inside(c, scroll) for c in cells)
     assert all(inside(c, layout.banner) for c in layout.banner_cells)
     # The 横批 never covers a scroll.
     assert layout.banner[3] <= layout.right_scroll[1] or not (
-        layout.left_scroll[2] > layout.banner[0] or layout.right_scroll[0] < layout.banner[2])
+        layout.left_scroll[2] > layout.banner[0] or layout.right_scroll[0] < layout.banner[2]
+    )
     if layout.orientation == "portrait":
         assert layout.left_scroll[2] <= layout.photo[0] and layout.photo[2] <= layout.right_scroll[0]
 
@@ -192,7 +211,9 @@ def test_missing_glyphs_come_from_a_fallback_font(fonts, caplog):
 
 def test_a_landscape_is_framed_when_a_panel_would_hide_its_subject(fonts):
     couplet = Couplet("青山不老", "绿水长流", "山高水长")
-    calm = scene((1200, 800))  # sky along the top, mountains and a lake below: the panels sit on sky and edges
+    calm = scene(
+        (1200, 800)
+    )  # sky along the top, mountains and a lake below: the panels sit on sky and edges
     drawn = render(calm, couplet, fonts)
     assert drawn.layout.orientation == "landscape" and not drawn.layout.framed
     assert drawn.image.size == (MAX_SIDE, round(MAX_SIDE * 800 / 1200))

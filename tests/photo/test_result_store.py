@@ -36,8 +36,20 @@ def test_ids_are_random_and_well_formed():
     assert len(ids) == 1000 and all(valid_id(i) and len(i) == 22 for i in ids)
 
 
-@pytest.mark.parametrize("bad", ["", "../../etc/passwd", "..%2F..%2Fsecret", "a" * 21, "a" * 23, "a/b" + "c" * 19,
-                                 "." * 22, "abcdefghijklmnopqrstu\x00", "ABCDEFGHIJKLMNOPQRSTU!"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "",
+        "../../etc/passwd",
+        "..%2F..%2Fsecret",
+        "a" * 21,
+        "a" * 23,
+        "a/b" + "c" * 19,
+        "." * 22,
+        "abcdefghijklmnopqrstu\x00",
+        "ABCDEFGHIJKLMNOPQRSTU!",
+    ],
+)
 def test_malformed_ids_never_touch_the_disk(store, tmp_path, bad):
     # A file the traversal would reach, were the id joined to the path unchecked.
     (tmp_path / "secret.json").write_text('{"kind": "result"}')

@@ -15,7 +15,9 @@ from app.web import create_app
 
 
 def mount(folder: Path, options: str) -> None:
-    subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(folder)], check=True, capture_output=True)
+    subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(folder)], check=True, capture_output=True
+    )
 
 
 def remount(folder: Path, options: str) -> None:
@@ -43,8 +45,11 @@ def results_disk(site_settings, tmp_path):
 
 
 def upload(client, data: bytes):
-    return client.post("/api/photo", data={"file": (io.BytesIO(data), "p.jpg", "image/jpeg")},
-                       content_type="multipart/form-data")
+    return client.post(
+        "/api/photo",
+        data={"file": (io.BytesIO(data), "p.jpg", "image/jpeg")},
+        content_type="multipart/form-data",
+    )
 
 
 def served_entries(client, folder: Path) -> None:

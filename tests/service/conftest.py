@@ -28,9 +28,23 @@ def redis_server(tmp_path_factory) -> str:
     folder = tmp_path_factory.mktemp("redis")
     port = free_port()
     proc = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--dir", str(folder), "--save", "",
-         "--appendonly", "no", "--protected-mode", "yes"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--dir",
+            str(folder),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--protected-mode",
+            "yes",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     url = f"redis://127.0.0.1:{port}/0"
     client = redis.Redis.from_url(url)
@@ -82,8 +96,14 @@ def make_site(tiny_generator, tmp_path):
     def make(name: str = "site", **changes) -> Settings:
         root = tmp_path / name
         write_site(root, tiny_generator)
-        base = replace(Settings.from_env(), data_dir=root / "data", models_dir=root / "models", redis_url=None,
-                       wechat_appid=None, wechat_secret=None)
+        base = replace(
+            Settings.from_env(),
+            data_dir=root / "data",
+            models_dir=root / "models",
+            redis_url=None,
+            wechat_appid=None,
+            wechat_secret=None,
+        )
         return replace(base, **changes)
 
     return make

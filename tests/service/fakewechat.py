@@ -45,7 +45,9 @@ class FakeWeChat:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self._thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     def __enter__(self) -> FakeWeChat:
         self._thread.start()
@@ -91,15 +93,24 @@ class FakeWeChat:
     def _check(self, query: dict, body) -> dict:
         if query.get("access_token") not in self.valid_tokens:
             return {"errcode": 40001, "errmsg": "invalid credential, access_token is invalid or not latest"}
-        if not isinstance(body, dict) or body.get("version") != 2 or not body.get("openid") \
-                or body.get("scene") not in (1, 2, 3, 4) or not isinstance(body.get("content"), str):
+        if (
+            not isinstance(body, dict)
+            or body.get("version") != 2
+            or not body.get("openid")
+            or body.get("scene") not in (1, 2, 3, 4)
+            or not isinstance(body.get("content"), str)
+        ):
             return {"errcode": 47001, "errmsg": "data format error"}
         self.checked.append(body)
         risky = any(word in body["content"] for word in RISKY)
         suggest, label = ("risky", 20001) if risky else ("pass", 100)
-        return {"errcode": 0, "errmsg": "ok", "result": {"suggest": suggest, "label": label},
-                "detail": [{"strategy": "content_model", "errcode": 0, "suggest": suggest, "label": label}],
-                "trace_id": "60ae120f-371d5872-7941a05b"}
+        return {
+            "errcode": 0,
+            "errmsg": "ok",
+            "result": {"suggest": suggest, "label": label},
+            "detail": [{"strategy": "content_model", "errcode": 0, "suggest": suggest, "label": label}],
+            "trace_id": "60ae120f-371d5872-7941a05b",
+        }
 
     @staticmethod
     def _send(handler: BaseHTTPRequestHandler, status: int, payload: dict) -> None:

@@ -12,8 +12,14 @@ from core.settings import Settings
 VOCAB = "春风化雨千山绿秋月映江万水清花开落鸟语人间天地日星云松竹梅兰书画琴棋诗酒茶海湖夜草木时川泉柳菊桃李墨笔歌舞，。"
 BAD_WORDS = "坏词\n烟\n"
 # The training split of a site: what the photo pipeline's matcher picks upper lines from.
-PAIRS = [("春风化雨千山绿", "旭日临窗万户红"), ("青山不老千年翠", "绿水长流万古清"), ("月照长江千里白", "风吹大海万重波"),
-         ("小狗摇尾迎新岁", "喜鹊登梅报早春"), ("一江春水向东去", "两岸青山入画来"), ("松间明月照", "石上清泉流")]
+PAIRS = [
+    ("春风化雨千山绿", "旭日临窗万户红"),
+    ("青山不老千年翠", "绿水长流万古清"),
+    ("月照长江千里白", "风吹大海万重波"),
+    ("小狗摇尾迎新岁", "喜鹊登梅报早春"),
+    ("一江春水向东去", "两岸青山入画来"),
+    ("松间明月照", "石上清泉流"),
+]
 
 
 def write_site(root: Path, generator: Path) -> None:
@@ -24,7 +30,9 @@ def write_site(root: Path, generator: Path) -> None:
     (root / "data" / "raw").mkdir(parents=True)
     (root / "data" / "prepared").mkdir()
     (root / "data" / "raw" / "badwords.txt").write_text(BAD_WORDS, encoding="utf-8")
-    (root / "data" / "prepared" / "train.tsv").write_text("".join(f"{u}\t{d}\n" for u, d in PAIRS), encoding="utf-8")
+    (root / "data" / "prepared" / "train.tsv").write_text(
+        "".join(f"{u}\t{d}\n" for u, d in PAIRS), encoding="utf-8"
+    )
 
 
 def free_port() -> int:

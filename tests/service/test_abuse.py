@@ -33,8 +33,16 @@ def app(tiny_generator, tmp_path_factory):
     root = tmp_path_factory.mktemp("abuse")
     write_site(root, tiny_generator)
     (root / "data" / "secret.txt").write_text("TOP-SECRET-CONTENT", encoding="utf-8")
-    settings = replace(Settings.from_env(), data_dir=root / "data", models_dir=root / "models", redis_url=None,
-                       rate_limit_text="", rate_limit_photo="", max_request_mb=1.0, tagger="local")
+    settings = replace(
+        Settings.from_env(),
+        data_dir=root / "data",
+        models_dir=root / "models",
+        redis_url=None,
+        rate_limit_text="",
+        rate_limit_photo="",
+        max_request_mb=1.0,
+        tagger="local",
+    )
     app = create_app(settings)
     app.testing = True
     return app
@@ -50,8 +58,12 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 
 def fuzz(operation, mode: GenerationMode) -> None:
     @given(case=operation.as_strategy(generation_mode=mode))
-    @settings(max_examples=EXAMPLES, deadline=None, database=None,
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+    )
     def run(case) -> None:
         case.call_and_validate(checks=CHECKS)
 
@@ -61,7 +73,9 @@ def fuzz(operation, mode: GenerationMode) -> None:
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
 def test_fuzzed_requests_never_get_a_5xx(app, mode):
     """Every operation of the OpenAPI document, with requests that fit its schemas and requests that do not."""
-    operations = [result.ok() for result in schemathesis.openapi.from_wsgi("/openapi.json", app).get_all_operations()]
+    operations = [
+        result.ok() for result in schemathesis.openapi.from_wsgi("/openapi.json", app).get_all_operations()
+    ]
     assert "/api/couplet" in {op.path for op in operations}
     fuzzed = set()
     for operation in operations:
@@ -86,15 +100,25 @@ def assert_error(response, status: int, code: str | None = None) -> dict:
 
 
 def test_oversized_body_is_413(client):
-    assert_error(client.post("/api/couplet", data=b"{" + b" " * (2 * 1024 * 1024) + b"}",
-                             content_type="application/json"), 413, "request_entity_too_large")
+    assert_error(
+        client.post(
+            "/api/couplet", data=b"{" + b" " * (2 * 1024 * 1024) + b"}", content_type="application/json"
+        ),
+        413,
+        "request_entity_too_large",
+    )
 
 
-@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", "image/jpeg", None])
+@pytest.mark.parametrize(
+    "content_type", ["text/plain", "application/x-www-form-urlencoded", "image/jpeg", None]
+)
 def test_wrong_content_type_is_415(client, content_type):
     kwargs = {"content_type": content_type} if content_type else {}
-    assert_error(client.post("/api/couplet", data=json.dumps({"upper": "春风"}), **kwargs), 415,
-                 "unsupported_media_type")
+    assert_error(
+        client.post("/api/couplet", data=json.dumps({"upper": "春风"}), **kwargs),
+        415,
+        "unsupported_media_type",
+    )
 
 
 @pytest.mark.parametrize("data", ["{", '{"upper": "春风",}', "null", "[]", '"春风"', "\ud800", b"\x00\xff"])
@@ -139,7 +163,9 @@ def test_hostile_numbers_are_400(client, n):
 
 def test_deeply_nested_json_is_400(client):
     deep = "[" * 100_000 + "]" * 100_000
-    response = client.post("/api/couplet", data='{"upper": "春风", "x": ' + deep + "}", content_type="application/json")
+    response = client.post(
+        "/api/couplet", data='{"upper": "春风", "x": ' + deep + "}", content_type="application/json"
+    )
     assert response.status_code == 400
 
 

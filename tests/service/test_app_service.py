@@ -55,7 +55,11 @@ def test_response_schema_keeps_every_candidate_field(make_client):
         ({"json": {"upper": None}}, 400, "invalid_field"),
         ({"json": "春风"}, 400, "invalid_json"),
         ({"data": b"\xff\xfe", "content_type": "application/json"}, 400, "invalid_json"),
-        ({"data": "upper=春风", "content_type": "application/x-www-form-urlencoded"}, 415, "unsupported_media_type"),
+        (
+            {"data": "upper=春风", "content_type": "application/x-www-form-urlencoded"},
+            415,
+            "unsupported_media_type",
+        ),
         ({"data": "春风"}, 415, "unsupported_media_type"),
     ],
 )
@@ -76,7 +80,11 @@ def test_oversized_body_is_413_json(make_client):
 
 def test_errors_of_every_kind_are_json(make_client):
     client = make_client()
-    for path, method, status in [("/nope", "get", 404), ("/api/couplet", "get", 405), ("/healthz", "post", 405)]:
+    for path, method, status in [
+        ("/nope", "get", 404),
+        ("/api/couplet", "get", 405),
+        ("/healthz", "post", 405),
+    ]:
         response = getattr(client, method)(path)
         assert response.status_code == status
         assert response.is_json and set(response.get_json()) == {"error", "message"}

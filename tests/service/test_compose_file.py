@@ -68,10 +68,14 @@ def test_app_can_scale_behind_the_proxy(compose):
     # A published host port on app would clash between replicas: only the proxy publishes one.
     assert "ports" not in services["app"] and services["app"]["expose"] == ["8000"]
     assert services["proxy"]["ports"] == ["8000:80"]
-    conf_mount = next(v for v in services["proxy"]["volumes"] if v.endswith("/etc/nginx/conf.d/default.conf:ro"))
+    conf_mount = next(
+        v for v in services["proxy"]["volumes"] if v.endswith("/etc/nginx/conf.d/default.conf:ro")
+    )
     conf = (PROJECT_ROOT / conf_mount.split(":")[0]).read_text(encoding="utf-8")
     # Resolved at run time through Docker's DNS, so every replica (also after re-scaling) gets requests.
-    assert "resolver 127.0.0.11" in conf and re.search(r"set \$app http://app:8000;\s+proxy_pass \$app;", conf)
+    assert "resolver 127.0.0.11" in conf and re.search(
+        r"set \$app http://app:8000;\s+proxy_pass \$app;", conf
+    )
     assert "X-Forwarded-For" in conf
     # Limits key on the client address: the app must trust exactly the one proxy.
     assert services["app"]["environment"]["COUPLET_TRUST_PROXY"] == "1"

@@ -26,14 +26,26 @@ def served(tiny_generator, tmp_path_factory):
     metrics_dir = root / "metrics"
     metrics_dir.mkdir()
     (metrics_dir / "counter_stale.db").write_bytes(b"left over by an earlier run")
-    env = {**os.environ, "COUPLET_DATA_DIR": str(root / "data"), "COUPLET_MODELS_DIR": str(root / "models"),
-           "COUPLET_HOST": "127.0.0.1", "COUPLET_PORT": str(port), "COUPLET_WORKERS": "2", "COUPLET_THREADS": "1",
-           "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir), "COUPLET_LOG_FORMAT": "json"}
+    env = {
+        **os.environ,
+        "COUPLET_DATA_DIR": str(root / "data"),
+        "COUPLET_MODELS_DIR": str(root / "models"),
+        "COUPLET_HOST": "127.0.0.1",
+        "COUPLET_PORT": str(port),
+        "COUPLET_WORKERS": "2",
+        "COUPLET_THREADS": "1",
+        "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
+        "COUPLET_LOG_FORMAT": "json",
+    }
     env.pop("REDIS_URL", None)
     log_path = root / "server.log"
     with open(log_path, "wb") as log:
-        proc = subprocess.Popen([str(Path(sys.executable).with_name("couplet")), "serve"], env=env,
-                                stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [str(Path(sys.executable).with_name("couplet")), "serve"],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(600):
@@ -60,8 +72,12 @@ def test_gunicorn_serves_the_couplet_api(served):
 def answered_200(url: str) -> float:
     """POST /api/couplet answers with 200 counted by /metrics, over all workers."""
     text = requests.get(url + "/metrics", timeout=10).text
-    count = re.search(r'^couplet_http_request_duration_seconds_count\{endpoint="/api/couplet",method="POST",'
-                      r'status="200"\} (\S+)$', text, re.M)
+    count = re.search(
+        r'^couplet_http_request_duration_seconds_count\{endpoint="/api/couplet",method="POST",'
+        r'status="200"\} (\S+)$',
+        text,
+        re.M,
+    )
     return float(count.group(1)) if count else 0.0
 
 
@@ -92,8 +108,12 @@ def test_metrics_of_all_workers_add_up(served):
 
 def test_logs_are_json_with_the_request_id(served):
     url, _, log_path = served
-    response = requests.post(url + "/api/couplet", json={"upper": "春风化雨", "n": 1},
-                             headers={"X-Request-Id": "trace-42"}, timeout=30)
+    response = requests.post(
+        url + "/api/couplet",
+        json={"upper": "春风化雨", "n": 1},
+        headers={"X-Request-Id": "trace-42"},
+        timeout=30,
+    )
     assert response.status_code == 200 and response.headers["X-Request-Id"] == "trace-42"
     time.sleep(0.3)
     lines = [line for line in log_path.read_text(encoding="utf-8").splitlines() if line.startswith("{")]

@@ -39,8 +39,13 @@ def test_the_address_ceiling_covers_photos_too(make_client):
 
 
 def login_site(make_client, wechat, **changes):
-    login = {"login": "wechat", "secret_key": KEY, "wechat_appid": APPID, "wechat_secret": SECRET,
-             "wechat_base_url": wechat.url}
+    login = {
+        "login": "wechat",
+        "secret_key": KEY,
+        "wechat_appid": APPID,
+        "wechat_secret": SECRET,
+        "wechat_base_url": wechat.url,
+    }
     return make_client(**{**login, **changes})
 
 
@@ -58,7 +63,9 @@ def test_with_login_on_a_request_needs_a_valid_token(make_client, wechat):
     for header in ("Bearer not-a-token", "Basic dXNlcjpwdw==", "Bearer "):
         assert client.post("/api/couplet", json=UPPER, headers={"Authorization": header}).status_code == 401
     headers = log_in(client, wechat, "code-1", "openid-a")
-    assert client.post("/api/couplet", json=UPPER, headers=headers).status_code == 400  # past login: the line's fault
+    assert (
+        client.post("/api/couplet", json=UPPER, headers=headers).status_code == 400
+    )  # past login: the line's fault
     token = headers["Authorization"]
     tampered = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
     assert client.post("/api/couplet", json=UPPER, headers={"Authorization": tampered}).status_code == 401
@@ -96,7 +103,9 @@ def test_with_login_limits_key_on_the_user_not_the_client_id(make_client, wechat
     bob = log_in(client, wechat, "code-b", "openid-bob")
 
     def post(headers, client_id):
-        return client.post("/api/couplet", json=UPPER, headers={**headers, "X-Client-Id": client_id}).status_code
+        return client.post(
+            "/api/couplet", json=UPPER, headers={**headers, "X-Client-Id": client_id}
+        ).status_code
 
     assert [post(alice, f"fresh-{i}") for i in range(3)] == [400, 400, 429]
     assert post(bob, "fresh-9") == 400
@@ -107,7 +116,6 @@ def test_login_without_its_settings_refuses_to_start(make_site):
         create_app(make_site("a", login="wechat", wechat_appid=APPID, wechat_secret=SECRET, secret_key=None))
     with pytest.raises(UserError, match="COUPLET_LOGIN"):
         create_app(make_site("b", login="password"))
-
 
 
 def test_without_login_there_is_no_session_endpoint(make_client):

@@ -26,7 +26,11 @@ def wechat():
 def test_token_is_cached_until_it_expires(wechat):
     now = [1000.0]
     client = WeChatSecCheck(APPID, SECRET, wechat.url, clock=lambda: now[0])
-    assert [client.suggest(text, "openid-1") for text in ("春风化雨", "危险的话", "秋月")] == ["pass", "risky", "pass"]
+    assert [client.suggest(text, "openid-1") for text in ("春风化雨", "危险的话", "秋月")] == [
+        "pass",
+        "risky",
+        "pass",
+    ]
     assert wechat.token_requests == 1
     assert wechat.checked[0] == {"content": "春风化雨", "version": 2, "scene": 2, "openid": "openid-1"}
     now[0] += 7200 - 300 + 1  # past the expiry, less the safety margin
@@ -81,7 +85,9 @@ def test_couplet_api_checks_input_with_wechat(make_client, wechat):
     client = make_client(wechat_appid=APPID, wechat_secret=SECRET, wechat_base_url=wechat.url)
     refused = client.post("/api/couplet", json={"upper": "危险春风"}, headers={"X-Client-Id": "openid-1"})
     assert refused.status_code == 400 and refused.get_json()["error"] == "unsafe_content"
-    fine = client.post("/api/couplet", json={"upper": "春风化雨", "n": 2}, headers={"X-Client-Id": "openid-1"})
+    fine = client.post(
+        "/api/couplet", json={"upper": "春风化雨", "n": 2}, headers={"X-Client-Id": "openid-1"}
+    )
     assert fine.status_code == 200 and len(fine.get_json()["candidates"]) == 2
     assert wechat.checked[-1]["content"].startswith("春风化雨\n")
 
@@ -89,8 +95,12 @@ def test_couplet_api_checks_input_with_wechat(make_client, wechat):
 def test_secrets_never_reach_the_logs(make_site, wechat):
     redis_password = "R3dis-pw-0123456789"
     settings = make_site(
-        wechat_appid=APPID, wechat_secret=SECRET, wechat_base_url=wechat.url, azure_key="AZ-KEY-0123456789",
-        baidu_secret_key="BAIDU-SK-0123456789", redis_url=f"redis://:{redis_password}@127.0.0.1:1/0",
+        wechat_appid=APPID,
+        wechat_secret=SECRET,
+        wechat_base_url=wechat.url,
+        azure_key="AZ-KEY-0123456789",
+        baidu_secret_key="BAIDU-SK-0123456789",
+        redis_url=f"redis://:{redis_password}@127.0.0.1:1/0",
         log_level="DEBUG",
     )
     client = create_app(settings).test_client()
@@ -100,8 +110,12 @@ def test_secrets_never_reach_the_logs(make_site, wechat):
     client.get("/readyz")  # Redis is unreachable: its error is logged
     log = logging.getLogger("test")
     log.info("settings: %s", settings)
-    log.warning("calling %s/cgi-bin/token?grant_type=client_credential&appid=%s&secret=%s", wechat.url, APPID, SECRET)
-    log.info("token", extra={"url": "https://api.weixin.qq.com/wxa/msg_sec_check?access_token=TOKEN-9-SECRETISH"})
+    log.warning(
+        "calling %s/cgi-bin/token?grant_type=client_credential&appid=%s&secret=%s", wechat.url, APPID, SECRET
+    )
+    log.info(
+        "token", extra={"url": "https://api.weixin.qq.com/wxa/msg_sec_check?access_token=TOKEN-9-SECRETISH"}
+    )
     try:
         raise RuntimeError(f"failed with key {settings.azure_key}")
     except RuntimeError:
@@ -118,8 +132,11 @@ def test_a_users_own_couplet_for_a_photo_is_checked_with_wechat(make_client, wec
     client = make_client(wechat_appid=APPID, wechat_secret=SECRET, wechat_base_url=wechat.url)
     photo = io.BytesIO()
     Image.new("RGB", (320, 240), (90, 140, 200)).save(photo, "JPEG")
-    upload = client.post("/api/photo", data={"file": (io.BytesIO(photo.getvalue()), "p.jpg")},
-                         content_type="multipart/form-data")
+    upload = client.post(
+        "/api/photo",
+        data={"file": (io.BytesIO(photo.getvalue()), "p.jpg")},
+        content_type="multipart/form-data",
+    )
     assert upload.status_code == 200, upload.get_data(as_text=True)
     render = f"/api/photo/{upload.get_json()['id']}/render"
     openid = {"X-Client-Id": "openid-1"}
@@ -131,14 +148,21 @@ def test_a_users_own_couplet_for_a_photo_is_checked_with_wechat(make_client, wec
     assert safe.status_code == 200 and safe.get_json()["image_url"].startswith("/api/results/")
     # The bad-word list runs first and refuses without asking WeChat.
     calls = len(wechat.checked)
-    assert client.post(render, json={**unsafe, "upper": "坏词春风"}, headers=openid).get_json()["error"] == "invalid_upper"
+    assert (
+        client.post(render, json={**unsafe, "upper": "坏词春风"}, headers=openid).get_json()["error"]
+        == "invalid_upper"
+    )
     assert len(wechat.checked) == calls
 
 
 def test_couplets_written_for_a_photo_keep_only_those_that_pass(make_site, wechat):
     settings = make_site(wechat_appid=APPID, wechat_secret=SECRET, wechat_base_url=wechat.url)
-    written = [Couplet("春风化雨", "秋月映江", "四季平安"), Couplet("青山不老", "违规言论", "山高水长"),
-               Couplet("松间明月", "石上清泉", "危险在前"), Couplet("花开富贵", "竹报平安有烟", "吉祥如意")]
+    written = [
+        Couplet("春风化雨", "秋月映江", "四季平安"),
+        Couplet("青山不老", "违规言论", "山高水长"),
+        Couplet("松间明月", "石上清泉", "危险在前"),
+        Couplet("花开富贵", "竹报平安有烟", "吉祥如意"),
+    ]
     assert safe_couplets(written, settings, "openid-1") == written[:1]  # bad word, risky lower, risky 横批
     assert wechat.checked[0]["content"].count("\n") == 3 * 3 - 1  # first one call for all three left
     assert safe_couplets(written[:1], settings, "openid-1") == written[:1]
@@ -153,11 +177,17 @@ def test_the_photo_route_screens_what_it_wrote(make_client, wechat):
     client = make_client(wechat_appid=APPID, wechat_secret=SECRET, wechat_base_url=wechat.url)
     photo = io.BytesIO()
     Image.new("RGB", (320, 240), (90, 140, 200)).save(photo, "JPEG")
-    upload = client.post("/api/photo", data={"file": (io.BytesIO(photo.getvalue()), "p.jpg")},
-                         content_type="multipart/form-data", headers={"X-Client-Id": "openid-1"})
+    upload = client.post(
+        "/api/photo",
+        data={"file": (io.BytesIO(photo.getvalue()), "p.jpg")},
+        content_type="multipart/form-data",
+        headers={"X-Client-Id": "openid-1"},
+    )
     assert upload.status_code == 200, upload.get_data(as_text=True)
     checked = wechat.checked[-1]["content"]
     assert all(c["lower"] in checked and c["horizontal"] in checked for c in upload.get_json()["candidates"])
-    again = client.post(f"/api/photo/{upload.get_json()['id']}/regenerate", headers={"X-Client-Id": "openid-1"})
+    again = client.post(
+        f"/api/photo/{upload.get_json()['id']}/regenerate", headers={"X-Client-Id": "openid-1"}
+    )
     assert again.status_code == 200
     assert all(c["lower"] in wechat.checked[-1]["content"] for c in again.get_json()["candidates"])

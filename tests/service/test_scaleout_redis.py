@@ -32,7 +32,9 @@ def test_limits_are_shared_between_replicas(make_site, redis_url):
     assert refused.get_json()["error"] == "too_many_requests"
     assert 0 < int(refused.headers["Retry-After"]) <= 60
     # Another client (its openid) has its own budget, on both replicas; health is never limited.
-    assert a.post("/api/couplet", json={"upper": "abc"}, headers={"X-Client-Id": "openid-1"}).status_code == 400
+    assert (
+        a.post("/api/couplet", json={"upper": "abc"}, headers={"X-Client-Id": "openid-1"}).status_code == 400
+    )
     assert all(a.get("/healthz").status_code == 200 for _ in range(5))
 
 
@@ -46,8 +48,10 @@ def test_forwarded_for_counts_only_behind_a_trusted_proxy(make_site):
     def spoofed(client, ip):
         return client.post("/api/couplet", json={"upper": "abc"}, headers={"X-Forwarded-For": ip}).status_code
 
-    direct, proxied = (create_app(make_site(name, rate_limit_text="1/minute", trust_proxy=trust)).test_client()
-                       for name, trust in (("direct", 0), ("proxied", 1)))
+    direct, proxied = (
+        create_app(make_site(name, rate_limit_text="1/minute", trust_proxy=trust)).test_client()
+        for name, trust in (("direct", 0), ("proxied", 1))
+    )
     # Not trusted: a new X-Forwarded-For per request does not buy a new budget.
     assert [spoofed(direct, f"10.0.0.{i}") for i in range(2)] == [400, 429]
     # Behind one trusted proxy, the header names the client: two addresses, two budgets.
@@ -73,7 +77,9 @@ def test_unseeded_sampling_is_not_cached(make_site):
     options = DecodeOptions(sample=True)
     assert answer_key("春风", 3, options, "m") is None
     assert answer_key("春风", 3, DecodeOptions(sample=True, seed=1), "m") is not None
-    assert answer_key("春风", 3, DecodeOptions(), "m") != answer_key("春风", 3, DecodeOptions(), "other model")
+    assert answer_key("春风", 3, DecodeOptions(), "m") != answer_key(
+        "春风", 3, DecodeOptions(), "other model"
+    )
 
 
 def test_memory_cache_is_bounded_lru():

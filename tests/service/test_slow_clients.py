@@ -46,9 +46,17 @@ def call(middleware, body, length: int):
     def start_response(status, headers):
         seen["status"], seen["headers"] = status, dict(headers)
 
-    out = b"".join(BodyDeadline(app, *middleware)(
-        {"CONTENT_LENGTH": str(length), "wsgi.input": body, "REQUEST_METHOD": "POST", "PATH_INFO": "/api/photo"},
-        start_response))
+    out = b"".join(
+        BodyDeadline(app, *middleware)(
+            {
+                "CONTENT_LENGTH": str(length),
+                "wsgi.input": body,
+                "REQUEST_METHOD": "POST",
+                "PATH_INFO": "/api/photo",
+            },
+            start_response,
+        )
+    )
     return seen, out
 
 
@@ -76,12 +84,24 @@ def server(tiny_generator, tmp_path_factory):
     root = tmp_path_factory.mktemp("slow")
     write_site(root, tiny_generator)
     port = free_port()
-    env = {**os.environ, "COUPLET_DATA_DIR": str(root / "data"), "COUPLET_MODELS_DIR": str(root / "models"),
-           "COUPLET_HOST": "127.0.0.1", "COUPLET_PORT": str(port), "COUPLET_WORKERS": "1", "COUPLET_THREADS": "2",
-           "COUPLET_UPLOAD_SECONDS": "2", "PROMETHEUS_MULTIPROC_DIR": str(root / "metrics")}
+    env = {
+        **os.environ,
+        "COUPLET_DATA_DIR": str(root / "data"),
+        "COUPLET_MODELS_DIR": str(root / "models"),
+        "COUPLET_HOST": "127.0.0.1",
+        "COUPLET_PORT": str(port),
+        "COUPLET_WORKERS": "1",
+        "COUPLET_THREADS": "2",
+        "COUPLET_UPLOAD_SECONDS": "2",
+        "PROMETHEUS_MULTIPROC_DIR": str(root / "metrics"),
+    }
     env.pop("REDIS_URL", None)
-    proc = subprocess.Popen([str(Path(sys.executable).with_name("couplet")), "serve"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).with_name("couplet")), "serve"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(600):
@@ -99,8 +119,10 @@ def server(tiny_generator, tmp_path_factory):
 def trickle_upload(port: int, answers: list) -> None:
     """Announce a 10 MB photo, send a kilobyte every tenth of a second for 6 s (10 MB would take a day),
     and note the server's answer and how long after the start it came."""
-    head = (b"POST /api/photo HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=b\r\n"
-            b"Content-Length: 10000000\r\n\r\n--b\r\n")
+    head = (
+        b"POST /api/photo HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=b\r\n"
+        b"Content-Length: 10000000\r\n\r\n--b\r\n"
+    )
     started = time.monotonic()
     with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
         sock.sendall(head)

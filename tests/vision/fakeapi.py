@@ -57,8 +57,13 @@ class FakeApi:
             def do_POST(self) -> None:  # noqa: N802 - the name http.server calls
                 length = int(self.headers.get("Content-Length", 0))
                 url = urlsplit(self.path)
-                seen = Seen("POST", url.path, {k: v[0] for k, v in parse_qs(url.query).items()},
-                            {k.lower(): v for k, v in self.headers.items()}, self.rfile.read(length))
+                seen = Seen(
+                    "POST",
+                    url.path,
+                    {k: v[0] for k, v in parse_qs(url.query).items()},
+                    {k.lower(): v for k, v in self.headers.items()},
+                    self.rfile.read(length),
+                )
                 reply = api._reply(seen)
                 if reply.delay:
                     time.sleep(reply.delay)
@@ -85,7 +90,9 @@ class FakeApi:
         with self._lock:
             self.seen.append(seen)
             queue = self.queued[seen.path]
-            answer = queue.popleft() if queue else self.defaults.get(seen.path, Reply(404, {"error": "no route"}))
+            answer = (
+                queue.popleft() if queue else self.defaults.get(seen.path, Reply(404, {"error": "no route"}))
+            )
         return answer(seen) if callable(answer) else answer
 
     def on(self, path: str, *replies: Reply | Responder, default: Reply | Responder | None = None) -> None:
@@ -97,7 +104,9 @@ class FakeApi:
         return [s for s in self.seen if s.path == path]
 
 
-def jpeg_bytes(size=(320, 240), color=(200, 60, 40), quality=90, exif_orientation: int | None = None) -> bytes:
+def jpeg_bytes(
+    size=(320, 240), color=(200, 60, 40), quality=90, exif_orientation: int | None = None
+) -> bytes:
     image = Image.new("RGB", size, color)
     # a gradient so the classifier sees some structure, and JPEG does not collapse to a few bytes
     for x in range(0, size[0], 8):

@@ -39,9 +39,16 @@ def authorised(handler):
 
 
 def test_v32_sends_the_image_with_the_key_and_parses_tags(fake_api, make_jpeg):
-    body = {"tags": [{"name": "山", "confidence": 0.99}, {"name": "湖", "confidence": 0.87},
-                     {"name": "山", "confidence": 0.5}, {"name": "天空", "confidence": 0.12}],
-            "requestId": "x", "metadata": {"width": 320, "height": 240, "format": "Jpeg"}}
+    body = {
+        "tags": [
+            {"name": "山", "confidence": 0.99},
+            {"name": "湖", "confidence": 0.87},
+            {"name": "山", "confidence": 0.5},
+            {"name": "天空", "confidence": 0.12},
+        ],
+        "requestId": "x",
+        "metadata": {"width": 320, "height": 240, "format": "Jpeg"},
+    }
     fake_api.on(V32, authorised(lambda seen: reply(200, body)))
     image = make_jpeg()
     tags = make(fake_api).tag(image)
@@ -53,8 +60,11 @@ def test_v32_sends_the_image_with_the_key_and_parses_tags(fake_api, make_jpeg):
 
 
 def test_v40_uses_the_analyze_route_and_tags_result(fake_api, make_jpeg):
-    body = {"modelVersion": "2023-10-01", "metadata": {"width": 320, "height": 240},
-            "tagsResult": {"values": [{"name": "花", "confidence": 0.93}, {"name": "植物", "confidence": 0.9}]}}
+    body = {
+        "modelVersion": "2023-10-01",
+        "metadata": {"width": 320, "height": 240},
+        "tagsResult": {"values": [{"name": "花", "confidence": 0.93}, {"name": "植物", "confidence": 0.9}]},
+    }
     fake_api.on(V40, authorised(lambda seen: reply(200, body)))
     tags = make(fake_api, api="4.0").tag(make_jpeg())
     assert [t.name for t in tags] == ["花", "植物"]
@@ -73,7 +83,9 @@ def test_a_wrong_key_is_an_auth_error_without_retry_and_without_the_key(fake_api
 
 def test_429_and_5xx_are_retried_once(fake_api, make_jpeg):
     ok = reply(200, {"tags": [{"name": "狗", "confidence": 0.9}]})
-    fake_api.on(V32, reply(429, azure_error("429", "Rate limit is exceeded."), headers={"Retry-After": "0"}), ok)
+    fake_api.on(
+        V32, reply(429, azure_error("429", "Rate limit is exceeded."), headers={"Retry-After": "0"}), ok
+    )
     assert make(fake_api).tag(make_jpeg())[0].name == "狗"
     fake_api.on(V32, reply(503, azure_error("ServiceUnavailable", "busy")), ok)
     assert make(fake_api).tag(make_jpeg())[0].name == "狗"
@@ -97,10 +109,22 @@ def test_a_slow_service_times_out(fake_api, make_jpeg):
 
 
 def test_malformed_answers_are_tagger_errors(fake_api, make_jpeg):
-    fake_api.on(V32, reply(200, body=b"<html>gateway</html>"), reply(200, {"categories": []}),
-                reply(200, {"tags": [{"name": "山", "confidence": "high"}]}), reply(200, [1, 2]), reply(400, azure_error("InvalidImageSize", "Image must be at least 50 pixels")))
+    fake_api.on(
+        V32,
+        reply(200, body=b"<html>gateway</html>"),
+        reply(200, {"categories": []}),
+        reply(200, {"tags": [{"name": "山", "confidence": "high"}]}),
+        reply(200, [1, 2]),
+        reply(400, azure_error("InvalidImageSize", "Image must be at least 50 pixels")),
+    )
     tagger = make(fake_api)
-    for expected in ("not JSON", "without the expected tags", "without the expected tags", "not an object", "HTTP 400.*InvalidImageSize"):
+    for expected in (
+        "not JSON",
+        "without the expected tags",
+        "without the expected tags",
+        "not an object",
+        "HTTP 400.*InvalidImageSize",
+    ):
         with pytest.raises(TaggerError, match=expected):
             tagger.tag(make_jpeg())
 

@@ -41,7 +41,9 @@ def test_a_damaged_table_fails_loudly(tmp_path):
     with pytest.raises(DataError, match="999 classes"):
         load_table(short)
     empty_word = tmp_path / "empty.tsv"
-    empty_word.write_text("\n".join([*lines[:5], lines[5].replace("\t鲨鱼\t", "\t\t"), *lines[6:]]) + "\n", encoding="utf-8")
+    empty_word.write_text(
+        "\n".join([*lines[:5], lines[5].replace("\t鲨鱼\t", "\t\t"), *lines[6:]]) + "\n", encoding="utf-8"
+    )
     with pytest.raises(DataError, match="empty Chinese word"):
         load_table(empty_word)
 

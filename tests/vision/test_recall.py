@@ -7,8 +7,12 @@ from vision.tags import Tag
 
 
 def test_label_words_are_hit_by_their_tag_words_or_theme():
-    tags = [Tag("山", 0.5, "local", kind="scene"), Tag("狐狸", 0.4, "local", theme="动物"),
-            Tag("夕阳", 0.3, "local", kind="mood"), Tag("雪", 0.3, "local", kind="mood")]
+    tags = [
+        Tag("山", 0.5, "local", kind="scene"),
+        Tag("狐狸", 0.4, "local", theme="动物"),
+        Tag("夕阳", 0.3, "local", kind="mood"),
+        Tag("雪", 0.3, "local", kind="mood"),
+    ]
     score = score_photo(["mountain", "animal", "people", "grayscale"], "Snow-dusted peaks at dusk", tags)
     assert score.found == ("mountain", "animal")
     assert score.missed == ("people",)

@@ -37,8 +37,13 @@ class Fixed:
 
 @pytest.fixture
 def settings(monkeypatch, tmp_path) -> Settings:
-    for name in ("COUPLET_TAGGER", "COUPLET_AZURE_ENDPOINT", "COUPLET_AZURE_KEY", "COUPLET_BAIDU_API_KEY",
-                 "COUPLET_BAIDU_SECRET_KEY"):
+    for name in (
+        "COUPLET_TAGGER",
+        "COUPLET_AZURE_ENDPOINT",
+        "COUPLET_AZURE_KEY",
+        "COUPLET_BAIDU_API_KEY",
+        "COUPLET_BAIDU_SECRET_KEY",
+    ):
         monkeypatch.delenv(name, raising=False)
     return Settings.from_env()
 
@@ -70,7 +75,9 @@ def test_chain_falls_back_and_reports_every_failure():
     down, empty, good = Fixed(error=TaggerError("azure answered HTTP 503")), Fixed(), Fixed("山")
     assert ChainTagger([("a", down), ("b", empty), ("c", good)]).tag(b"x")[0].name == "山"
     crash = Fixed(error=RuntimeError("plug-in bug"))
-    with pytest.raises(AllTaggersFailed, match="a: azure answered HTTP 503; b: no tags; c: RuntimeError: plug-in bug"):
+    with pytest.raises(
+        AllTaggersFailed, match="a: azure answered HTTP 503; b: no tags; c: RuntimeError: plug-in bug"
+    ):
         ChainTagger([("a", down), ("b", empty), ("c", crash)]).tag(b"x")
     assert ChainTagger([("b", empty)]).tag(b"x") == []
 
@@ -83,9 +90,13 @@ def test_a_bad_image_stops_the_chain(make_jpeg):
 
 
 def test_azure_down_falls_back_to_local_end_to_end(fake_api, settings, make_jpeg):
-    fake_api.on("/vision/v3.2/tag", default=Reply(503, {"error": {"code": "ServiceUnavailable", "message": "busy"}}))
-    chain = build_tagger(replace(settings, tagger="azure,local", azure_endpoint=fake_api.url, azure_key="k",
-                                 tagger_timeout=2), plugins={})
+    fake_api.on(
+        "/vision/v3.2/tag", default=Reply(503, {"error": {"code": "ServiceUnavailable", "message": "busy"}})
+    )
+    chain = build_tagger(
+        replace(settings, tagger="azure,local", azure_endpoint=fake_api.url, azure_key="k", tagger_timeout=2),
+        plugins={},
+    )
     tags = chain.tag(make_jpeg())
     assert tags and tags[0].source == "local"
     assert len(fake_api.requests_to("/vision/v3.2/tag")) == 2  # the first try and one retry
@@ -96,23 +107,28 @@ def make_fixed_tagger(settings):
 
 
 def test_plugins_come_from_entry_points_and_cannot_shadow_builtins(settings):
-    eps = [EntryPoint("fixed", f"{__name__}:make_fixed_tagger", ENTRY_POINT_GROUP),
-           EntryPoint("local", f"{__name__}:make_fixed_tagger", ENTRY_POINT_GROUP),
-           EntryPoint("other", "x:y", "some.other.group"),
-           EntryPoint("broken", "no_such_module_xyz:make", ENTRY_POINT_GROUP)]
+    eps = [
+        EntryPoint("fixed", f"{__name__}:make_fixed_tagger", ENTRY_POINT_GROUP),
+        EntryPoint("local", f"{__name__}:make_fixed_tagger", ENTRY_POINT_GROUP),
+        EntryPoint("other", "x:y", "some.other.group"),
+        EntryPoint("broken", "no_such_module_xyz:make", ENTRY_POINT_GROUP),
+    ]
     plugins = plugin_factories(eps)
     assert sorted(plugins) == ["broken", "fixed"]
     chain = build_tagger(replace(settings, tagger="fixed"), plugins=plugins)
     assert chain.tag(b"x")[0].name == "塔"
     assert build_tagger(replace(settings, tagger="local"), plugins=plugins).names == ["local"]
-    assert isinstance(build_tagger(replace(settings, tagger="local"), plugins=plugins).members[0][1], LocalTagger)
+    assert isinstance(
+        build_tagger(replace(settings, tagger="local"), plugins=plugins).members[0][1], LocalTagger
+    )
     with pytest.raises(TaggerConfigError, match="plug-in tagger 'broken'.*failed to load"):
         build_tagger(replace(settings, tagger="broken"), plugins=plugins)
 
 
 def test_an_installed_distribution_registers_a_tagger(settings, tmp_path, monkeypatch):
     """A real (temporary) distribution on sys.path, found by importlib.metadata like a pip install."""
-    (tmp_path / "couplet_demo_tagger.py").write_text(textwrap.dedent("""
+    (tmp_path / "couplet_demo_tagger.py").write_text(
+        textwrap.dedent("""
         from vision.tags import Tag
 
         class Demo:
@@ -121,11 +137,17 @@ def test_an_installed_distribution_registers_a_tagger(settings, tmp_path, monkey
 
             def tag(self, image_bytes):
                 return [Tag("桥", 0.8, "demo")]
-    """), encoding="utf-8")
+    """),
+        encoding="utf-8",
+    )
     dist = tmp_path / "couplet_demo_tagger-1.0.dist-info"
     dist.mkdir()
-    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: couplet-demo-tagger\nVersion: 1.0\n", encoding="utf-8")
-    (dist / "entry_points.txt").write_text(f"[{ENTRY_POINT_GROUP}]\ndemo = couplet_demo_tagger:Demo\n", encoding="utf-8")
+    (dist / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: couplet-demo-tagger\nVersion: 1.0\n", encoding="utf-8"
+    )
+    (dist / "entry_points.txt").write_text(
+        f"[{ENTRY_POINT_GROUP}]\ndemo = couplet_demo_tagger:Demo\n", encoding="utf-8"
+    )
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.setenv("COUPLET_TAGGER", "demo,local")
     chain = build_tagger(Settings.from_env())
@@ -143,5 +165,9 @@ def test_settings_read_the_tagger_environment_and_hide_secrets(monkeypatch):
     monkeypatch.setenv("COUPLET_BAIDU_SECRET_KEY", "baidu-secret-2")
     monkeypatch.setenv("COUPLET_TAGGER_TIMEOUT", "2.5")
     settings = Settings.from_env()
-    assert (settings.tagger, settings.tagger_timeout, settings.azure_key) == ("baidu,local", 2.5, "azure-secret-1")
+    assert (settings.tagger, settings.tagger_timeout, settings.azure_key) == (
+        "baidu,local",
+        2.5,
+        "azure-secret-1",
+    )
     assert "secret" not in repr(settings)

@@ -28,7 +28,9 @@ def probs_of(**classes: float) -> np.ndarray:
     return probs
 
 
-def bands(*colours: tuple[int, int, int], size: tuple[int, int] = (240, 180), noise: float = 6.0) -> Image.Image:
+def bands(
+    *colours: tuple[int, int, int], size: tuple[int, int] = (240, 180), noise: float = 6.0
+) -> Image.Image:
     """Horizontal bands of the given RGB colours, top to bottom, with a little noise as in a photo."""
     width, height = size
     rows = np.array_split(np.arange(height), len(colours))
@@ -63,7 +65,9 @@ def test_sunset_colours_give_sunset_not_night():
 
 def test_a_white_top_over_a_blue_sky_is_not_snow_but_a_snowlike_ground_is():
     clouds_over_fields = bands((245, 245, 248), (110, 160, 225), (60, 110, 50))
-    snowfield = bands((110, 160, 225), (235, 238, 242), (225, 230, 238))  # blue sky over white, unsaturated ground
+    snowfield = bands(
+        (110, 160, 225), (235, 238, 242), (225, 230, 238)
+    )  # blue sky over white, unsaturated ground
     assert "雪" not in names(clouds_over_fields, A_VIEW)
     assert names(snowfield, A_VIEW).get("雪") == "mood"
     assert names(snowfield, A_VIEW).get("天空") == "scene"
@@ -83,7 +87,11 @@ def test_colour_rules_stay_quiet_when_the_classifier_is_sure_of_an_object():
 def test_classes_add_up_to_scene_and_object_concepts():
     probs = probs_of(alp=0.2, valley=0.15, bonnet=0.06, suit=0.05)
     tags = {t.name: t for t in with_scene([], probs, measure(bands((90, 90, 90))))}
-    assert tags["山"].kind == "scene" and tags["山"].confidence == pytest.approx(0.35, abs=0.01) and tags["山"].theme == "山"
+    assert (
+        tags["山"].kind == "scene"
+        and tags["山"].confidence == pytest.approx(0.35, abs=0.01)
+        and tags["山"].theme == "山"
+    )
     assert tags["人"].kind == "object" and tags["人"].theme == "人物"
 
 
@@ -101,7 +109,9 @@ def test_an_object_word_that_is_a_concept_becomes_one_scene_tag():
     probs = probs_of(lakeside=0.4)
     tags = with_scene(LocalTagger().tags_from_probabilities(probs), probs, measure(bands((120, 120, 120))))
     lakes = [t for t in tags if t.name == "湖"]
-    assert len(lakes) == 1 and lakes[0].kind == "scene" and lakes[0].confidence == pytest.approx(0.4, abs=0.01)
+    assert (
+        len(lakes) == 1 and lakes[0].kind == "scene" and lakes[0].confidence == pytest.approx(0.4, abs=0.01)
+    )
 
 
 def test_the_tables_name_real_classes_and_concepts():

@@ -17,7 +17,12 @@ def test_tag_rejects_confidence_outside_0_1_and_empty_names():
 
 
 def test_merge_max_keeps_the_strongest_duplicate_and_sorts():
-    tags = [Tag("狗", 0.3, "a", "beagle"), Tag("湖", 0.5, "a"), Tag("狗", 0.6, "b", "pug"), Tag("山", 0.5, "a")]
+    tags = [
+        Tag("狗", 0.3, "a", "beagle"),
+        Tag("湖", 0.5, "a"),
+        Tag("狗", 0.6, "b", "pug"),
+        Tag("山", 0.5, "a"),
+    ]
     merged = merge_tags(tags)
     assert [(t.name, t.confidence, t.source, t.name_en) for t in merged] == [
         ("狗", 0.6, "b", "pug"),
@@ -27,7 +32,11 @@ def test_merge_max_keeps_the_strongest_duplicate_and_sorts():
 
 
 def test_merge_sum_adds_probabilities_of_one_softmax_and_caps_at_one():
-    tags = [Tag("狗", 0.4, "local", "beagle", "动物"), Tag("狗", 0.35, "local", "pug", "动物"), Tag("猫", 0.2, "local")]
+    tags = [
+        Tag("狗", 0.4, "local", "beagle", "动物"),
+        Tag("狗", 0.35, "local", "pug", "动物"),
+        Tag("猫", 0.2, "local"),
+    ]
     merged = merge_tags(tags, combine="sum")
     assert merged[0].name == "狗" and merged[0].confidence == pytest.approx(0.75)
     assert merged[0].name_en == "beagle" and merged[0].theme == "动物"
