@@ -1,15 +1,17 @@
 """Benchmark the shipped lower-line generator.
 
-    .venv/bin/python benchmarks/generator.py [--limit N] [--threads T]
+    .venv/bin/python benchmarks/generator.py [--limit N] [--threads T] [--latency-lines N] [--no-classic]
 
 On the leak-free test split (and its novel subset) and on the classic set: BLEU, every rule's
 compliance, exact matches and the measures BLEU misses (parallelism, tone opposition under both
 standards, copying; couplet/measures.py) beside the human references' own, both for the product
 (corpus memory + model, default decoding) and for the model alone; the diversity of the product's n=3
 answers on the test split beside that of the upper lines with several references; latency per line at
-batch 1; batched throughput; model load time; resident memory. Then
+batch 1 (for n=1, and on the test split for n=3; on the first --latency-lines upper lines of each set, as
+a busy machine makes every line slow); batched throughput; model load time; resident memory; the load
+average before and after. Then
 a beam sweep of the model alone on the test split (`--beams`, e.g. 5 10 20): BLEU, novel BLEU, lower
-ends 平 and latency at batch 1 for each width. Prints tables and writes
+ends 平 and latency at batch 1 (on the same lines) for each width. Prints tables and writes
 benchmarks/results/generator.json plus the predictions (upper<TAB>lower) next to it.
 """
 
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import resource
 import statistics
@@ -65,6 +68,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--beams", type=int, nargs="*", default=[5, 10, 20], help="Beam widths of the sweep.")
+    parser.add_argument("--latency-lines", type=int, help="Time batch 1 on the first N upper lines only.")
+    parser.add_argument("--no-classic", action="store_true", help="The test split only.")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     settings = Settings.from_env()
@@ -76,16 +81,19 @@ def main() -> None:
         "parameters_m": sum(p.numel() for p in generator.model.parameters()) / 1e6,
         "load_seconds": generator.load_seconds,
         "threads": args.threads,
+        "load_average_before": os.getloadavg(),
     }
     train = get_corpus(settings)
-    for split in ("test", "classic"):
+    alone_preds = {}
+    for split in ("test",) if args.no_classic else ("test", "classic"):
         uppers = list(references_by_upper(read_split(settings.prepared_dir, split)))[: args.limit]
-        preds, latencies, remembered = predict(generator, uppers, batch=1)
+        _, latencies, _ = predict(generator, uppers[: args.latency_lines], batch=1)
         started = time.perf_counter()
-        predict(generator, uppers, batch=args.batch)
+        preds, _, remembered = predict(generator, uppers, batch=args.batch)
         throughput = len(uppers) / (time.perf_counter() - started)
         scored = _evaluate_subset(preds, settings, split, uppers)
-        alone = _evaluate_subset(predict(model_only, uppers, batch=args.batch)[0], settings, split, uppers)
+        alone_preds[split] = predict(model_only, uppers, batch=args.batch)[0]
+        alone = _evaluate_subset(alone_preds[split], settings, split, uppers)
         baseline = _evaluate_subset(retrieval_baseline(uppers, train), settings, split, uppers)
         report[split] = {
             **scored,
@@ -109,6 +117,8 @@ def main() -> None:
                 for r in generator.generate_batch(uppers[i : i + args.batch], n=3)
             ]
             report["test"]["diversity_n3"] = asdict(diversity(answers))
+            latencies_n3 = [_timed(generator, u) for u in uppers[: args.latency_lines]]
+            report["test"]["latency_ms_p50_n3"] = statistics.median(latencies_n3)
             report["test"]["diversity_references"] = asdict(diversity(refs[u] for u in uppers))
             sample = random.Random(0).sample(uppers, min(20, len(uppers)))
             report["examples"] = [{"upper": u, "ours": preds[u], "reference": refs[u][0]} for u in sample]
@@ -116,7 +126,11 @@ def main() -> None:
     report["beam_sweep"] = []
     for beams in args.beams:
         options = DecodeOptions(beams=beams)
-        preds, latencies, _ = predict(model_only, uppers, batch=1, options=options)
+        if beams == DecodeOptions().beams and "test" in alone_preds:
+            preds = alone_preds["test"]  # the model alone at its default beam was scored above
+        else:
+            preds, _, _ = predict(model_only, uppers, batch=args.batch, options=options)
+        _, latencies, _ = predict(model_only, uppers[: args.latency_lines], batch=1, options=options)
         scored = _evaluate_subset(preds, settings, "test", uppers)
         report["beam_sweep"].append(
             {
@@ -131,9 +145,17 @@ def main() -> None:
     report["default_beams"] = DecodeOptions().beams
     report["rss_mb"] = rss_mb()
     report["rss_mb_model"] = report["rss_mb"] - rss_before
+    report["load_average_after"] = os.getloadavg()
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "generator.json").write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
     print(format_table(report))
+
+
+def _timed(generator: Generator, upper: str) -> float:
+    """Milliseconds for the product's default answer: three lower lines."""
+    started = time.perf_counter()
+    generator.generate(upper, n=3)
+    return (time.perf_counter() - started) * 1000
 
 
 def _evaluate_subset(preds: dict[str, str], settings: Settings, split: str, uppers: list[str]) -> dict:
@@ -152,14 +174,16 @@ def _evaluate_subset(preds: dict[str, str], settings: Settings, split: str, uppe
 def format_table(report: dict) -> str:
     rows = [
         f"model {report['model']} ({report['parameters_m']:.1f}M parameters), load {report['load_seconds']:.2f}s, "
-        f"RSS {report['rss_mb']:.0f} MB, {report['threads']} threads"
+        f"RSS {report['rss_mb']:.0f} MB, {report['threads']} threads, load average "
+        f"{report['load_average_before'][0]:.1f} before, {report['load_average_after'][0]:.1f} after"
     ]
+    sets = [split for split in ("test", "classic") if split in report]
     header = (
         f"{'set':<8}{'n':>6}{'BLEU':>8}{'novel':>8}{'model':>8}{'m.novel':>8}{'base':>8}{'b.novel':>8}"
         f"{'memory':>8}{'exact':>8}{'p50 ms':>9}{'p95 ms':>9}{'lines/s':>9}"
     )
     rows.append(header)
-    for split in ("test", "classic"):
+    for split in sets:
         r = report[split]
         b, m = r["retrieval_baseline"], r["model_alone"]
         rows.append(
@@ -169,11 +193,11 @@ def format_table(report: dict) -> str:
             f"{r['latency_ms_p95']:>9.1f}{r['throughput_lines_s_batched']:>9.1f}"
         )
     rows.append("BLEU/novel/rules: product (corpus memory + model); model: the model alone; base: retrieval")
-    rows.append("rule compliance: " + "  ".join(f"{k} {v:.1%}" for k, v in report["test"]["rules"].items()))
-    rows.append(
-        "classic rules:   " + "  ".join(f"{k} {v:.1%}" for k, v in report["classic"]["rules"].items())
-    )
-    for split in ("test", "classic"):
+    for split in sets:
+        rows.append(
+            f"{split + ' rules:':<17}" + "  ".join(f"{k} {v:.1%}" for k, v in report[split]["rules"].items())
+        )
+    for split in sets:
         r = report[split]
         columns = {
             "product": r["measures"],
@@ -184,7 +208,7 @@ def format_table(report: dict) -> str:
     ours, theirs = report["test"]["diversity_n3"], report["test"]["diversity_references"]
     rows.append(
         f"n=3 answers on test: near copies {_fmt(ours['near_copy_share'], '.1%')}, positions apart "
-        f"{_fmt(ours['mean_differing'], '.2f')}"
+        f"{_fmt(ours['mean_differing'], '.2f')}, p50 {report['test']['latency_ms_p50_n3']:.1f} ms"
     )
     rows.append(
         f"references of the {theirs['answers']} test upper lines with several: near copies "

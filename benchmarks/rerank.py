@@ -37,8 +37,8 @@ from couplet.bleu import char_bleu, references_by_upper
 from couplet.measures import diversity, parallelism, tone_opposition
 from couplet.model import rerank
 from couplet.model.generator import WEIGHTS, DecodeOptions, Generator
-from couplet.prepare import read_split
 from couplet.resources import get_badwords
+from couplet.splits import read_split
 from couplet.tones import STANDARDS
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -246,17 +246,16 @@ def main() -> None:
 
 
 def compact(points: list[dict]) -> dict:
-    """Every grid point as one row of rounded numbers (gap and gap_se are null for points of poorer form)."""
+    """Every grid point as one row of rounded numbers: the weights (w_ …), then the measures of its top lines
+    (gap and gap_se are null for points of poorer form)."""
     names = [f.name for f in fields(rerank.Weights)]
-    columns = [*names, "bleu", *MEASURES, "gap", "gap_se"]
+    measures = ["bleu", *MEASURES, "gap", "gap_se"]
 
     def cell(value: float | None) -> float | None:
         return None if value is None else round(value, 4)
 
-    rows = [
-        [*(p["weights"][n] for n in names), *(cell(p.get(c)) for c in columns[len(names) :])] for p in points
-    ]
-    return {"columns": columns, "rows": rows}
+    rows = [[*(p["weights"][n] for n in names), *(cell(p.get(m)) for m in measures)] for p in points]
+    return {"columns": [f"w_{n}" for n in names] + measures, "rows": rows}
 
 
 def format_report(report: dict) -> str:

@@ -8,7 +8,7 @@ The score adds to the model's mean log-probability per token (nats) a weighted s
 - hezhang (合掌): aligned words of the two lines that are synonyms, which says the same thing twice where a
   couplet should answer. Identical words cannot occur (no_reuse), so only synonyms are looked for: two
   words are synonyms when the matcher's table (couplet/matching/synonyms.tsv) names one as a modern word
-  of the other or names a modern word for both (日/阳 share 太阳, 舟/船, 波/浪, 晨/朝), unless that modern
+  of the other or names a modern word for both (日/阳 share 太阳, 舟/船, 浪/涛, 晨/朝), unless that modern
   word is a compound of the two (茶杯 joins 茶 and 杯; 读书 joins 读 and 书), and except the pairs that
   couplets set against each other by custom (青山/绿水, 江/河, 琴/瑟: CUSTOMARY). The table covers the
   imagery a photo shows, not every word, so this finds some 合掌, never all (把酒/悬觞 escapes it).
@@ -36,6 +36,9 @@ CUSTOMARY = frozenset(
 
 @dataclass(frozen=True)
 class Weights:
+    """Nats of the model's score per unit of each feature; the defaults are the rules' two terms alone, the
+    rerank before issue #18 (the generator's are in couplet.model.generator.WEIGHTS)."""
+
     ends_ping: float = 0.3
     tone_opposition: float = 0.2
     parallelism: float = 0.0
