@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+import requests
 
 from core.settings import Settings
 
@@ -39,3 +48,38 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@contextmanager
+def serving(root: Path, log: Path | None = None, **env: str) -> Iterator[str]:
+    """`couplet serve` over the site in ``root`` on a free loopback port, with ``env`` on top (COUPLET_...),
+    its output in ``log``; yields the base URL once /healthz answers, and stops it quickly after."""
+    port = free_port()
+    full = {
+        **os.environ,
+        "COUPLET_DATA_DIR": str(root / "data"),
+        "COUPLET_MODELS_DIR": str(root / "models"),
+        "COUPLET_HOST": "127.0.0.1",
+        "COUPLET_PORT": str(port),
+        **env,
+    }
+    full.pop("REDIS_URL", None)
+    with open(log or os.devnull, "wb") as out:
+        proc = subprocess.Popen(
+            [str(Path(sys.executable).with_name("couplet")), "serve"],
+            env=full,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(600):
+            try:
+                requests.get(url + "/healthz", timeout=2)
+                break
+            except requests.RequestException:
+                time.sleep(0.1)
+        yield url
+    finally:
+        proc.send_signal(signal.SIGINT)  # gunicorn's quick shutdown: no waiting for idle keep-alives
+        proc.wait(timeout=30)

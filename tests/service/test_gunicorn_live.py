@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import signal
-import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 import requests
-from servicekit import free_port, write_site
+from servicekit import serving, write_site
 
 
 @pytest.fixture(scope="module")
@@ -22,42 +17,18 @@ def served(tiny_generator, tmp_path_factory):
     """One server for the module: starting two workers (torch and all) takes several seconds."""
     root = tmp_path_factory.mktemp("served")
     write_site(root, tiny_generator)
-    port = free_port()
     metrics_dir = root / "metrics"
     metrics_dir.mkdir()
     (metrics_dir / "counter_stale.db").write_bytes(b"left over by an earlier run")
+    log_path = root / "server.log"
     env = {
-        **os.environ,
-        "COUPLET_DATA_DIR": str(root / "data"),
-        "COUPLET_MODELS_DIR": str(root / "models"),
-        "COUPLET_HOST": "127.0.0.1",
-        "COUPLET_PORT": str(port),
         "COUPLET_WORKERS": "2",
         "COUPLET_THREADS": "1",
         "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
         "COUPLET_LOG_FORMAT": "json",
     }
-    env.pop("REDIS_URL", None)
-    log_path = root / "server.log"
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(
-            [str(Path(sys.executable).with_name("couplet")), "serve"],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(600):
-            try:
-                requests.get(url + "/healthz", timeout=2)
-                break
-            except requests.RequestException:
-                time.sleep(0.1)
+    with serving(root, log_path, **env) as url:
         yield url, metrics_dir, log_path
-    finally:
-        proc.send_signal(signal.SIGINT)  # gunicorn's quick shutdown: no waiting for idle keep-alives
-        proc.wait(timeout=30)
 
 
 def test_gunicorn_serves_the_couplet_api(served):

@@ -126,18 +126,25 @@ def test_secrets_never_reach_the_logs(make_site, wechat):
         assert secret not in text, secret
 
 
-def test_a_users_own_couplet_for_a_photo_is_checked_with_wechat(make_client, wechat):
+def upload_photo(client, headers: dict | None = None):
+    """A plain blue photo uploaded to POST /api/photo; the answer must be a 200."""
     from PIL import Image
 
-    client = make_client(wechat_appid=APPID, wechat_secret=SECRET, wechat_base_url=wechat.url)
     photo = io.BytesIO()
     Image.new("RGB", (320, 240), (90, 140, 200)).save(photo, "JPEG")
     upload = client.post(
         "/api/photo",
         data={"file": (io.BytesIO(photo.getvalue()), "p.jpg")},
         content_type="multipart/form-data",
+        headers=headers or {},
     )
     assert upload.status_code == 200, upload.get_data(as_text=True)
+    return upload
+
+
+def test_a_users_own_couplet_for_a_photo_is_checked_with_wechat(make_client, wechat):
+    client = make_client(wechat_appid=APPID, wechat_secret=SECRET, wechat_base_url=wechat.url)
+    upload = upload_photo(client)
     render = f"/api/photo/{upload.get_json()['id']}/render"
     openid = {"X-Client-Id": "openid-1"}
     unsafe = {"upper": "危险春风", "lower": "和平秋月", "horizontal": "四季平安"}
@@ -172,18 +179,8 @@ def test_couplets_written_for_a_photo_keep_only_those_that_pass(make_site, wecha
 
 
 def test_the_photo_route_screens_what_it_wrote(make_client, wechat):
-    from PIL import Image
-
     client = make_client(wechat_appid=APPID, wechat_secret=SECRET, wechat_base_url=wechat.url)
-    photo = io.BytesIO()
-    Image.new("RGB", (320, 240), (90, 140, 200)).save(photo, "JPEG")
-    upload = client.post(
-        "/api/photo",
-        data={"file": (io.BytesIO(photo.getvalue()), "p.jpg")},
-        content_type="multipart/form-data",
-        headers={"X-Client-Id": "openid-1"},
-    )
-    assert upload.status_code == 200, upload.get_data(as_text=True)
+    upload = upload_photo(client, {"X-Client-Id": "openid-1"})
     checked = wechat.checked[-1]["content"]
     assert all(c["lower"] in checked and c["horizontal"] in checked for c in upload.get_json()["candidates"])
     again = client.post(

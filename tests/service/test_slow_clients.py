@@ -4,19 +4,14 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import select
-import signal
 import socket
-import subprocess
-import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
 import requests
-from servicekit import free_port, write_site
+from servicekit import serving, write_site
 
 from app.web.uploads import BodyDeadline
 
@@ -83,37 +78,14 @@ def server(tiny_generator, tmp_path_factory):
     """One worker with two threads and a two-second upload deadline."""
     root = tmp_path_factory.mktemp("slow")
     write_site(root, tiny_generator)
-    port = free_port()
     env = {
-        **os.environ,
-        "COUPLET_DATA_DIR": str(root / "data"),
-        "COUPLET_MODELS_DIR": str(root / "models"),
-        "COUPLET_HOST": "127.0.0.1",
-        "COUPLET_PORT": str(port),
         "COUPLET_WORKERS": "1",
         "COUPLET_THREADS": "2",
         "COUPLET_UPLOAD_SECONDS": "2",
         "PROMETHEUS_MULTIPROC_DIR": str(root / "metrics"),
     }
-    env.pop("REDIS_URL", None)
-    proc = subprocess.Popen(
-        [str(Path(sys.executable).with_name("couplet")), "serve"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(600):
-            try:
-                requests.get(url + "/healthz", timeout=2)
-                break
-            except requests.RequestException:
-                time.sleep(0.1)
-        yield port
-    finally:
-        proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=30)
+    with serving(root, **env) as url:
+        yield int(url.rsplit(":", 1)[1])
 
 
 def trickle_upload(port: int, answers: list) -> None:
