@@ -164,7 +164,8 @@ class Generator:
     ) -> list[Candidate]:
         """Ranked lower lines that keep the characters ``fixed`` by position (couplet.locks.lock checked them)
         and fill every other position under the hard rules."""
-        return self._search([upper], n, options or DecodeOptions(), [fixed])[0][:n]
+        opts = options or DecodeOptions()
+        return _offered(self.nbest([upper], self._rows(n, opts), opts, [fixed])[0], n)
 
     @torch.inference_mode()
     def uppers_for(
@@ -223,13 +224,6 @@ class Generator:
             logp_t = torch.log_softmax(logits.float(), dim=-1)
             total = total + logp_t.gather(1, labels[:, t : t + 1]).squeeze(1)
         return total.tolist()
-
-    def _search(
-        self, uppers: list[str], n: int, opts: DecodeOptions, locks: list[dict[int, str]] | None = None
-    ) -> list[list[Candidate]]:
-        """The model's ``n`` best lower lines for each upper line, not near copies of each other where the
-        search offers enough others."""
-        return [_offered(cands, n) for cands in self.nbest(uppers, self._rows(n, opts), opts, locks)]
 
     @staticmethod
     def _rows(n: int, opts: DecodeOptions) -> int:
