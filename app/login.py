@@ -6,24 +6,21 @@ which WeChat vouched for, so rate limits and content checks key on a user the cl
 The token is signed with COUPLET_SECRET_KEY (the same on every replica) and carries no WeChat
 session_key; it expires after COUPLET_SESSION_TTL seconds.
 
-Wire format (https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/user-login/code2Session.html):
-GET {base}/sns/jscode2session?appid=APPID&secret=SECRET&js_code=CODE&grant_type=authorization_code →
-{"openid", "session_key", "unionid"?} or {"errcode": 40029 (invalid code) | 45011 (too frequent) | -1, "errmsg"}.
+WeChat's code2Session is called through the one WeChat client (core/wechat.py, its wire format there).
 """
 
 from __future__ import annotations
 
 import logging
 
-import requests
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from core.errors import UserError
 from core.settings import Settings
+from core.wechat import SafetyServiceError, get_wechat
 
 log = logging.getLogger(__name__)
 
-CODE2SESSION_PATH = "/sns/jscode2session"
 TOKEN_SALT = "couplet-session"
 INVALID_CODE = {40029, 40163}
 """The code is wrong, expired or already used: the user's to retry with a fresh wx.login."""
@@ -82,31 +79,15 @@ def openid_for_code(code: str, settings: Settings) -> str:
     """Exchange a wx.login code for the user's openid with WeChat's code2Session."""
     if not code or len(code) > MAX_CODE:
         raise InvalidCode(f"'code' must be the 1–{MAX_CODE} character code that wx.login() gave")
-    params = {
-        "appid": settings.wechat_appid,
-        "secret": settings.wechat_secret,
-        "js_code": code,
-        "grant_type": "authorization_code",
-    }
     try:
-        response = requests.get(
-            settings.wechat_base_url.rstrip("/") + CODE2SESSION_PATH,
-            params=params,
-            timeout=settings.wechat_timeout,
-        )
-        body = response.json() if response.status_code == 200 else None
-    except (requests.RequestException, ValueError) as e:
-        # The exception text holds the URL, and with it the secret: name the type only.
-        log.warning("wechat code2Session unreachable (%s)", type(e).__name__)
+        body = get_wechat(settings).code2session(code)
+    except SafetyServiceError as e:
+        log.warning("wechat code2Session: %s", e)
         raise LoginUnavailable("WeChat login is unavailable right now; try again shortly") from None
-    if not isinstance(body, dict):
-        log.warning("wechat code2Session answered HTTP %s", response.status_code)
-        raise LoginUnavailable("WeChat login is unavailable right now; try again shortly")
     openid = body.get("openid")
     if isinstance(openid, str) and openid:
         return openid
-    errcode = body.get("errcode")
-    if errcode in INVALID_CODE:
+    if body.get("errcode") in INVALID_CODE:
         raise InvalidCode("the login code is invalid, expired or already used: call wx.login() again")
-    log.warning("wechat code2Session refused: errcode %s %s", errcode, body.get("errmsg", ""))
+    log.warning("wechat code2Session refused: errcode %s %s", body.get("errcode"), body.get("errmsg", ""))
     raise LoginUnavailable("WeChat login is unavailable right now; try again shortly")

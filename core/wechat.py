@@ -1,4 +1,5 @@
-"""WeChat msgSecCheck v2: a client for WeChat's content-safety check, one per process.
+"""WeChat's server API as the service uses it, one client per process: msgSecCheck v2 (content safety)
+and code2Session (the optional login, app/login.py).
 
 Wire format (https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/sec-center/sec-check/msgSecCheck.html):
 - token: GET {base}/cgi-bin/token?grant_type=client_credential&appid=APPID&secret=SECRET →
@@ -7,6 +8,9 @@ Wire format (https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/sec-cen
   {"content", "version": 2, "scene", "openid"} → {"errcode": 0, "errmsg": "ok",
   "result": {"suggest": "pass"|"review"|"risky", "label": 100|…}, "detail": [...], "trace_id"}.
   errcode 40001 / 40014 / 42001 (token invalid or expired): fetch a new token and try once more.
+- login (https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/user-login/code2Session.html):
+  GET {base}/sns/jscode2session?appid=APPID&secret=SECRET&js_code=CODE&grant_type=authorization_code →
+  {"openid", "session_key", "unionid"?} or {"errcode": 40029 (invalid code) | 45011 (too frequent) | -1, "errmsg"}.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ log = logging.getLogger(__name__)
 
 TOKEN_PATH = "/cgi-bin/token"
 CHECK_PATH = "/wxa/msg_sec_check"
+CODE2SESSION_PATH = "/sns/jscode2session"
 TOKEN_ERRORS = {40001, 40014, 42001}
 MAX_CONTENT = 2500
 """Characters msgSecCheck takes at most."""
@@ -83,6 +88,17 @@ class WeChatSecCheck:
                 return str(body["result"]["suggest"])
             except (KeyError, TypeError):
                 raise SafetyServiceError("wechat msg_sec_check answered without result.suggest") from None
+
+    def code2session(self, code: str) -> dict:
+        """WeChat's answer to a wx.login code (code2Session): {"openid", "session_key", …} or
+        {"errcode", "errmsg"}; SafetyServiceError when WeChat cannot be asked."""
+        params = {
+            "appid": self.appid,
+            "secret": self.secret,
+            "js_code": code,
+            "grant_type": "authorization_code",
+        }
+        return self._call("GET", CODE2SESSION_PATH, params=params)
 
     def _call(self, method: str, path: str, **kwargs) -> dict:
         try:
