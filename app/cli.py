@@ -94,7 +94,9 @@ def evaluate(
 
 
 @main.command()
-@click.option("--size", default="small", type=click.Choice(["tiny", "small", "base"]), show_default=True)
+@click.option(
+    "--size", default="small", type=click.Choice(["tiny", "small", "deep", "base"]), show_default=True
+)
 @click.option("--device", default="cpu", show_default=True, help="cpu, cuda or cuda:N.")
 @click.option(
     "--out", "out_dir", type=click.Path(path_type=Path), help="Checkpoints [data/checkpoints/generator]."
@@ -118,6 +120,14 @@ def evaluate(
 @click.option("--label-smoothing", type=float, default=0.1, show_default=True)
 @click.option("--eval-every", type=int, default=500, show_default=True)
 @click.option("--train-limit", type=int, help="Train on the first N pairs only (smoke runs).")
+@click.option(
+    "--tasks",
+    default="lower",
+    show_default=True,
+    callback=lambda ctx, param, value: tuple(t.strip() for t in value.split(",") if t.strip()),
+    help="What the model learns, comma-separated: lower (upper → lower line), upper (the other direction), "
+    "write (keywords → an upper line). See couplet/model/tasks.py.",
+)
 @click.option(
     "--no-bf16",
     is_flag=True,
@@ -248,6 +258,90 @@ def upper(settings: Settings, lower: str, n: int, as_json: bool, **knobs) -> Non
     click.echo(f"下联  {line}")
     for rank, c in enumerate(candidates, 1):
         click.echo(f"{rank}. 上联  {c.upper}   score {c.score:.3f}  ({rules_note(c.rules)})")
+
+
+def echo_written(couplets: list, as_json: bool) -> None:
+    """Whole written couplets, as text or JSON."""
+    if as_json:
+        click.echo(json.dumps({"couplets": [c.to_dict() for c in couplets]}, ensure_ascii=False))
+        return
+    for rank, c in enumerate(couplets, 1):
+        click.echo(f"{rank}. 横批 {c.banner}   上联 {c.upper}   下联 {c.lower}   score {c.score:.3f}")
+
+
+written_options = [
+    click.option("--length", default=7, show_default=True, type=int, help="Characters a line (4-11)."),
+    click.option("-n", default=3, show_default=True, type=int, help="How many couplets."),
+    click.option("--json", "as_json", is_flag=True, help="Print JSON."),
+]
+
+
+def with_written_options(command):
+    for option in reversed(written_options):
+        command = option(command)
+    return command
+
+
+@main.command()
+@click.argument("keywords", nargs=-1)
+@click.option("--theme", help="An occasion (春节, 婚庆, 寿诞, 开业, 乔迁, 金榜题名 …) or any word.")
+@click.option("--year", type=int, help="Adds the year's zodiac animal (2027: 羊).")
+@with_written_options
+@click.pass_obj
+def write(
+    settings: Settings,
+    keywords: tuple[str, ...],
+    theme: str | None,
+    year: int | None,
+    length: int,
+    n: int,
+    as_json: bool,
+) -> None:
+    """Write whole couplets, with 横批, from KEYWORDS and/or an occasion."""
+    from couplet.writing import write as write_couplets
+
+    echo_written(write_couplets(keywords, theme, year, length, n, settings), as_json)
+
+
+@main.command()
+@click.argument("chars")
+@click.option("--tail", is_flag=True, help="Hide them at the ends of the lines (藏尾), not the heads.")
+@click.option("--theme", help="An occasion or any word the couplet should be about.")
+@click.option("--banner", help="Four characters to stand across the 横批.")
+@with_written_options
+@click.pass_obj
+def acrostic(
+    settings: Settings,
+    chars: str,
+    tail: bool,
+    theme: str | None,
+    banner: str | None,
+    length: int,
+    n: int,
+    as_json: bool,
+) -> None:
+    """Write couplets hiding the two CHARS at the heads of the lines (藏头), or at the tails."""
+    from couplet.writing import acrostic as acrostic_couplets
+
+    found = acrostic_couplets(chars, length, "tail" if tail else "head", theme, banner, n, settings)
+    echo_written(found, as_json)
+
+
+@main.command()
+@click.argument("upper")
+@click.argument("lower")
+@click.option("-n", default=3, show_default=True, type=int, help="How many 横批.")
+@click.pass_obj
+def banner(settings: Settings, upper: str, lower: str, n: int) -> None:
+    """Write 横批 for the couplet UPPER / LOWER."""
+    from couplet.banner import banners
+    from couplet.couplets import checked_lower, checked_upper
+
+    first, second = checked_upper(upper, settings), checked_lower(lower, settings)
+    if len(first) != len(second):
+        raise UserError("the two lines must be equally long")
+    for b in banners(first, second, n, settings):
+        click.echo(f"{b.text}   ({b.source}, score {b.score:.3f})")
 
 
 @main.command()

@@ -23,11 +23,11 @@ import numpy as np
 from core.errors import DataError
 from core.lazy import resource
 from core.settings import Settings
+from couplet.banner import TABLE
 from couplet.rules import is_punct
 
 log = logging.getLogger(__name__)
 
-TABLE = Path(__file__).resolve().parent / "data" / "horizontal.tsv"
 POOL = 8  # a seeded choice draws from this many of the best
 W_LINE_CHAR = (
     0.3  # a character shared with the couplet counts this much; one shared with a tag, its confidence

@@ -70,9 +70,11 @@ def create_app(settings: Settings | None = None) -> APIFlask:
     from app.web.match_api import bp as match_bp
     from app.web.pages import bp as pages_bp
     from app.web.photo_api import bp as photo_bp
+    from app.web.writing_api import bp as writing_bp
 
     init_observability(app)  # first, so that every other hook's rejections are timed and logged
     app.register_blueprint(couplet_bp)
+    app.register_blueprint(writing_bp)
     app.register_blueprint(match_bp)
     app.register_blueprint(pages_bp)
     app.register_blueprint(photo_bp)

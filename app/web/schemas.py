@@ -8,7 +8,7 @@ the domain (couplet.rules.validate_upper), whose error codes are more precise.
 from __future__ import annotations
 
 from apiflask import Schema, fields
-from apiflask.validators import Range
+from apiflask.validators import Length, OneOf, Range
 from marshmallow import EXCLUDE
 
 from couplet.couplets import MAX_ALTERNATIVES, MAX_CANDIDATES
@@ -261,3 +261,87 @@ ERROR_REASONS = {
 def error_responses(*statuses: int) -> dict[int, str]:
     """`@doc(responses=...)` for the error statuses an endpoint can answer (the app gives them the Error body)."""
     return {status: ERROR_REASONS[status] for status in statuses}
+
+
+class WriteIn(_Request):
+    keywords = fields.List(
+        fields.String(),
+        load_default=list,
+        validate=Length(max=4),
+        metadata={"description": "Up to 4 Chinese words the couplet should hold.", "example": ["春风", "福"]},
+    )
+    theme = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=Length(max=8),
+        metadata={
+            "description": "An occasion (春节, 婚庆, 寿诞, 开业, 乔迁, 金榜题名, 中秋, 元宵, 端午, 教师节) or any word.",
+            "example": "春节",
+        },
+    )
+    year = JsonInteger(
+        load_default=None,
+        allow_none=True,
+        validate=Range(1, 9999),
+        metadata={"description": "Adds the year's zodiac animal (2027: 羊).", "example": 2027},
+    )
+    length = JsonInteger(
+        load_default=7, validate=Range(4, 11), metadata={"description": "Characters a line."}
+    )
+    n = JsonInteger(load_default=3, validate=Range(1, 10), metadata={"description": "How many couplets."})
+
+
+class AcrosticIn(_Request):
+    chars = fields.String(
+        required=True,
+        metadata={"description": "Two Chinese characters to hide (a name, a wish).", "example": "福寿"},
+    )
+    at = fields.String(
+        load_default="head",
+        validate=OneOf(["head", "tail"]),
+        metadata={"description": "`head` (藏头: the first characters) or `tail` (藏尾: the last)."},
+    )
+    theme = fields.String(load_default=None, allow_none=True, validate=Length(max=8))
+    banner = fields.String(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "Four characters to stand across the 横批 instead of a written one."},
+    )
+    length = JsonInteger(
+        load_default=7, validate=Range(4, 11), metadata={"description": "Characters a line."}
+    )
+    n = JsonInteger(load_default=3, validate=Range(1, 10), metadata={"description": "How many couplets."})
+
+
+class WrittenCouplet(Schema):
+    upper = fields.String(required=True, metadata={"description": "The upper line (上联)."})
+    lower = fields.String(required=True, metadata={"description": "The lower line (下联)."})
+    banner = fields.String(required=True, metadata={"description": "The 横批."})
+    score = fields.Float(required=True, metadata={"description": "Both lines' scores summed."})
+    keywords = fields.List(
+        fields.String(), required=True, metadata={"description": "The words it was written from."}
+    )
+    source = fields.String(required=True, metadata={"description": "`model`: written, not retrieved."})
+    rules = fields.Dict(keys=fields.String(), values=fields.Nested(RuleResult), required=True)
+    positions = fields.List(fields.Nested(Position), required=True)
+
+
+class WrittenOut(Schema):
+    couplets = fields.List(fields.Nested(WrittenCouplet), required=True)
+
+
+class BannerIn(_Request):
+    upper = _line("upper line (上联)", "春风化雨千山绿")
+    lower = _line("lower line (下联)", "旭日临窗万户红")
+    n = JsonInteger(load_default=3, validate=Range(1, 10), metadata={"description": "How many 横批."})
+
+
+class BannerOut(Schema):
+    banners = fields.List(
+        fields.String(),
+        required=True,
+        metadata={"description": "横批, best first: written for the couplet, then classic ones."},
+    )
+    sources = fields.List(
+        fields.String(), required=True, metadata={"description": "`model` or `table`, per 横批."}
+    )

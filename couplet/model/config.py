@@ -1,4 +1,4 @@
-"""Model sizes. ``small`` is what ships (trains on 2 CPU cores); ``base`` is for a GPU."""
+"""Model sizes. ``small`` and ``deep`` serve on a CPU; ``base`` is for a GPU."""
 
 from __future__ import annotations
 
@@ -7,6 +7,9 @@ from transformers import BartConfig, PreTrainedTokenizerFast
 SIZES = {
     "tiny": dict(d_model=64, layers=1, heads=2, ffn=128),  # tests only
     "small": dict(d_model=256, layers=3, heads=4, ffn=1024),
+    # small's decoder under a deeper encoder: the encoder runs once per line, the decoder once per
+    # character and beam row, so depth there costs little time in serving.
+    "deep": dict(d_model=256, layers=3, encoder_layers=6, heads=4, ffn=1024),
     "base": dict(d_model=512, layers=6, heads=8, ffn=2048),
 }
 MAX_POSITIONS = 64
@@ -17,7 +20,7 @@ def bart_config(tokenizer: PreTrainedTokenizerFast, size: str, dropout: float = 
     return BartConfig(
         vocab_size=len(tokenizer),
         d_model=s["d_model"],
-        encoder_layers=s["layers"],
+        encoder_layers=s.get("encoder_layers", s["layers"]),
         decoder_layers=s["layers"],
         encoder_attention_heads=s["heads"],
         decoder_attention_heads=s["heads"],

@@ -47,7 +47,9 @@ class TokenTable:
             tokenizer.eos_token_id,
             tokenizer.unk_token_id,
         }
-        self.never = specials | {i for t, i in self.vocab.items() if len(t) == 1 and is_punct(t)}
+        # Multi-character tokens are the task markers (couplet/model/tasks.py): never part of a line.
+        markers = {i for t, i in self.vocab.items() if len(t) > 1}
+        self.never = specials | markers | {i for t, i in self.vocab.items() if len(t) == 1 and is_punct(t)}
 
     @cached_property
     def ze(self) -> torch.Tensor:
@@ -66,10 +68,12 @@ class CoupletConstraints(LogitsProcessor):
         rows_per_upper: int,
         locks: list[dict[int, str]] | None = None,
         endings: torch.Tensor | None = None,
+        avoid: list[str] | None = None,
     ) -> None:
         """``locks``: for each upper line, the characters to keep by position (0-based); none by default.
         ``endings``: True for the tokens a line may end on (its last character before any punctuation), unless
-        the rules leave none of them; any by default."""
+        the rules leave none of them; any by default. ``avoid``: for each upper line, characters the written
+        line may not hold anywhere (those the other line of a couplet being written keeps)."""
         self.uppers = uppers
         self.endings = endings
         self.last = [max((i for i, u in enumerate(upper) if not is_punct(u)), default=-1) for upper in uppers]
@@ -84,7 +88,8 @@ class CoupletConstraints(LogitsProcessor):
         # the upper line's own characters and the characters kept elsewhere in the lower line.
         self.banned = torch.zeros(len(uppers), len(self.id_to_char), dtype=torch.bool)
         for k, (u, lock) in enumerate(zip(uppers, self.locks, strict=True)):
-            taken = {self.vocab[c] for c in set(u) | set(lock.values()) if c in self.vocab}
+            other = set(avoid[k]) if avoid else set()
+            taken = {self.vocab[c] for c in set(u) | set(lock.values()) | other if c in self.vocab}
             self.banned[k, sorted(table.never | taken)] = True
 
     def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:

@@ -25,6 +25,7 @@ from couplet.model.decoding import CoupletConstraints, TokenTable, adjacent_repe
 from couplet.model.incremental import DecoderState, IncrementalDecoder
 from couplet.model.search import Lookahead, SearchInput, beam_search, sample
 from couplet.model.stock import load_stock_phrases
+from couplet.model.tasks import has_markers, keyword_source, reverse_source
 from couplet.rules import RuleResult, broken_hard_rules, check, is_punct
 
 log = logging.getLogger(__name__)
@@ -58,7 +59,7 @@ class Candidate:
             "source": self.source,
             "score": round(self.score, 4),
             "model_score": round(self.model_score, 4),
-            "rules": _rules_dict(self.rules),
+            "rules": rules_dict(self.rules),
             "positions": explain(self.upper, self.lower),
         }
 
@@ -78,7 +79,7 @@ class UpperCandidate:
             "upper": self.upper,
             "score": round(self.score, 4),
             "model_score": round(self.model_score, 4),
-            "rules": _rules_dict(self.rules),
+            "rules": rules_dict(self.rules),
             "positions": explain(self.upper, self.lower),
         }
 
@@ -97,7 +98,7 @@ class Alternative:
         return {"char": self.char, "char_logprob": round(self.char_logprob, 4), **self.candidate.to_dict()}
 
 
-def _rules_dict(rules: dict[str, RuleResult]) -> dict:
+def rules_dict(rules: dict[str, RuleResult]) -> dict:
     return {k: {"passed": r.passed, "score": round(r.score, 3)} for k, r in rules.items()}
 
 
@@ -173,9 +174,39 @@ class Generator:
     ) -> list[UpperCandidate]:
         """Ranked upper lines for a lower line: the same model and search with the given line as the source
         (a couplet is nearly symmetric), its last character read 仄, reranked by the upper line's rules."""
-        found = self._lines([lower], n, options or DecodeOptions(), endings=self._table.ze)[0]
+        reads = [reverse_source(lower)] if self.writes else None
+        found = self._lines([lower], n, options or DecodeOptions(), endings=self._table.ze, reads=reads)[0]
         cands = [self._upper_candidate(upper, lower, model_score) for upper, model_score in found]
         return sorted(cands, key=lambda c: c.score, reverse=True)[:n]
+
+    @property
+    def writes(self) -> bool:
+        """Whether the model learnt the tasks beyond lower lines (couplet/model/tasks.py)."""
+        return has_markers(self.tokenizer)
+
+    @torch.inference_mode()
+    def write_lines(
+        self,
+        keywords: list[list[str]],
+        length: int,
+        rows: int,
+        locks: list[dict[int, str]] | None = None,
+        ends_ze: bool = True,
+        avoid: list[str] | None = None,
+    ) -> list[list[tuple[str, float]]]:
+        """Lines of ``length`` characters written from each keyword list (the ``write`` task: upper lines,
+        so ending on 仄 unless ``ends_ze`` is off), keeping the ``locks`` and none of the ``avoid`` characters;
+        every distinct line of the search with its model score."""
+        if not self.writes:
+            raise DataError(
+                "this generator model was not trained to write from keywords: retrain it with "
+                "`couplet train --tasks lower,upper,write`"
+            )
+        reads = [keyword_source(words, length) for words in keywords]
+        opts = DecodeOptions(beams=rows)
+        endings = self._table.ze if ends_ze else None
+        sources = [open_line(length)] * len(keywords)
+        return self._lines(sources, rows, opts, locks, endings, reads, avoid)
 
     @torch.inference_mode()
     def alternatives(self, upper: str, fixed: dict[int, str], count: int) -> list[Alternative]:
@@ -257,11 +288,15 @@ class Generator:
         opts: DecodeOptions,
         locks: list[dict[int, str]] | None = None,
         endings: torch.Tensor | None = None,
+        reads: list[list[str]] | None = None,
+        avoid: list[str] | None = None,
     ) -> list[list[tuple[str, float]]]:
         """The distinct lines the constrained search writes for each source line, with their model scores
-        (CoupletConstraints says what ``locks`` and ``endings`` are)."""
+        (CoupletConstraints says what ``locks`` and ``endings`` are). ``reads``: what the model reads for each
+        line where that is not the line itself (a task's input, couplet/model/tasks.py); the rules, the
+        written line's length included, still follow the source line."""
         pad = self.tokenizer.pad_token_id
-        ids = self._padded([self._ids(u) for u in sources], pad)
+        ids = self._padded([self._ids(u) for u in (reads or sources)], pad)
         src = SearchInput(
             ids,
             ids.ne(pad),
@@ -270,7 +305,9 @@ class Generator:
             pad_token=pad,
         )
         rows_per_source = n if opts.sample else max(opts.beams, n)
-        constraints = CoupletConstraints(sources, self._table, self.badwords, rows_per_source, locks, endings)
+        constraints = CoupletConstraints(
+            sources, self._table, self.badwords, rows_per_source, locks, endings, avoid
+        )
         if opts.sample:
             out = sample(self.decoder, src, constraints, n, opts.temperature, opts.top_k, opts.seed)
         else:
@@ -338,10 +375,10 @@ class Generator:
             out[k, : len(row)] = torch.tensor(row)
         return out.to(self.device)
 
-    def _ids(self, line: str) -> list[int]:
-        """Token ids of a line, one per character, then the end token."""
+    def _ids(self, tokens: str | list[str]) -> list[int]:
+        """Token ids of a line (one per character) or of a task's token list, then the end token."""
         unk = self.tokenizer.unk_token_id
-        return [self._table.vocab.get(c, unk) for c in line] + [self.tokenizer.eos_token_id]
+        return [self._table.vocab.get(t, unk) for t in tokens] + [self.tokenizer.eos_token_id]
 
     def _text(self, upper: str, ids: list[int], fixed: dict[int, str] | None = None) -> str:
         chars = [self._table.id_to_char.get(i, "") for i in ids[1 : len(upper) + 1]]
@@ -373,6 +410,12 @@ class Generator:
             + WEIGHTS.tone_opposition * rules["tone_opposition"].score
         )
         return UpperCandidate(upper=upper, lower=lower, score=score, model_score=model_score, rules=rules)
+
+
+def open_line(length: int) -> str:
+    """A source line of ``length`` open positions for the constrained search: distinct private-use characters,
+    outside the vocabulary, so the rules find nothing to avoid, mirror or keep as punctuation."""
+    return "".join(chr(0xE000 + i) for i in range(length))
 
 
 def _merged(written: list[Candidate], known: list[Candidate]) -> list[Candidate]:

@@ -15,10 +15,13 @@ import logging
 import math
 import os
 import random
+import shutil
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import numpy as np
 import torch
 import torch.distributed as dist
 from tqdm import tqdm
@@ -26,7 +29,15 @@ from transformers import BartForConditionalGeneration, PreTrainedTokenizerFast
 
 from core.hardware import cpu_has_native_bf16
 from couplet.bleu import char_bleu, references_by_upper
-from couplet.model.config import bart_config
+from couplet.model.config import MAX_POSITIONS, bart_config
+from couplet.model.tasks import (
+    TASKS,
+    add_markers,
+    keyword_source,
+    line_words,
+    reverse_source,
+    sample_keywords,
+)
 from couplet.model.tokenizer import build_tokenizer
 from couplet.splits import read_split
 
@@ -58,13 +69,43 @@ class TrainConfig:
     init_from: Path | None = None  # start from these trained weights (and their tokenizer), fresh schedule
     bf16: bool = True
     train_limit: int | None = None  # use only the first N training pairs (smoke runs, tests)
+    tasks: tuple[str, ...] = ("lower",)  # couplet/model/tasks.py; more than "lower" adds the task markers
 
 
-def encode(tok: PreTrainedTokenizerFast, pairs: list[tuple[str, str]]) -> list[tuple[list[int], list[int]]]:
+def encode(
+    tok: PreTrainedTokenizerFast, pairs: Sequence[tuple[Sequence[str], str]]
+) -> list[tuple[list[int], list[int]]]:
+    """Sources and targets as token ids; a source is a line or a list of tokens (markers and characters).
+
+    Pairs whose source or target (with its end token) outgrows the position table are left out: a task
+    marker makes the longest lines one token too long for it.
+    """
     vocab, unk, eos = tok.get_vocab(), tok.unk_token_id, tok.eos_token_id
     return [
-        ([vocab.get(c, unk) for c in u] + [eos], [vocab.get(c, unk) for c in d] + [eos]) for u, d in pairs
+        ([vocab.get(c, unk) for c in u] + [eos], [vocab.get(c, unk) for c in d] + [eos])
+        for u, d in pairs
+        if max(len(u), len(d)) < MAX_POSITIONS
     ]
+
+
+def task_pairs(
+    tasks: Sequence[str], pairs: list[tuple[str, str]], words: list[list[str]] | None, rng: random.Random
+) -> list[tuple[Sequence[str], str]]:
+    """The (source, target) pairs of each task over one split; the keyword draw changes with ``rng``."""
+    out: list[tuple[Sequence[str], str]] = []
+    if "lower" in tasks:
+        out += pairs
+    if "upper" in tasks:
+        out += [(reverse_source(d), u) for u, d in pairs]
+    if "write" in tasks:
+        for (u, _), w in zip(pairs, words or [], strict=True):
+            keywords = sample_keywords(w, rng)
+            if keywords:
+                out.append((keyword_source(keywords, len(u)), u))
+    return out
+
+
+MAX_ROWS = 8192  # cuDNN's attention fails past 65,535 rows × heads: short keyword sources made such batches
 
 
 def make_batches(data: list, batch_tokens: int, rng: random.Random) -> list[list[int]]:
@@ -73,7 +114,7 @@ def make_batches(data: list, batch_tokens: int, rng: random.Random) -> list[list
     batches, current, width = [], [], 0
     for i in order:
         width = max(width, len(data[i][0]))
-        if current and width * (len(current) + 1) > batch_tokens:
+        if current and (width * (len(current) + 1) > batch_tokens or len(current) >= MAX_ROWS):
             batches.append(current)
             current, width = [], len(data[i][0])
         current.append(i)
@@ -87,18 +128,21 @@ def collate(data: list, idx: list[int], pad: int, bos: int) -> dict[str, torch.T
     src = [data[i][0] for i in idx]
     tgt = [data[i][1] for i in idx]
     s_len, t_len = max(map(len, src)), max(map(len, tgt))
-    input_ids = torch.full((len(idx), s_len), pad)
-    labels = torch.full((len(idx), t_len), -100)
-    dec_in = torch.full((len(idx), t_len), pad)
+    # Filled in numpy: a GPU step on a small model is shorter than building thousands of tiny tensors.
+    input_ids = np.full((len(idx), s_len), pad, dtype=np.int64)
+    labels = np.full((len(idx), t_len), -100, dtype=np.int64)
+    dec_in = np.full((len(idx), t_len), pad, dtype=np.int64)
     for k, (s, t) in enumerate(zip(src, tgt, strict=True)):
-        input_ids[k, : len(s)] = torch.tensor(s)
-        labels[k, : len(t)] = torch.tensor(t)
-        dec_in[k, : len(t)] = torch.tensor([bos] + t[:-1])
+        input_ids[k, : len(s)] = s
+        labels[k, : len(t)] = t
+        dec_in[k, 0] = bos
+        dec_in[k, 1 : len(t)] = t[:-1]
+    ids = torch.from_numpy(input_ids)
     return {
-        "input_ids": input_ids,
-        "attention_mask": input_ids.ne(pad),
-        "decoder_input_ids": dec_in,
-        "labels": labels,
+        "input_ids": ids,
+        "attention_mask": ids.ne(pad),
+        "decoder_input_ids": torch.from_numpy(dec_in),
+        "labels": torch.from_numpy(labels),
     }
 
 
@@ -141,14 +185,12 @@ def greedy_lowers(model, tok, uppers: list[str], device: str) -> list[str]:
     return [out[u] for u in uppers]
 
 
-def evaluate_dev(model, tok, dev_data, dev_pairs, cfg: TrainConfig) -> dict[str, float]:
-    model.eval()
+def mean_loss(model, tok, data: list, cfg: TrainConfig) -> float:
     total, count = 0.0, 0
     with torch.no_grad(), _autocast(cfg):
-        for idx in make_batches(dev_data, cfg.batch_tokens, random.Random(0)):
+        for idx in make_batches(data, cfg.batch_tokens, random.Random(0)):
             batch = {
-                k: v.to(cfg.device)
-                for k, v in collate(dev_data, idx, tok.pad_token_id, tok.bos_token_id).items()
+                k: v.to(cfg.device) for k, v in collate(data, idx, tok.pad_token_id, tok.bos_token_id).items()
             }
             logits = model(**{k: v for k, v in batch.items() if k != "labels"}).logits
             loss = torch.nn.functional.cross_entropy(
@@ -156,12 +198,23 @@ def evaluate_dev(model, tok, dev_data, dev_pairs, cfg: TrainConfig) -> dict[str,
             )
             total += loss.item()
             count += batch["labels"].ne(-100).sum().item()
+    return total / max(count, 1)
+
+
+def evaluate_dev(model, tok, dev_data: dict[str, list], dev_pairs, cfg: TrainConfig) -> dict[str, float]:
+    """Dev loss of every task (``dev_loss`` is the lower-line task's) and greedy BLEU of lower lines."""
+    model.eval()
+    record = {
+        ("dev_loss" if task == "lower" else f"dev_loss_{task}"): mean_loss(model, tok, data, cfg)
+        for task, data in dev_data.items()
+    }
     refs = references_by_upper(dev_pairs)
     uppers = list(refs)[: cfg.eval_pairs]
     with _autocast(cfg):
         hyps = greedy_lowers(model, tok, uppers, cfg.device)
     model.train()
-    return {"dev_loss": total / max(count, 1), "dev_bleu": char_bleu(hyps, [refs[u] for u in uppers])}
+    record["dev_bleu"] = char_bleu(hyps, [refs[u] for u in uppers])
+    return record
 
 
 def _autocast(cfg: TrainConfig):
@@ -183,9 +236,17 @@ def train(cfg: TrainConfig) -> dict:
     torch.manual_seed(cfg.seed + rank)
     cfg.out_dir.mkdir(parents=True, exist_ok=True)
     ckpt = cfg.out_dir / "checkpoint"
+    if not cfg.resume:
+        shutil.rmtree(cfg.out_dir / "best", ignore_errors=True)  # an earlier run's best is not this one's
 
+    unknown = set(cfg.tasks) - set(TASKS)
+    if unknown or not cfg.tasks:
+        raise ValueError(f"tasks must be some of {TASKS}, got {cfg.tasks}")
     train_pairs = read_split(cfg.prepared_dir, "train")[: cfg.train_limit]
     dev_pairs = read_split(cfg.prepared_dir, "dev")
+    writes = "write" in cfg.tasks
+    words = line_words(cfg.prepared_dir, "train", [u for u, _ in train_pairs]) if writes else None
+    dev_words = line_words(cfg.prepared_dir, "dev", [u for u, _ in dev_pairs]) if writes else None
     if cfg.resume and (ckpt / "state.pt").exists():
         tok = PreTrainedTokenizerFast.from_pretrained(ckpt)
         model = BartForConditionalGeneration.from_pretrained(ckpt)
@@ -204,17 +265,32 @@ def train(cfg: TrainConfig) -> dict:
         tok = build_tokenizer(u + d for u, d in train_pairs)
         model = BartForConditionalGeneration(bart_config(tok, cfg.size, cfg.dropout))
         state = None
+    if cfg.tasks != ("lower",):
+        add_markers(tok, model)
     model.to(cfg.device)
-    data, dev_data = encode(tok, train_pairs), encode(tok, dev_pairs)
+    fixed = encode(
+        tok, task_pairs([t for t in cfg.tasks if t != "write"], train_pairs, None, random.Random(0))
+    )
+
+    def epoch_data(epoch: int) -> list:
+        """The fixed tasks' pairs, and this epoch's keyword draw when the model learns to write."""
+        if not writes:
+            return fixed
+        return fixed + encode(tok, task_pairs(["write"], train_pairs, words, random.Random(cfg.seed + epoch)))
+
+    data = epoch_data(0)
+    dev_data = {
+        task: encode(tok, task_pairs([task], dev_pairs, dev_words, random.Random(0))) for task in cfg.tasks
+    }
     params_m = sum(p.numel() for p in model.parameters()) / 1e6
     if master:
         log.info(
-            "model %s: %.1fM parameters, vocab %d; %d train pairs, %d dev pairs, %d processes",
+            "model %s: %.1fM parameters, vocab %d; %d training pairs over the tasks, %d dev pairs, %d processes",
             cfg.size,
             params_m,
             len(tok),
             len(data),
-            len(dev_data),
+            len(dev_pairs),
             world,
         )
 
@@ -248,6 +324,7 @@ def train(cfg: TrainConfig) -> dict:
     window_start = time.time()
     done = False
     while not done:
+        data = epoch_data(epoch)
         batches = make_batches(data, cfg.batch_tokens, random.Random(cfg.seed + epoch))[rank::world]
         skip = step - epoch * steps_per_epoch  # batches of this epoch already trained before a resume
         for idx in batches[max(0, skip) :]:
@@ -332,6 +409,12 @@ def train(cfg: TrainConfig) -> dict:
     if master:
         (cfg.out_dir / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False))
         if cfg.export_dir:
+            best = cfg.out_dir / "best"
+            if best.is_dir():
+                model = BartForConditionalGeneration.from_pretrained(best, dtype=torch.float32)
+                summary["exported"] = min(
+                    (r for r in history if "dev_loss" in r), key=lambda r: r["dev_loss"]
+                )
             export(model, tok, cfg.export_dir, summary)
     if distributed:
         dist.destroy_process_group()
@@ -362,10 +445,11 @@ def _checkpoint(
             tmp / "state.pt",
         )
         if ckpt.exists():
-            for f in ckpt.iterdir():
-                f.unlink()
-            ckpt.rmdir()
+            shutil.rmtree(ckpt)
         tmp.rename(ckpt)
+        if record["dev_loss"] <= min(r["dev_loss"] for r in history + [record] if "dev_loss" in r):
+            # Long runs on a GPU can pass their best; the export takes the lowest dev loss, not the last.
+            model.save_pretrained(cfg.out_dir / "best")
         with (cfg.out_dir / "train_log.jsonl").open("a") as f:
             f.write(json.dumps(record) + "\n")
     if distributed:

@@ -42,6 +42,22 @@ def tiny_model_dir(tmp_path_factory) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def tiny_writer_dir(tmp_path_factory) -> Path:
+    """The tiny generator with the task markers (couplet/model/tasks.py): it can be asked to write lines."""
+    import torch
+
+    from couplet.model.tasks import add_markers
+
+    torch.manual_seed(0)
+    path = tmp_path_factory.mktemp("tiny_writer")
+    tok = build_tokenizer([UPPER_CHARS + LOWER_CHARS + "晚摇树还挺来去开落人间天上好，。？！"])
+    add_markers(tok)
+    BartForConditionalGeneration(bart_config(tok, "tiny")).save_pretrained(path)
+    tok.save_pretrained(path)
+    return path
+
+
 # --- the data pipeline's fake mirror (fakemirror.py) ---------------------------------------------------
 
 

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import torch
 from safetensors.torch import load_file
 
@@ -120,3 +121,31 @@ def test_data_parallel_under_torchrun(synthetic_prepared, tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     summary = json.loads((out / "summary.json").read_text())
     assert summary["world_size"] == 2 and summary["steps"] == 10
+
+
+def test_the_three_tasks_train_together_and_the_model_writes(synthetic_prepared, tmp_path):
+    torch.set_num_threads(1)
+    cfg = config(
+        synthetic_prepared,
+        tmp_path / "run",
+        export_dir=tmp_path / "model",
+        max_steps=60,
+        tasks=("lower", "upper", "write"),
+    )
+    train(cfg)
+    log = [json.loads(line) for line in (tmp_path / "run" / "train_log.jsonl").read_text().splitlines()]
+    for key in ("dev_loss", "dev_loss_upper", "dev_loss_write"):
+        assert log[-1][key] < log[0][key], key
+    # The segmentation behind the keyword draw is kept beside the split, one row per training pair.
+    rows = (synthetic_prepared / "train_words.tsv").read_text(encoding="utf-8").split("\n")
+    assert len(rows) == len((synthetic_prepared / "train.tsv").read_text(encoding="utf-8").splitlines())
+    generator = Generator(tmp_path / "model", BadWords(frozenset()))
+    assert generator.writes
+    lines = generator.write_lines([["春风"]], 7, 4, [{0: "春", 1: "风"}])[0]
+    # Seven characters: a task marker written as one would show as several.
+    assert lines and all(len(line) == 7 and line.startswith("春风") for line, _ in lines)
+
+
+def test_an_unknown_task_is_refused(synthetic_prepared, tmp_path):
+    with pytest.raises(ValueError, match="tasks"):
+        train(config(synthetic_prepared, tmp_path / "run", max_steps=1, tasks=("lower", "poem")))

@@ -79,11 +79,13 @@ def tiny_generator(tmp_path_factory) -> Path:
     from transformers import BartForConditionalGeneration
 
     from couplet.model.config import bart_config
+    from couplet.model.tasks import add_markers
     from couplet.model.tokenizer import build_tokenizer
 
     torch.manual_seed(0)
     path = tmp_path_factory.mktemp("generator")
     tok = build_tokenizer([VOCAB])
+    add_markers(tok)  # as the shipped model: it writes upper lines from keywords too
     BartForConditionalGeneration(bart_config(tok, "tiny")).save_pretrained(path)
     tok.save_pretrained(path)
     return path

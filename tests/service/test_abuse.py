@@ -87,6 +87,7 @@ def test_fuzzed_requests_never_get_a_5xx(app, mode):
             # leaves nothing invalid to send.
             assert mode == GenerationMode.NEGATIVE
     editing = {"/api/couplet/refill", "/api/couplet/alternatives", "/api/couplet/upper"}
+    editing |= {"/api/couplet/write", "/api/couplet/acrostic", "/api/couplet/banner"}
     assert {"/api/couplet", *editing, "/api/photo", "/api/digits/predict", "/api/expression"} <= fuzzed
 
 

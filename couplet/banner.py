@@ -1,0 +1,94 @@
+"""A 横批 (the horizontal scroll over a couplet) written for the couplet, with classic ones as the fallback.
+
+Candidates are four-character lines the generator writes from the couplet's own words (its ``write`` task,
+with no tone asked of the last character); one that says a word of the couplet again is left out. They
+are ranked by the matcher's encoder (the cosine between candidate and couplet) plus the model's
+confidence. The table of classic 横批 (data/horizontals.tsv, which the photo path draws from) fills in
+only where too few written ones pass, or where the model was not trained to write.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+
+from core.errors import DataError
+from core.settings import Settings
+from couplet.model.tasks import content_words
+from couplet.resources import get_badwords, get_generator
+
+TABLE = Path(__file__).resolve().parent / "data" / "horizontals.tsv"
+LENGTH = 4
+ROWS = 8  # beam rows per keyword set
+KEYWORD_SETS = 4  # one search per word of the couplet, the longest words first
+W_MODEL = 0.1  # per-character log-probability (about -1 to -3) against a cosine (about 0.2 to 0.8)
+
+
+@dataclass(frozen=True)
+class Banner:
+    text: str
+    score: float
+    source: str  # "model" (written for the couplet) or "table"
+
+
+@cache
+def load_table(path: Path = TABLE) -> tuple[tuple[str, str], ...]:
+    """The classic 横批 and the theme each suits, in the table's order."""
+    with path.open(encoding="utf-8") as f:
+        rows = csv.DictReader((line for line in f if not line.startswith("#")), delimiter="\t")
+        return tuple((row["horizontal"], row["theme"]) for row in rows)
+
+
+def repeats_couplet(banner: str, upper: str, lower: str) -> bool:
+    """Whether a 横批 says again what the couplet says: two characters of it in a row, or more than one of
+    its characters anywhere in the lines."""
+    text = upper + lower
+    if any(banner[i : i + 2] in text for i in range(len(banner) - 1)):
+        return True
+    return len(set(banner) & set(text)) > 1
+
+
+def banners(
+    upper: str, lower: str, n: int, settings: Settings, avoid: frozenset[str] = frozenset()
+) -> list[Banner]:
+    """Up to ``n`` 横批 for a couplet (already validated), best first, none of ``avoid``."""
+    generator = get_generator(settings)
+    badwords = get_badwords(settings)
+
+    def allowed(text: str) -> bool:
+        return text not in avoid and not repeats_couplet(text, upper, lower) and badwords.find(text) is None
+
+    written: dict[str, float] = {}
+    if generator.writes:
+        words = sorted(dict.fromkeys(content_words(upper) + content_words(lower)), key=len, reverse=True)
+        sets = [[w] for w in words[:KEYWORD_SETS]] or [[upper[0]]]
+        for lines in generator.write_lines(sets, LENGTH, ROWS, ends_ze=False):
+            for text, model_score in lines:
+                if allowed(text):
+                    written[text] = max(written.get(text, -np.inf), model_score)
+    found = _ranked(list(written), [W_MODEL * s for s in written.values()], upper, lower, settings, "model")
+    if len(found) < n:
+        table = [text for text, _ in load_table() if allowed(text)]
+        found += _ranked(table, [0.0] * len(table), upper, lower, settings, "table")
+    return found[:n]
+
+
+def _ranked(
+    texts: list[str], priors: list[float], upper: str, lower: str, settings: Settings, source: str
+) -> list[Banner]:
+    if not texts:
+        return []
+    scores = np.asarray(priors, dtype=np.float32)
+    try:
+        from couplet.matching import encode
+
+        vectors = encode([f"{upper} {lower}", *texts], settings=settings)
+        scores = scores + vectors[1:] @ vectors[0]
+    except DataError:  # no encoder shipped: the model's confidence (or the table's order) alone
+        pass
+    order = np.argsort(-scores, kind="stable")
+    return [Banner(texts[i], float(scores[i]), source) for i in order]
