@@ -23,7 +23,7 @@ from couplet.measures import explain
 from couplet.model.generator import DecodeOptions, rules_dict
 from couplet.model.rerank import diverse
 from couplet.resources import get_badwords, get_generator
-from couplet.rules import PING, ZE, check, is_punct, tones
+from couplet.rules import PING, ZE, broken_hard_rules, check, is_punct, tones
 
 THEMES = Path(__file__).resolve().parent / "data" / "themes.tsv"
 LENGTHS = range(4, 12)
@@ -178,13 +178,15 @@ def _written(
     for upper, _, words, down in uppers:
         lock = dict(down)
         missing = [w for w in words if w not in upper and not set(w) & set(upper)]
-        if missing and not lock and len(missing[0]) < length:
+        # A keyword with a repeat of its own (声声) can stand in the lower line only where the upper repeats.
+        if missing and not lock and len(missing[0]) < length and len(set(missing[0])) == len(missing[0]):
             lock = dict(enumerate(missing[0]))
         locks.append(lock)
     rows = max(DecodeOptions().beams, 3)
     lowers = generator.nbest([u for u, *_ in uppers], rows, DecodeOptions(beams=rows), locks)
     couplets = []
     for (upper, upper_score, words, _), ranked in zip(uppers, lowers, strict=True):
+        ranked = [c for c in ranked if not broken_hard_rules(c.upper, c.lower)]
         good = [c for c in ranked if c.rules["lower_ends_ping"].passed] or ranked
         if not good:
             continue

@@ -67,7 +67,7 @@ def test_acrostic_refuses_what_cannot_be_written(settings, kwargs, code):
     assert caught.value.code == code
 
 
-@pytest.mark.parametrize("keywords", [["春风"], ["山", "水"], ["松竹", "月"]])
+@pytest.mark.parametrize("keywords", [["春风"], ["山", "水"], ["松竹", "月"], ["月月", "松"]])
 def test_written_couplets_hold_every_keyword_and_every_rule(settings, keywords):
     found = write(keywords, length=7, n=3, settings=settings)
     assert len(found) == 3
