@@ -6,6 +6,7 @@ const $ = (id) => document.getElementById(id);
 const HISTORY_KEY = "lianjing.history";
 const HISTORY_MAX = 12;
 const PUNCT = /[，。、；：！？,.;:!?·…—\s]/;
+const WHEN = { month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit" };
 
 let photo = null;    // the last photo: {id, candidates}
 let chosen = 0;      // index into photo.candidates (the API numbers candidates from 1)
@@ -52,7 +53,9 @@ function upload(url, form, onProgress, onUploaded) {
     const xhr = new XMLHttpRequest();
     xhr.open("POST", url);
     xhr.responseType = "json";
-    xhr.upload.addEventListener("progress", (e) => { if (e.lengthComputable) onProgress(e.loaded / e.total); });
+    xhr.upload.addEventListener("progress", (e) => {
+      if (e.lengthComputable) onProgress(e.loaded / e.total);
+    });
     xhr.upload.addEventListener("load", onUploaded);
     xhr.addEventListener("load", () => {
       if (xhr.status >= 200 && xhr.status < 300) resolve(xhr.response);
@@ -145,14 +148,18 @@ function showHistory() {
   $("history-section").hidden = items.length === 0;
   for (const item of items) {
     const img = el("img", { src: item.url, alt: "", loading: "lazy" });
-    const when = new Date(item.at).toLocaleString("zh-CN", { month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit" });
-    const meta = el("div", { className: "meta", textContent: (item.kind === "photo" ? "照片 · " : "红纸 · ") + when });
+    const when = new Date(item.at).toLocaleString("zh-CN", WHEN);
+    const kind = item.kind === "photo" ? "照片" : "红纸";
+    const meta = el("div", { className: "meta", textContent: kind + " · " + when });
     // Results expire after a day; the couplet's text stays and can be drawn again.
-    img.addEventListener("error", () => { img.replaceWith(el("img", { alt: "" })); meta.textContent += " · 图片已过期"; });
+    img.addEventListener("error", () => {
+      img.replaceWith(el("img", { alt: "" }));
+      meta.textContent += " · 图片已过期";
+    });
     const text = el("div", { className: "text" },
       el("div", { textContent: item.upper }), el("div", { textContent: item.lower }), meta);
     const open = el("button", { type: "button", className: "secondary small", textContent: "再改" });
-    open.addEventListener("click", () => { openEditor(item); showTab("spring"); $("editor").scrollIntoView(); });
+    open.addEventListener("click", () => editInSpringMode(item));
     const li = el("li", {}, img, text, open);
     img.addEventListener("click", () => window.open(item.url, "_blank"));
     list.appendChild(li);
@@ -193,7 +200,8 @@ function progress(step, share) {
   [...$("progress-steps").children].forEach((li, i) => {
     li.className = i < step ? "done" : i === step ? "now" : "";
   });
-  $("progress-text").textContent = share === null ? "正在" + STEPS[step] + "……" : "上传 " + Math.round(share * 100) + "%";
+  $("progress-text").textContent =
+    share === null ? "正在" + STEPS[step] + "……" : "上传 " + Math.round(share * 100) + "%";
 }
 
 function busy(on) {
@@ -226,7 +234,8 @@ $("file").addEventListener("change", async () => {
     const tags = $("tags");
     tags.innerHTML = "";
     for (const t of body.tags) {
-      tags.appendChild(el("li", { textContent: t.name, title: (t.name_en || "") + " " + Math.round(t.confidence * 100) + "%" }));
+      const title = (t.name_en || "") + " " + Math.round(t.confidence * 100) + "%";
+      tags.appendChild(el("li", { textContent: t.name, title }));
     }
     showCandidates();
     $("photo-result").hidden = false;
@@ -246,12 +255,13 @@ $("file").addEventListener("change", async () => {
   }
 });
 
-const asCouplet = (c) => ({ upper: c.upper, lower: c.lower, banner: c.horizontal });
+// What the photo form holds: the chosen candidate, or the user's edit of it.
+const photoEdit = () => ({
+  upper: $("edit-upper").value, lower: $("edit-lower").value, banner: $("edit-horizontal").value,
+});
 
 function showPhotoResult(url) {
-  const couplet = asCouplet(photo.candidates[chosen]);
-  const edit = { upper: $("edit-upper").value, lower: $("edit-lower").value, banner: $("edit-horizontal").value };
-  const drawn = edit.upper ? edit : couplet;
+  const drawn = photoEdit();
   showImage("", url, drawn);
   remember({ url, kind: "photo", ...drawn });
 }
@@ -266,7 +276,8 @@ function showCandidates() {
   const list = $("candidates");
   list.innerHTML = "";
   photo.candidates.forEach((c, i) => {
-    const radio = el("input", { type: "radio", name: "candidate", value: String(i + 1), checked: i === chosen });
+    const radio = el("input", { type: "radio", name: "candidate", value: String(i + 1) });
+    radio.checked = i === chosen;
     radio.addEventListener("change", () => { chosen = i; fillEdit(c); renderOnPhoto(); });
     const text = el("span", { className: "pair" },
       el("div", { textContent: "上联：" + c.upper }),
@@ -280,12 +291,13 @@ function showCandidates() {
 async function renderOnPhoto() {
   if (!photo) return;
   const c = photo.candidates[chosen];
-  const edit = { upper: $("edit-upper").value, lower: $("edit-lower").value, horizontal: $("edit-horizontal").value };
-  const edited = edit.upper !== c.upper || edit.lower !== c.lower || edit.horizontal !== c.horizontal;
+  const { upper, lower, banner } = photoEdit();
+  const edited = upper !== c.upper || lower !== c.lower || banner !== c.horizontal;
   busy(true);
   say($("photo-status"), "正在写对联……");
   try {
-    const body = await postJson("/api/photo/" + photo.id + "/render", edited ? edit : { candidate: chosen + 1 });
+    const request = edited ? { upper, lower, horizontal: banner } : { candidate: chosen + 1 };
+    const body = await postJson("/api/photo/" + photo.id + "/render", request);
     showPhotoResult(body.image_url);
     $("figure").scrollIntoView({ block: "nearest" });
     say($("photo-status"), "好了！点「保存图片」，或长按图片保存。");
@@ -313,12 +325,7 @@ $("regenerate").addEventListener("click", async () => {
   }
 });
 
-$("to-editor").addEventListener("click", () => {
-  openEditor({ upper: $("edit-upper").value, lower: $("edit-lower").value, banner: $("edit-horizontal").value });
-  showTab("spring");
-  history.replaceState(null, "", "#spring");
-  $("editor").scrollIntoView();
-});
+$("to-editor").addEventListener("click", () => editInSpringMode(photoEdit()));
 
 // ---------------------------------------------------------------------------------------------- 春联 mode
 
@@ -382,13 +389,25 @@ function openEditor(c) {
   if (!draft.banner) newBanner();
 }
 
+// From another mode (a photo, the 对下联 tab, the history) into the 春联 editor.
+function editInSpringMode(c) {
+  openEditor(c);
+  showTab("spring");
+  history.replaceState(null, "", "#spring");
+  $("editor").scrollIntoView();
+}
+
 function showDraft() {
   const upperTiles = $("upper-tiles");
   const lowerTiles = $("lower-tiles");
   upperTiles.replaceChildren(el("span", { className: "who", textContent: "上联（贴右边）" }));
   lowerTiles.replaceChildren(el("span", { className: "who", textContent: "下联（贴左边）：点字锁住" }));
+  const longest = String(Math.max([...draft.upper].length, [...draft.lower].length));
+  upperTiles.style.setProperty("--n", longest);
+  lowerTiles.style.setProperty("--n", longest);
   for (const ch of draft.upper) {
-    upperTiles.appendChild(el("span", { className: "tile fixed" + (PUNCT.test(ch) ? " punct" : ""), textContent: ch }));
+    const className = "tile fixed" + (PUNCT.test(ch) ? " punct" : "");
+    upperTiles.appendChild(el("span", { className, textContent: ch }));
   }
   [...draft.lower].forEach((ch, i) => {
     if (PUNCT.test(ch)) {
@@ -468,7 +487,8 @@ $("refill").addEventListener("click", async () => {
       });
       choices.appendChild(el("li", {}, choice));
     }
-    say($("spring-status"), offered.length ? "点一句换上；锁住的字不会变。" : "没有找到别的写法，放开一两个字再试。", !offered.length);
+    if (offered.length) say($("spring-status"), "点一句换上；锁住的字不会变。");
+    else say($("spring-status"), "没有找到别的写法，放开一两个字再试。", true);
   } catch (err) {
     say($("spring-status"), err.message, true);
   } finally {
@@ -482,10 +502,11 @@ async function renderDraft(onPhoto) {
   editorBusy(true);
   say($("spring-status"), "正在写成图片……");
   try {
-    const body = onPhoto
-      ? await postJson("/api/photo/" + photo.id + "/render", { upper: draft.upper, lower: draft.lower, horizontal: draft.banner })
-      : await postJson("/api/couplet/render", { upper: draft.upper, lower: draft.lower, banner: draft.banner });
     const drawn = { upper: draft.upper, lower: draft.lower, banner: draft.banner };
+    const onPhotoBody = { upper: drawn.upper, lower: drawn.lower, horizontal: drawn.banner };
+    const body = onPhoto
+      ? await postJson("/api/photo/" + photo.id + "/render", onPhotoBody)
+      : await postJson("/api/couplet/render", drawn);
     showImage("spring", body.image_url, drawn);
     remember({ url: body.image_url, kind: onPhoto ? "photo" : "red", ...drawn });
     say($("spring-status"), "好了！点「保存图片」，或长按图片保存。");
@@ -512,15 +533,10 @@ $("text-form").addEventListener("submit", async (event) => {
     say(status, "上联：" + body.upper);
     for (const c of body.candidates) {
       const failed = Object.entries(c.rules).filter(([, r]) => !r.passed).map(([name]) => name);
-      const meta = el("div", { className: "meta",
-        textContent: "score " + c.score.toFixed(3) + (failed.length ? " · 未满足: " + failed.join(", ") : " · 全部规则满足") });
+      const rules = failed.length ? " · 未满足: " + failed.join(", ") : " · 全部规则满足";
+      const meta = el("div", { className: "meta", textContent: "score " + c.score.toFixed(3) + rules });
       const use = el("button", { type: "button", className: "secondary small", textContent: "写成春联" });
-      use.addEventListener("click", () => {
-        openEditor({ upper: body.upper, lower: c.lower, banner: "" });
-        showTab("spring");
-        history.replaceState(null, "", "#spring");
-        $("editor").scrollIntoView();
-      });
+      use.addEventListener("click", () => editInSpringMode({ upper: body.upper, lower: c.lower }));
       list.appendChild(el("li", {}, c.lower, meta, use));
     }
   } catch (err) {

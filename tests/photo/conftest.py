@@ -52,9 +52,14 @@ def live_url(app):
 
 @pytest.fixture(scope="module")
 def page(live_url):
-    """A phone-sized page in Debian's Chromium, shared by the browser tests of a module."""
+    """A phone-sized page in Debian's Chromium, shared by the browser tests of a module; a script error
+    on the page fails the module."""
     with chromium() as browser:
-        yield phone_page(browser)
+        page = phone_page(browser)
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        yield page
+        assert not errors, f"script errors on the page: {errors}"
 
 
 @pytest.fixture(scope="session")
