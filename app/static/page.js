@@ -12,7 +12,6 @@ let photo = null;    // the last photo: {id, candidates}
 let chosen = 0;      // index into photo.candidates (the API numbers candidates from 1)
 let draft = null;    // the couplet in the editor: {upper, lower, banner, locks: [bool per lower char]}
 let banners = [];    // 横批 offered for the draft, the one shown first
-let writing = false; // a 春联 request is in flight
 
 // ---------------------------------------------------------------------------------------------- helpers
 
@@ -348,11 +347,9 @@ function springRequest() {
 
 $("spring-form").addEventListener("submit", async (event) => {
   event.preventDefault();
-  if (writing) return;
   const status = $("spring-status");
   const list = $("spring-candidates");
-  writing = true;
-  $("write").disabled = true;
+  $("write").disabled = true;  // also stops a second submit by the Enter key
   say(status, "正在写春联……");
   list.innerHTML = "";
   try {
@@ -373,7 +370,6 @@ $("spring-form").addEventListener("submit", async (event) => {
     const message = err.status === 404 ? "写春联的服务暂时不可用（HTTP 404）。可以先在「对下联」里写一副，再拿来改。" : err.message;
     say(status, message, true);
   } finally {
-    writing = false;
     $("write").disabled = false;
   }
 });

@@ -118,6 +118,13 @@ def test_a_photo_shows_progress_then_stays_in_this_devices_history(page, live_ur
 
 
 def test_lock_refill_and_draw_a_chunlian_on_red_paper(page, live_url, app, site_settings):
+    # Headless Chromium has no share sheet: this one records what the page hands to it.
+    page.add_init_script(
+        """navigator.share = async (data) => {
+             window.shared = {text: data.text, files: (data.files || []).map(f => [f.type, f.size])};
+           };
+           navigator.canShare = (data) => true;"""
+    )
     lower = open_editor_from_text_tab(page, live_url)
     tiles = page.locator("#lower-tiles button.tile")
     assert tiles.count() == len(lower)
@@ -153,6 +160,13 @@ def test_lock_refill_and_draw_a_chunlian_on_red_paper(page, live_url, app, site_
     assert meta["couplet"] == {"upper": UPPER, "lower": choices[0], "horizontal": banner}
     latest = page.evaluate(HISTORY)[0]
     assert (latest["url"], latest["kind"], latest["lower"]) == (src, "red", choices[0])
+
+    # Saving is the download link above; sharing hands the JPEG itself to the phone's share sheet.
+    page.click("#spring-share")
+    page.wait_for_function("() => window.shared")
+    shared = page.evaluate("window.shared")
+    [(kind, size)] = shared["files"]
+    assert kind == "image/jpeg" and size > 10_000 and UPPER in shared["text"]
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
 
