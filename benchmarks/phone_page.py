@@ -204,7 +204,7 @@ def take_screenshots() -> None:
             page.fill("#upper", SPRING_UPPER)
             page.click("#text-form button")
             page.locator("#text-candidates li button").first.click()
-            page.wait_for_selector("#spring-status.error")  # no 横批 endpoint either: the user writes one
+            page.wait_for_selector("#editor-status.error")  # no 横批 endpoint either: the user writes one
             page.fill("#banner", "春满人间")
         page.wait_for_selector("#editor:not([hidden])")
         tiles = page.locator("#lower-tiles button.tile")

@@ -18,6 +18,7 @@ let banners = [];    // 横批 offered for the draft, the one shown first
 function say(el, text, isError) {
   el.textContent = text;
   el.className = isError ? "error" : "";
+  if (isError) el.scrollIntoView({ block: "nearest" });  // on a phone the button pressed may be far from it
 }
 
 class ApiError extends Error {
@@ -380,7 +381,7 @@ function openEditor(c) {
   banners = c.banner ? [c.banner] : [];
   $("editor").hidden = false;
   $("refill-choices").innerHTML = "";
-  say($("spring-status"), "");
+  say($("editor-status"), "");
   showDraft();
   if (!draft.banner) newBanner();
 }
@@ -451,7 +452,7 @@ async function newBanner() {
     showDraft();
   } catch (err) {
     const message = err.status === 404 ? "暂时不能自动写横批，请自己写四个字。" : err.message;
-    say($("spring-status"), message, true);
+    say($("editor-status"), message, true);
   } finally {
     editorBusy(false);
   }
@@ -463,11 +464,11 @@ $("refill").addEventListener("click", async () => {
   const chars = [...draft.lower];
   const pattern = chars.map((ch, i) => (PUNCT.test(ch) || draft.locks[i] ? ch : "?")).join("");
   if (!pattern.includes("?")) {
-    say($("spring-status"), "每个字都锁住了：先点一个字放开它。", true);
+    say($("editor-status"), "每个字都锁住了：先点一个字放开它。", true);
     return;
   }
   editorBusy(true);
-  say($("spring-status"), "正在重写没锁的字……");
+  say($("editor-status"), "正在重写没锁的字……");
   const choices = $("refill-choices");
   choices.innerHTML = "";
   try {
@@ -483,10 +484,10 @@ $("refill").addEventListener("click", async () => {
       });
       choices.appendChild(el("li", {}, choice));
     }
-    if (offered.length) say($("spring-status"), "点一句换上；锁住的字不会变。");
-    else say($("spring-status"), "没有找到别的写法，放开一两个字再试。", true);
+    if (offered.length) say($("editor-status"), "点一句换上；锁住的字不会变。");
+    else say($("editor-status"), "没有找到别的写法，放开一两个字再试。", true);
   } catch (err) {
-    say($("spring-status"), err.message, true);
+    say($("editor-status"), err.message, true);
   } finally {
     editorBusy(false);
   }
@@ -496,7 +497,7 @@ async function renderDraft(onPhoto) {
   if (!draft) return;
   draft.banner = $("banner").value.trim();
   editorBusy(true);
-  say($("spring-status"), "正在写成图片……");
+  say($("editor-status"), "正在写成图片……");
   try {
     const drawn = { upper: draft.upper, lower: draft.lower, banner: draft.banner };
     const onPhotoBody = { upper: drawn.upper, lower: drawn.lower, horizontal: drawn.banner };
@@ -505,10 +506,10 @@ async function renderDraft(onPhoto) {
       : await postJson("/api/couplet/render", drawn);
     showImage("spring", body.image_url, drawn);
     remember({ url: body.image_url, kind: onPhoto ? "photo" : "red", ...drawn });
-    say($("spring-status"), "好了！点「保存图片」，或长按图片保存。");
+    say($("editor-status"), "好了！点「保存图片」，或长按图片保存。");
     $("spring-figure").scrollIntoView({ block: "nearest" });
   } catch (err) {
-    say($("spring-status"), err.message, true);
+    say($("editor-status"), err.message, true);
   } finally {
     editorBusy(false);
   }

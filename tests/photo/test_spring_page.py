@@ -131,8 +131,8 @@ def test_lock_refill_and_draw_a_chunlian_on_red_paper(page, live_url, app, site_
     if has_route(app, "/api/couplet/banner"):
         page.wait_for_function("() => document.getElementById('banner').value.length === 4")
     else:
-        page.wait_for_selector("#spring-status.error")  # the 404 of the missing 横批 endpoint, as a message
-        assert "横批" in page.inner_text("#spring-status")
+        page.wait_for_selector("#editor-status.error")  # the 404 of the missing 横批 endpoint, as a message
+        assert "横批" in page.inner_text("#editor-status")
         page.fill("#banner", "春满人间")
 
     for k in (0, 3):
@@ -174,14 +174,14 @@ def test_refused_requests_and_bad_input_are_shown_as_messages(page, live_url, ap
     open_editor_from_text_tab(page, live_url)
     page.fill("#banner", "春满")
     page.click("#render-red")
-    page.wait_for_selector("#spring-status.error:has-text('横批')")  # the API's 400 invalid_horizontal
+    page.wait_for_selector("#editor-status.error:has-text('横批')")  # the API's 400 invalid_horizontal
     assert page.locator("#spring-figure").is_hidden()
 
     tiles = page.locator("#lower-tiles button.tile")
     for k in range(tiles.count()):
         tiles.nth(k).click()
     page.click("#refill")
-    assert "锁住" in page.inner_text("#spring-status.error")
+    assert "锁住" in page.inner_text("#editor-status.error")
 
     page.click("#tab-spring")
     page.fill("#head", "福")
