@@ -300,7 +300,7 @@ async function renderOnPhoto() {
     const body = await postJson("/api/photo/" + photo.id + "/render", request);
     showPhotoResult(body.image_url);
     $("figure").scrollIntoView({ block: "nearest" });
-    say($("photo-status"), "好了！点「保存图片」，或长按图片保存。");
+    say($("photo-status"), "写好了。");
   } catch (err) {
     say($("photo-status"), err.message, true);
   } finally {
@@ -506,7 +506,7 @@ async function renderDraft(onPhoto) {
       : await postJson("/api/couplet/render", drawn);
     showImage("spring", body.image_url, drawn);
     remember({ url: body.image_url, kind: onPhoto ? "photo" : "red", ...drawn });
-    say($("editor-status"), "好了！点「保存图片」，或长按图片保存。");
+    say($("editor-status"), "写好了。");
     $("spring-figure").scrollIntoView({ block: "nearest" });
   } catch (err) {
     say($("editor-status"), err.message, true);
