@@ -331,19 +331,25 @@ $("to-editor").addEventListener("click", () => editInSpringMode(photoEdit()));
 
 const checkedValue = (name) => (document.querySelector("input[name=" + name + "]:checked") || {}).value;
 
-// What to ask for: a name hidden at the heads of the lines (藏头), else a couplet from the keywords,
-// else one from the theme. Returns [url, body] or throws a message for the user.
+// The year of the coming Spring Festival (late January to mid February): its zodiac animal is a theme word.
+function springFestivalYear() {
+  const now = new Date();
+  return now.getMonth() >= 2 ? now.getFullYear() + 1 : now.getFullYear();
+}
+
+// What to ask for: a name hidden at the heads of the lines (藏头), else a couplet from the theme and the
+// keywords. Returns [url, body] or throws a message for the user.
 function springRequest() {
   const theme = checkedValue("theme");
   const length = Number(checkedValue("length"));
   const head = $("head").value.trim();
-  const keywords = $("keywords").value.split(/[\s,，、]+/).filter(Boolean);
+  const keywords = $("keywords").value.split(/[\s,，、]+/).filter(Boolean).slice(0, 4);
   if (head) {
     if (!/^[\u3400-\u9fff]{2}$/.test(head)) throw new ApiError("藏头要两个汉字，比如名字里的两个字。", 400);
-    return ["/api/couplet/acrostic", { head, length, theme, n: 3 }];
+    return ["/api/couplet/acrostic", { chars: head, length, theme, n: 3 }];
   }
-  if (keywords.length) return ["/api/couplet/write", { keywords, length, n: 3 }];
-  return ["/api/couplet/write", { theme, length, n: 3 }];
+  const year = theme === "春节" ? springFestivalYear() : null;
+  return ["/api/couplet/write", { keywords, theme, year, length, n: 3 }];
 }
 
 $("spring-form").addEventListener("submit", async (event) => {
@@ -444,10 +450,14 @@ async function newBanner() {
     showDraft();
     return;
   }
+  const asked = draft;
+  const shown = draft.banner;
   editorBusy(true);
   try {
     const body = await postJson("/api/couplet/banner", { upper: draft.upper, lower: draft.lower });
-    banners = body.banners.filter((b) => b !== draft.banner);
+    // Meanwhile the user may have typed a 横批 or opened another couplet: what they did stays.
+    if (draft !== asked || draft.banner !== shown) return;
+    banners = body.banners.filter((b) => b !== shown);
     if (banners.length) draft.banner = banners[0];
     showDraft();
   } catch (err) {

@@ -41,7 +41,8 @@ def has_route(app, rule: str) -> bool:
 
 
 def open_editor_from_text_tab(page, live_url: str) -> str:
-    """A lower line written by the 对下联 tab, taken into the 春联 editor; returns the lower line."""
+    """A lower line written by the 对下联 tab, taken into the 春联 editor (once it has asked for a 横批);
+    returns the lower line."""
     fresh(page, live_url, "text")
     page.fill("#upper", UPPER)
     page.click("#text-form button")
@@ -49,6 +50,7 @@ def open_editor_from_text_tab(page, live_url: str) -> str:
     lower = page.locator("#text-candidates li").first.evaluate("li => li.firstChild.textContent")
     page.locator("#text-candidates li button").first.click()
     assert page.locator("#spring").is_visible() and page.locator("#editor").is_visible()
+    page.wait_for_selector("#new-banner:enabled")
     return lower
 
 
@@ -129,7 +131,10 @@ def test_lock_refill_and_draw_a_chunlian_on_red_paper(page, live_url, app, site_
     tiles = page.locator("#lower-tiles button.tile")
     assert tiles.count() == len(lower)
     if has_route(app, "/api/couplet/banner"):
-        page.wait_for_function("() => document.getElementById('banner').value.length === 4")
+        first = page.input_value("#banner")
+        assert len(first) == 4
+        page.click("#new-banner")
+        page.wait_for_function(f"() => document.getElementById('banner').value !== {first!r}")
     else:
         page.wait_for_selector("#editor-status.error")  # the 404 of the missing 横批 endpoint, as a message
         assert "横批" in page.inner_text("#editor-status")
@@ -207,6 +212,16 @@ def test_a_theme_gives_three_couplets_each_with_a_banner(page, live_url, app):
     first = items.first.inner_text().splitlines()[0]
     items.first.locator("button").click()
     assert "".join(page.locator("#upper-tiles .tile").all_inner_texts()) == first
+
+    # Wishes typed as keywords go with the theme; a new answer replaces the old one.
+    page.fill("#keywords", "春风 平安")
+    with page.expect_response(lambda r: r.url.endswith("/api/couplet/write")) as answer:
+        page.click("#write")
+    assert answer.value.ok
+    sent = json.loads(answer.value.request.post_data)
+    assert (sent["keywords"], sent["theme"]) == (["春风", "平安"], "婚庆")
+    page.wait_for_selector("#spring-candidates li")
+    assert page.locator("#spring-candidates li").count() == 3
 
 
 def test_a_name_stands_at_the_heads_of_the_lines(page, live_url, app):
