@@ -49,9 +49,9 @@ class PhotoRecord:
 
 @dataclass(frozen=True)
 class Drawing:
-    """A rendered couplet on a photo; its JPEG is the entry's bytes."""
+    """A rendered couplet, on a photo or on red paper (photo_id None); its JPEG is the entry's bytes."""
 
-    photo_id: str
+    photo_id: str | None
     couplet: Couplet
 
     def save(self, store: ResultStore, drawing_id: str, jpeg: bytes) -> None:

@@ -14,6 +14,8 @@ import pytest
 from werkzeug.serving import make_server
 
 CHROMIUM = Path("/usr/bin/chromium")
+PHONE = {"width": 375, "height": 667}
+"""The viewport the phone page is designed for (an iPhone 6–8 and most small Android phones)."""
 # Without the background-networking flags Chromium keeps dialling Google's hosts on a closed network.
 ARGS = [
     "--no-sandbox",
@@ -52,3 +54,13 @@ def chromium():
             yield browser
         finally:
             browser.close()
+
+
+def phone_page(browser, viewport: dict | None = None, scale: float = 2):
+    """A new page in a fresh context that looks like a phone: touch, mobile viewport, a 60 s timeout."""
+    context = browser.new_context(
+        viewport=viewport or PHONE, device_scale_factor=scale, is_mobile=True, has_touch=True
+    )
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    return page

@@ -6,6 +6,7 @@ POST /api/photo/<id>/render      {"candidate": 1} (1-based: 1, 2 or 3) or {"uppe
     → {"image_url"}
 POST /api/photo/<id>/regenerate  → {"id", "candidates"}: new lower lines and 横批 for the same upper lines
 GET  /api/results/<id>.jpg       the rendered JPEG
+POST /api/couplet/render         {"upper", "lower", "banner"} → {"image_url", ...}: 春联 on red paper, no photo
 
 Errors are JSON {"error", "message"}: 400 bad image or edit, 404 unknown or expired id, 413 over
 10 MB, 415 not JPEG/PNG/WebP, 502/503 when tagging fails. POST /api/photo answers with a
@@ -22,10 +23,11 @@ from flask import Response, current_app
 from werkzeug.exceptions import NotFound
 
 from app.limits import client_openid
-from app.web.schemas import JsonInteger, error_responses
+from app.web.schemas import JsonInteger, RedPaperIn, RedPaperOut, error_responses
 from core.errors import UserError
 from couplet.safety import check_user_text
 from photo import pipeline as photo
+from photo.redpaper import draw_red_paper
 from photo.results import get_result_store
 from photo.session import Drawing
 from vision.tags import KINDS
@@ -172,6 +174,29 @@ def regenerate(session_id: str):
     """
     candidates = photo.regenerate(session_id, current_app.config["SETTINGS"], client_openid())
     return {"id": session_id, "candidates": [asdict(c) for c in candidates]}
+
+
+@bp.post("/api/couplet/render")
+@bp.input(RedPaperIn, arg_name="body")
+@bp.output(RedPaperOut)
+@bp.doc(responses=error_responses(400, 413, 415, 429, 503))
+def render_red_paper(body: dict):
+    """Draw a couplet on red paper
+
+    The couplet as 春联 beside a door, with no photo: the same scrolls, 横批 and checks as a couplet drawn
+    on a photo (400 `invalid_upper`, `invalid_lower`, `broken_rule` naming the rule, `invalid_horizontal`
+    for the banner, `unsafe_content`). The JPEG is kept and served like a photo's result.
+    """
+    settings = current_app.config["SETTINGS"]
+    couplet = photo.checked_couplet(body["upper"], body["lower"], body["banner"], settings)
+    check_user_text([couplet.upper, couplet.lower, couplet.horizontal], settings, client_openid())
+    result_id = draw_red_paper(couplet, settings)
+    return {
+        "image_url": _image_url(result_id),
+        "upper": couplet.upper,
+        "lower": couplet.lower,
+        "banner": couplet.horizontal,
+    }
 
 
 @bp.get("/api/results/<result_id>.jpg")

@@ -233,6 +233,28 @@ class UpperOut(Schema):
     candidates = fields.List(fields.Nested(UpperCandidate), required=True)
 
 
+class RedPaperIn(_Request):
+    upper = _line("upper line (上联), hung on the right", "春风化雨千山绿")
+    lower = _line(
+        "lower line (下联), hung on the left: same length and punctuation, no character of the upper line, "
+        "repeats mirrored",
+        "旭日临窗万户红",
+    )
+    banner = fields.String(
+        required=True,
+        metadata={"description": "The 横批 above the door: four Chinese characters.", "example": "春满人间"},
+    )
+
+
+class RedPaperOut(Schema):
+    image_url = fields.String(
+        required=True, metadata={"description": "The JPEG, like a photo's result; it expires like one."}
+    )
+    upper = fields.String(required=True, metadata={"description": "The upper line as drawn (normalised)."})
+    lower = fields.String(required=True, metadata={"description": "The lower line as drawn (normalised)."})
+    banner = fields.String(required=True, metadata={"description": "The 横批 as drawn."})
+
+
 class Health(Schema):
     status = fields.String(required=True)
 

@@ -2,43 +2,9 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
-import pytest
-from browser import chromium, live_server, needs_chromium
-from photos import encode, scene
-
-PHONE = {"width": 375, "height": 667}
+from browser import PHONE, needs_chromium
 
 pytestmark = needs_chromium
-
-
-@pytest.fixture(scope="module")
-def live_url(app):
-    with live_server(app) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def page(live_url):
-    with chromium() as browser:
-        context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
-        page = context.new_page()
-        page.set_default_timeout(60_000)
-        yield page
-
-
-@pytest.fixture(scope="module")
-def photo_file(tmp_path_factory) -> Path:
-    """A real photo from the data mirror when there is one, else a drawn landscape."""
-    mirror = os.environ.get("COUPLET_DATA_MIRROR")
-    real = Path(mirror or "/nonexistent") / "images" / "scenes" / "kodak13_mountain_stream.jpg"
-    if real.exists():
-        return real
-    path = tmp_path_factory.mktemp("upload") / "scene.jpg"
-    path.write_bytes(encode(scene((1200, 900)), quality=90))
-    return path
 
 
 def image_loaded(page) -> bool:
@@ -69,6 +35,7 @@ def test_upload_pick_edit_render_on_a_phone(page, live_url, photo_file):
     assert page.input_value("#edit-upper") in upper_2
 
     # An edit that breaks a rule is refused with the rule's name; a good one renders.
+    page.click("details.edit summary")
     page.fill("#edit-lower", "春")
     page.click("#render")
     page.wait_for_selector("#photo-status.error")

@@ -88,7 +88,8 @@ def test_fuzzed_requests_never_get_a_5xx(app, mode):
             assert mode == GenerationMode.NEGATIVE
     editing = {"/api/couplet/refill", "/api/couplet/alternatives", "/api/couplet/upper"}
     editing |= {"/api/couplet/write", "/api/couplet/acrostic", "/api/couplet/banner"}
-    assert {"/api/couplet", *editing, "/api/photo", "/api/digits/predict", "/api/expression"} <= fuzzed
+    drawing = {"/api/photo", "/api/couplet/render"}
+    assert {"/api/couplet", *editing, *drawing, "/api/digits/predict", "/api/expression"} <= fuzzed
 
 
 def assert_error(response, status: int, code: str | None = None) -> dict:
