@@ -1,0 +1,54 @@
+"""Choosing the candidate to draw first: one score (fit, line quality, variety), and the pipeline's use of it."""
+
+from __future__ import annotations
+
+import pytest
+from photos import encode, scene
+
+from couplet.rules import Couplet
+from photo import pipeline
+from photo.choose import LINE_WEIGHT, RECENT_PENALTY, Option, RecentPicks, photo_seed, ranked, score
+
+
+def option(upper: str, fit: float, line: float) -> Option:
+    return Option(Couplet(upper, "下" * len(upper), "四字横批"), fit, line)
+
+
+def test_the_score_adds_fit_and_weighted_line_quality():
+    good_fit_poor_line = option("山山山", fit=0.9, line=-1.2)
+    fair_fit_good_line = option("水水水", fit=0.8, line=-0.4)
+    assert score(fair_fit_good_line, RecentPicks()) == pytest.approx(0.8 - 0.4 * LINE_WEIGHT)
+    order = ranked([good_fit_poor_line, fair_fit_good_line], RecentPicks())
+    assert [c.upper for c in order] == ["水水水", "山山山"]  # 0.7 against 0.6
+
+
+def test_a_line_drawn_lately_gives_way_to_a_near_equal_one_but_not_to_a_clearly_worse_one():
+    recent = RecentPicks(size=2)
+    leader, close, far = (
+        option("春春春", 0.90, -0.5),
+        option("夏夏夏", 0.86, -0.5),
+        option("秋秋秋", 0.6, -0.5),
+    )
+    assert ranked([leader, close], recent)[0].upper == "春春春"
+    recent.add("春春春")
+    assert ranked([leader, close], recent)[0].upper == "夏夏夏"
+    assert ranked([leader, far], recent)[0].upper == "春春春"  # 0.3 better: more than RECENT_PENALTY
+    assert 0.90 - RECENT_PENALTY < 0.86 < 0.90
+    recent.add("甲甲甲")
+    recent.add("乙乙乙")  # the memory is short: 春春春 has left it
+    assert "春春春" not in recent and ranked([leader, close], recent)[0].upper == "春春春"
+
+
+def test_the_seed_is_the_photos_own():
+    a, b = encode(scene((640, 480))), encode(scene((640, 480), marker=True))
+    assert photo_seed(a) == photo_seed(a) != photo_seed(b)
+    assert 0 <= photo_seed(a) < 2**63
+
+
+def test_the_pipeline_draws_the_best_candidate_and_the_same_photo_gets_the_same_lines(site_settings):
+    data = encode(scene((800, 600)), quality=90)
+    first = pipeline.create(data, site_settings)
+    again = pipeline.create(data, site_settings)
+    assert {c.upper for c in first.candidates} == {c.upper for c in again.candidates}
+    assert len(first.candidates) == 3
+    assert first.candidates[0].upper in pipeline.RECENT_PICKS
