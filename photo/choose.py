@@ -5,14 +5,14 @@ The score adds what the matcher and the generator already measure:
   query, in which scene and mood tags take part, plus its bonus for saying the tags' concepts);
 - line: the generator's score of the lower line (mean log-probability per character plus its rule
   terms: ends on 平, tone opposition, 对仗, stock phrases), LINE_WEIGHT to one;
-- variety: RECENT_PENALTY off an upper line that was drawn first for one of the last RECENT photos of
-  this process, so that among near-equal candidates the same line does not lead on every mountain photo.
+- variety: an upper line that was drawn first for one of the last RECENT photos of this process goes
+  after the others, so that the same line does not lead on every mountain photo (the person still sees
+  it among the three).
 
 LINE_WEIGHT is a round value set from the two scales, not fitted to photos: one nat per character of
 the generator's score counts half the matcher's bonus for saying every tag's concept (0.5). A typical
 spread among a photo's three candidates is 0.05–0.15 of fit and 0.1–0.5 nats of line score, so both
-decide; RECENT_PENALTY (0.1) is about one such spread of fit: a recently drawn line still leads when it
-is clearly the best. (Without the vector index the matcher's keyword fallback scores in weighted hits,
+decide. (Without the vector index the matcher's keyword fallback scores in weighted hits,
 a larger scale: there the fit decides nearly alone.)
 """
 
@@ -28,7 +28,6 @@ from couplet.rules import Couplet
 
 LINE_WEIGHT = 0.25
 RECENT = 32
-RECENT_PENALTY = 0.1
 
 
 @dataclass(frozen=True)
@@ -56,14 +55,13 @@ class RecentPicks:
             self._lines.append(upper)
 
 
-def score(option: Option, recent: RecentPicks) -> float:
-    penalty = RECENT_PENALTY if option.couplet.upper in recent else 0.0
-    return option.fit + LINE_WEIGHT * option.line - penalty
+def score(option: Option) -> float:
+    return option.fit + LINE_WEIGHT * option.line
 
 
 def ranked(options: Sequence[Option], recent: RecentPicks) -> list[Couplet]:
-    """The couplets best first (ties keep the matcher's order)."""
-    return [o.couplet for o in sorted(options, key=lambda o: -score(o, recent))]
+    """The couplets best first, those drawn first lately after the others (ties keep the matcher's order)."""
+    return [o.couplet for o in sorted(options, key=lambda o: (o.couplet.upper in recent, -score(o)))]
 
 
 def photo_seed(data: bytes) -> int:
