@@ -20,7 +20,7 @@ The figures are printed as a table and saved in benchmarks/results/photo_review.
   vision/label_concepts.tsv, as benchmarks/scene_tags.py does;
 - straddling picks: drawn upper lines in which a tag's concept (the tag or a classical word it stands
   for, couplet/matching/synonyms.tsv) occurs only across a word boundary of the line's jieba
-  segmentation (面包 in 铁面包公, segmented 铁面 / 包公);
+  segmentation (面包 in 铁面包公, segmented 铁面 / 包公); the same share over all three candidates beside it;
 - jokey or negative picks: drawn upper lines that the corpus's register signal flags (`couplet.register`,
   its `FLAG` on the corpus store's `jokey` and `melancholy` fields). Where this checkout has no such
   signal the figure is None ("n/a"), never a guess;
@@ -79,7 +79,8 @@ class PhotoRow:
     labels: list[str] = field(default_factory=list)
     found: list[str] = field(default_factory=list)
     missed: list[str] = field(default_factory=list)
-    straddles: bool = False
+    straddles: list[bool] = field(default_factory=list)
+    """Per candidate, best first: its tag word hits only across a word boundary."""
     register: dict[str, bool] | None = None
     """Flags of the drawn upper line by register signal (jokey, melancholy); None where there is none."""
 
@@ -163,7 +164,7 @@ def run_photo(path: Path, settings: Settings, images: Path, label_row: dict[str,
     jpeg = Drawing.jpeg(get_result_store(settings), session.result_id)
     image = images / f"{path.stem}.jpg"
     image.write_bytes(jpeg or b"")
-    drawn = session.candidates[0]
+    drawn, forms = session.candidates[0], tag_forms(session.tags)
     row = PhotoRow(
         photo=path.name,
         tags=session.tags,
@@ -171,7 +172,7 @@ def run_photo(path: Path, settings: Settings, images: Path, label_row: dict[str,
         image=f"images/{image.name}",
         stages=dict(session.timings.stages),
         wall_ms=wall,
-        straddles=straddles(drawn.upper, tag_forms(session.tags)),
+        straddles=[straddles(c.upper, forms) for c in session.candidates],
         register=register_flags(drawn.upper, settings),
     )
     if label_row is not None:
@@ -200,7 +201,8 @@ def figures(rows: list[PhotoRow]) -> dict:
         "label_recall": found / scored if scored else None,
         "labels_found": found,
         "labels_scored": scored,
-        "straddling_picks": share([r.straddles for r in rows]),
+        "straddling_picks": share([r.straddles[0] for r in rows]),
+        "straddling_candidates": share([s for r in rows for s in r.straddles]),
         "jokey_or_negative_picks": share([any(f.values()) for f in flagged]) if flagged else None,
         "register_signal": "couplet.register" if flagged else None,
         "distinct_drawn": len(drawn),
@@ -225,6 +227,7 @@ def print_figures(result: dict) -> None:
     print(
         f"| drawn lines whose tag word straddles a word boundary | {_percent(result['straddling_picks'])} |"
     )
+    print(f"| … among all three candidates | {_percent(result['straddling_candidates'])} |")
     print(f"| drawn lines flagged jokey or negative | {_percent(result['jokey_or_negative_picks'])} |")
     print(f"| distinct drawn upper lines | {result['distinct_drawn']} |")
     print(f"| photos of the most repeated drawn upper line | {result['most_repeated_drawn']} |")
@@ -250,8 +253,9 @@ def write_html(rows: list[PhotoRow], result: dict, out: Path) -> None:
             notes.append(
                 f"labels: {html.escape(', '.join(r.labels))}; missed: {html.escape(', '.join(r.missed)) or '–'}"
             )
-        if r.straddles:
-            notes.append("tag word straddles a word boundary")
+        if any(r.straddles):
+            numbers = ", ".join(str(k + 1) for k, s in enumerate(r.straddles) if s)
+            notes.append(f"tag word straddles a word boundary in candidate {numbers}")
         if r.register and any(r.register.values()):
             notes.append("flagged: " + ", ".join(k for k, v in r.register.items() if v))
         cards.append(
@@ -322,7 +326,7 @@ def write_pngs(rows: list[PhotoRow], out: Path, font_path: Path) -> list[Path]:
                 text = f"{'▶' if j == 0 else '　'}{c.upper}／{c.lower}〔{c.horizontal}〕"
                 ty = _wrapped(draw, [(text, colour)], small, x, ty, width)
             notes = ([f"missed: {', '.join(r.missed)}"] if r.missed else []) + (
-                ["straddles"] if r.straddles else []
+                ["straddles"] if r.straddles[0] else []
             )
             if notes:
                 _wrapped(draw, [("; ".join(notes), (170, 40, 40))], small, x, ty, width)
