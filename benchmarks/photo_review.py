@@ -345,6 +345,7 @@ def review(folder: Path, out: Path, settings: Settings, results: Path, limit: in
     images = out / "images"
     images.mkdir(parents=True, exist_ok=True)
     pipeline.create(photos[0].read_bytes(), settings)  # warm-up: models load, caches fill
+    pipeline.RECENT_PICKS.clear()  # … and the first photo is drawn as if it came first
     rows = [run_photo(p, settings, images, labels.get(p.name)) for p in photos]
     result = figures(rows)
     write_html(rows, result, out)

@@ -54,6 +54,10 @@ class RecentPicks:
         with self._lock:
             self._lines.append(upper)
 
+    def clear(self) -> None:
+        with self._lock:
+            self._lines.clear()
+
 
 def score(option: Option) -> float:
     return option.fit + LINE_WEIGHT * option.line

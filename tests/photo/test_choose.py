@@ -31,6 +31,8 @@ def test_a_line_drawn_first_lately_goes_after_the_others_while_it_is_remembered(
     recent.add("甲甲甲")
     recent.add("乙乙乙")  # the memory is short: 春春春 has left it
     assert "春春春" not in recent and ranked([leader, other], recent)[0].upper == "春春春"
+    recent.clear()
+    assert "乙乙乙" not in recent
 
 
 def test_the_seed_is_the_photos_own():
