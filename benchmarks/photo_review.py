@@ -222,7 +222,8 @@ def print_figures(result: dict) -> None:
     print(f"| figure | value |\n| --- | ---: |\n| photos | {result['photos']} |")
     recall = _percent(result["label_recall"])
     print(
-        f"| labelled concepts among the tags | {recall} ({result['labels_found']}/{result['labels_scored']}) |"
+        f"| labelled concepts among the tags | {recall} "
+        f"({result['labels_found']}/{result['labels_scored']}) |"
     )
     print(
         f"| drawn lines whose tag word straddles a word boundary | {_percent(result['straddling_picks'])} |"
@@ -251,7 +252,8 @@ def write_html(rows: list[PhotoRow], result: dict, out: Path) -> None:
         notes = []
         if r.labels:
             notes.append(
-                f"labels: {html.escape(', '.join(r.labels))}; missed: {html.escape(', '.join(r.missed)) or '–'}"
+                f"labels: {html.escape(', '.join(r.labels))}; "
+                f"missed: {html.escape(', '.join(r.missed)) or '–'}"
             )
         if any(r.straddles):
             numbers = ", ".join(str(k + 1) for k, s in enumerate(r.straddles) if s)
@@ -259,7 +261,8 @@ def write_html(rows: list[PhotoRow], result: dict, out: Path) -> None:
         if r.register and any(r.register.values()):
             notes.append("flagged: " + ", ".join(k for k, v in r.register.items() if v))
         cards.append(
-            f'<div class="card"><img src="{r.image}" alt="{html.escape(r.photo)}"><h3>{html.escape(r.photo)}</h3>'
+            f'<div class="card"><img src="{r.image}" alt="{html.escape(r.photo)}">'
+            f"<h3>{html.escape(r.photo)}</h3>"
             f'<p class="tags">{" ".join(_tag_html(t) for t in r.tags)}</p><ol>{couplets}</ol>'
             f'<p class="notes">{"<br>".join(notes)}</p></div>'
         )

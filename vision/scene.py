@@ -6,10 +6,10 @@ Scene and object concepts (山, 海, 古建筑, 人, 花 …) sum the probabilit
 say 山, and a bonnet, a suit or a scuba diver say 人. The landscape concepts in REGIONAL also take their
 classes' sum in each cell of a 3×3 grid (vision.local), so a lake in the lower third counts. People,
 trees, snow, a city and a field also come from a small head on the classifier's features
-(vision.scene_head), trained on photos labelled for what they show. Moods (夜, 夕阳, 雪, 雾, 秋叶) and the sky (天空, 云)
-come from colours where they are measured: dark, warm, white, grey or blue pixels in the top or bottom
-third. Colours alone mislead on close-ups (a red hat is not a sunset, a white plate is not snow), so the
-colour rules are skipped when the classifier is sure of one object.
+(vision.scene_head), trained on photos labelled for what they show. Moods (夜, 夕阳, 雪, 雾, 秋叶) and
+the sky (天空, 云) come from colours where they are measured: dark, warm, white, grey or blue pixels in
+the top or bottom third. Colours alone mislead on close-ups (a red hat is not a sunset, a white plate
+is not snow), so the colour rules are skipped when the classifier is sure of one object.
 
 Landscape lookalikes (城堡 for rock towers, 迷宫 for terraced fields, 屏 for a framed dark sky, 火山 for
 any peak) are dropped as object tags when they are weak and the photo shows a scene; their probability
@@ -47,9 +47,10 @@ LOOKALIKE_WEAK = 0.3
 SCENE_TOP_K = 4
 """Scene and mood tags kept beside the object tags, best first."""
 REGIONAL = frozenset({"山", "湖", "江河", "瀑布", "村庄", "田野", "雪"})
-"""Concepts that also count their classes in each grid cell: those whose firing rate on the 1,000 ImageNet
-sample photos stays within about 2% with the cells (the colour rules' bound). 海, 街道 and 古建筑 would fire
-on 2.3–4.1% (a ship, a taxi or a church in a corner of an object photo), so they count the whole photo only."""
+"""Concepts that also count their classes in each grid cell: those whose firing rate on the 1,000
+ImageNet sample photos stays within about 2% with the cells (the colour rules' bound). 海, 街道 and 古建筑
+would fire on 2.3–4.1% (a ship, a taxi or a church in a corner of an object photo), so they count the
+whole photo only."""
 
 # Colour rules: the share of the named pixels (vision.colours) that triggers each tag.
 SKY_BLUE = 0.35  # 天空: blue sky covers a third of the top third

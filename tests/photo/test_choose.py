@@ -1,4 +1,4 @@
-"""Choosing the candidate to draw first: one score (fit, line quality), variety, and the pipeline's use of it."""
+"""Choosing the candidate to draw first: one score (fit, line quality), variety, and the pipeline's use."""
 
 from __future__ import annotations
 

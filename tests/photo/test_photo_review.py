@@ -25,7 +25,9 @@ def test_the_sheet_and_the_figures_hold_one_entry_per_photo(site_settings, tmp_p
     night = Image.new("RGB", (640, 480), (12, 14, 30))
     (folder / "night.jpg").write_bytes(encode(night, quality=90))
     (folder / "labels.tsv").write_text(
-        "filename\ttags\tdescription\nlake.jpg\tmountain;lake\tmountains over a lake\nnight.jpg\tnight\ta dark night\n",
+        "filename\ttags\tdescription\n"
+        "lake.jpg\tmountain;lake\tmountains over a lake\n"
+        "night.jpg\tnight\ta dark night\n",
         encoding="utf-8",
     )
     out, results = tmp_path / "sheet", tmp_path / "results" / "review.json"
