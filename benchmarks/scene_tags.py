@@ -39,9 +39,9 @@ def read_labels(folder: Path) -> list[dict[str, str]]:
 def both_taggings(tagger: LocalTagger, image_bytes: bytes) -> tuple[list[Tag], list[Tag]]:
     """(object tags alone, object tags with scene and mood tags) from one run of the model."""
     image = tagger.open(image_bytes)
-    probs = tagger.image_probabilities(image)
-    objects = tagger.tags_from_probabilities(probs)
-    return objects, with_scene(objects, probs, measure(image), tagger.source)
+    output = tagger.outputs(image)
+    objects = tagger.tags_from_probabilities(output.probs)
+    return objects, with_scene(objects, output, measure(image), tagger.source)
 
 
 def summary(scores: list[PhotoScore]) -> dict:

@@ -1,8 +1,9 @@
-"""Photo to couplet, the product's main job: decode → tag → match → generate → pick 横批 → render.
+"""Photo to couplet, the product's main job: decode → tag → match → generate → pick 横批 → choose → render.
 
 `create` runs the whole pipeline for an upload and keeps a session (tags, candidates and the
 downscaled upright photo) in the result store under a random id, so that `render_candidate`,
-`render_custom` and `regenerate` can work on it later without the upload. Every step is timed
+`render_custom` and `regenerate` can work on it later without the upload. The candidates are kept best
+first by one score (photo/choose.py) and the best is drawn. Every step is timed
 (`Timings`), for the Server-Timing header, the log, Prometheus and benchmarks/photo.py; decode runs
 beside tag → match → generate, so the stages add up to more than the wall time.
 """
@@ -23,10 +24,11 @@ from core.errors import DataError, UserError
 from core.settings import Settings
 from core.telemetry import stage_timer
 from couplet.couplets import checked_upper
-from couplet.model.generator import DecodeOptions
+from couplet.model.generator import Candidate, DecodeOptions
 from couplet.resources import get_generator
 from couplet.rules import Couplet, InvalidUpper, broken_hard_rules, is_hanzi, normalise
 from couplet.safety import safe_couplets
+from photo.choose import Option, RecentPicks, photo_seed, ranked
 from photo.fonts import get_fonts
 from photo.horizontal import pick_horizontals
 from photo.render import MAX_SIDE, render
@@ -41,6 +43,8 @@ log = logging.getLogger(__name__)
 CANDIDATES = 3
 SOURCE_QUALITY = 90  # the kept photo is decoded again for every render: keep it close to the upload
 HORIZONTAL_LEN = 4
+RECENT_PICKS = RecentPicks()
+"""The upper lines this process drew first lately (photo/choose.py)."""
 
 
 class PhotoError(UserError):
@@ -91,11 +95,15 @@ def create(data: bytes, settings: Settings, openid: str | None = None) -> PhotoS
         with timings.stage("tag"):
             tags = get_tagger(settings).tag(data)
         with timings.stage("match"):
-            uppers = [m.upper for m in match(tags, k=CANDIDATES, settings=settings)]
+            matches = match(tags, k=CANDIDATES, seed=photo_seed(data), settings=settings)
         with timings.stage("generate"):
-            pairs = _lower_lines(uppers, DecodeOptions(), settings)
+            lines = _lower_lines([m.upper for m in matches], DecodeOptions(), settings)
         with timings.stage("horizontal"):
-            candidates = _with_horizontals(tags, pairs, None, settings, openid)
+            written = _with_horizontals(tags, [(c.upper, c.lower) for c in lines], None, settings, openid)
+        # Choosing takes microseconds: it is not a stage of its own.
+        fit, line = {m.upper: m.score for m in matches}, {c.upper: c.score for c in lines}
+        candidates = ranked([Option(c, fit[c.upper], line[c.upper]) for c in written], RECENT_PICKS)
+        RECENT_PICKS.add(candidates[0].upper)
         photo, source = kept.result()
     session_id, result_id = new_id(), new_id()
     with timings.stage("render"):
@@ -126,22 +134,21 @@ def _keep_photo(data: bytes, timings: Timings) -> tuple[Image.Image, bytes]:
 
 def _lower_lines(
     uppers: list[str], options: DecodeOptions, settings: Settings, avoid: list[str] | None = None
-) -> list[tuple[str, str]]:
-    """(upper, lower) for each upper line, in one batched generator call; with avoid (the current
+) -> list[Candidate]:
+    """The best lower line of each upper line, in one batched generator call; with avoid (the current
     lower line of each upper line), a different lower line whenever the generator offers one."""
     if not uppers:
         raise DataError("the matcher found no upper line for the photo")
     n = 1 if avoid is None else CANDIDATES
     found = get_generator(settings).generate_batch(uppers, n, options)
-    pairs = []
-    for upper, previous, options_for_upper in zip(uppers, avoid or [None] * len(uppers), found, strict=True):
-        lowers = [c.lower for c in options_for_upper]
-        fresh = [lower for lower in lowers if lower != previous] or lowers
+    lines = []
+    for previous, offered in zip(avoid or [None] * len(uppers), found, strict=True):
+        fresh = [c for c in offered if c.lower != previous] or offered
         if fresh:
-            pairs.append((upper, fresh[0]))
-    if not pairs:
+            lines.append(fresh[0])
+    if not lines:
         raise DataError("the generator found no lower line for the matched upper lines")
-    return pairs
+    return lines
 
 
 def _with_horizontals(
@@ -191,8 +198,8 @@ def regenerate(session_id: str, settings: Settings, openid: str | None = None) -
     old = record.candidates
     seed = secrets.randbelow(2**31)
     options = DecodeOptions(sample=True, seed=seed, temperature=1.0, top_k=20)
-    pairs = _lower_lines([c.upper for c in old], options, settings, avoid=[c.lower for c in old])
-    candidates = _with_horizontals(record.tags, pairs, seed, settings, openid)
+    lines = _lower_lines([c.upper for c in old], options, settings, avoid=[c.lower for c in old])
+    candidates = _with_horizontals(record.tags, [(c.upper, c.lower) for c in lines], seed, settings, openid)
     PhotoRecord(record.tags, candidates).save(store, session_id, source)
     return candidates
 

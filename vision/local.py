@@ -21,7 +21,7 @@ from vision.colours import measure
 from vision.errors import TaggerConfigError
 from vision.imageio import open_image
 from vision.labels import ClassLabel, load_table
-from vision.scene import with_scene
+from vision.scene import ModelOutput, with_scene
 from vision.tags import Tag, merge_tags
 
 # variant → (input size, weights package, class in it) as in the packages' README
@@ -32,6 +32,9 @@ VARIANTS = {
 }
 DEFAULT_VARIANT = "lite2"
 CROP_FRACTION = 0.875  # the usual ImageNet eval crop: resize the short side to size/0.875, keep the centre
+REGION_GRID = 3
+"""The feature map is also pooled over a 3×3 grid and classified per cell (vision.scene uses the cells'
+class probabilities): a mountain or a lake in one third of a view barely moves the whole photo's softmax."""
 
 
 @resource
@@ -94,19 +97,33 @@ class LocalTagger:
         return open_image(image_bytes, draft_size=round(self.input_size / CROP_FRACTION))
 
     def image_probabilities(self, image: Image.Image) -> np.ndarray:
+        return self.outputs(image).probs
+
+    def outputs(self, image: Image.Image) -> ModelOutput:
+        """One forward pass: the softmax of the whole photo, of each grid cell, and the pooled features.
+        The pooled features through the classifier's own last layer give the model's usual answer, so
+        the cells and the features cost one small matrix product each."""
         import torch
 
         model = get_model(self.variant)
         batch = torch.from_numpy(preprocess(image, self.input_size))[None]
         with torch.inference_mode():
-            logits = model(batch)[0]
-        return torch.softmax(logits.float(), dim=0).numpy()
+            fmap = model.extract_features(batch)[0].float()  # channels × h × w
+            rows = [
+                torch.tensor_split(band, REGION_GRID, dim=2)
+                for band in torch.tensor_split(fmap, REGION_GRID, 1)
+            ]
+            cells = torch.stack([cell.mean((1, 2)) for row in rows for cell in row])
+            features = fmap.mean((1, 2))
+            logits = model._fc(torch.cat([features[None], cells]))
+            probs = torch.softmax(logits, dim=1).numpy()
+        return ModelOutput(probs=probs[0], regions=probs[1:], features=features.numpy())
 
     def tag(self, image_bytes: bytes) -> list[Tag]:
         image = self.open(image_bytes)
-        probs = self.image_probabilities(image)
-        objects = self.tags_from_probabilities(probs)
-        return with_scene(objects, probs, measure(image), self.source) if self.scenes else objects
+        output = self.outputs(image)
+        objects = self.tags_from_probabilities(output.probs)
+        return with_scene(objects, output, measure(image), self.source) if self.scenes else objects
 
     def tags_from_probabilities(self, probs: np.ndarray) -> list[Tag]:
         table = load_table()

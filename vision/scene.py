@@ -3,10 +3,13 @@ measured colours (vision.colours).
 
 Scene and object concepts (山, 海, 古建筑, 人, 花 …) sum the probabilities of their ImageNet classes
 (scene_classes.tsv): ImageNet has no "mountain" or "person" class, but alp, valley and cliff together
-say 山, and a bonnet, a suit or a scuba diver say 人. Moods (夜, 夕阳, 雪, 雾, 秋叶) and the sky (天空, 云)
-come from colours where they are measured: dark, warm, white, grey or blue pixels in the top or bottom
-third. Colours alone mislead on close-ups (a red hat is not a sunset, a white plate is not snow), so the
-colour rules are skipped when the classifier is sure of one object.
+say 山, and a bonnet, a suit or a scuba diver say 人. The landscape concepts in REGIONAL also take their
+classes' sum in each cell of a 3×3 grid (vision.local), so a lake in the lower third counts. People,
+trees, snow, a city and a field also come from a small head on the classifier's features
+(vision.scene_head), trained on photos labelled for what they show. Moods (夜, 夕阳, 雪, 雾, 秋叶) and
+the sky (天空, 云) come from colours where they are measured: dark, warm, white, grey or blue pixels in
+the top or bottom third. Colours alone mislead on close-ups (a red hat is not a sunset, a white plate
+is not snow), so the colour rules are skipped when the classifier is sure of one object.
 
 Landscape lookalikes (城堡 for rock towers, 迷宫 for terraced fields, 屏 for a framed dark sky, 火山 for
 any peak) are dropped as object tags when they are weak and the photo shows a scene; their probability
@@ -27,6 +30,7 @@ from core.errors import DataError
 from vision.colours import ColourStats
 from vision.concepts import concept
 from vision.labels import load_table
+from vision.scene_head import THRESHOLD, load_head
 from vision.tables import read_table
 from vision.tags import Tag, merge_tags
 
@@ -42,6 +46,11 @@ LOOKALIKE_WEAK = 0.3
 """A landscape lookalike class below this is dropped as an object tag when the photo shows a scene."""
 SCENE_TOP_K = 4
 """Scene and mood tags kept beside the object tags, best first."""
+REGIONAL = frozenset({"山", "湖", "江河", "瀑布", "村庄", "田野", "雪"})
+"""Concepts that also count their classes in each grid cell: those whose firing rate on the 1,000
+ImageNet sample photos stays within about 2% with the cells (the colour rules' bound). 海, 街道 and 古建筑
+would fire on 2.3–4.1% (a ship, a taxi or a church in a corner of an object photo), so they count the
+whole photo only."""
 
 # Colour rules: the share of the named pixels (vision.colours) that triggers each tag.
 SKY_BLUE = 0.35  # 天空: blue sky covers a third of the top third
@@ -59,6 +68,18 @@ AUTUMN_TEXTURED = 0.5  # … in textured areas (leaves), not a smooth painted do
 TREE_GREEN = 0.25  # 树: green in the top third …
 TREE_TEXTURED = 0.4  # … that is textured (a canopy), not smooth (a green wall)
 FIELD_GREEN = 0.5  # 田野: green ground in the bottom third of a view
+
+
+@dataclass(frozen=True)
+class ModelOutput:
+    """What the local classifier computes for a photo."""
+
+    probs: np.ndarray
+    """Softmax over the 1000 ImageNet classes for the whole photo."""
+    regions: np.ndarray | None = None
+    """cells × 1000: the softmax of each cell of the grid, where computed."""
+    features: np.ndarray | None = None
+    """The pooled features the classes are computed from, where computed."""
 
 
 @dataclass(frozen=True)
@@ -96,11 +117,23 @@ def _tag(name: str, confidence: float, source: str) -> Tag:
     return Tag(name, float(min(1.0, max(0.0, confidence))), source, theme=c.theme, kind=c.kind)
 
 
-def class_concepts(probs: np.ndarray, source: str = "local") -> list[Tag]:
-    """The concepts whose classes add up to CLASS_MIN or more."""
+def class_concepts(output: ModelOutput, source: str = "local") -> list[Tag]:
+    """The concepts whose classes add up to CLASS_MIN or more, in the whole photo or (REGIONAL ones) in
+    one cell of the grid."""
     table = load_class_table()
-    masses = {name: float(probs[ix].sum()) for name, ix in table.groups.items()}
+    masses = {name: float(output.probs[ix].sum()) for name, ix in table.groups.items()}
+    if output.regions is not None:
+        for name in REGIONAL & masses.keys():
+            masses[name] = max(masses[name], float(output.regions[:, table.groups[name]].sum(1).max()))
     return [_tag(name, mass, source) for name, mass in masses.items() if mass >= CLASS_MIN]
+
+
+def head_concepts(features: np.ndarray | None, source: str = "local") -> list[Tag]:
+    """The scene head's concepts at THRESHOLD or more (none without features)."""
+    if features is None:
+        return []
+    found = load_head().probabilities(features).items()
+    return [_tag(name, p, source) for name, p in found if p >= THRESHOLD]
 
 
 def _view(stats: ColourStats, scenes: list[Tag]) -> bool:
@@ -173,14 +206,18 @@ def colour_concepts(stats: ColourStats, view: bool, source: str = "local") -> li
     return [_tag(name, confidence, source) for name, confidence in found if confidence > 0]
 
 
-def with_scene(objects: list[Tag], probs: np.ndarray, stats: ColourStats, source: str = "local") -> list[Tag]:
+def with_scene(
+    objects: list[Tag], output: ModelOutput, stats: ColourStats, source: str = "local"
+) -> list[Tag]:
     """The object tags with the photo's scene and mood tags beside them (at most SCENE_TOP_K), and
     weak landscape lookalikes dropped where a scene is seen. A concept word that is also an object tag
     (湖 from lakeside) is one tag, of the concept's kind."""
-    from_classes = class_concepts(probs, source)
-    sure = float(probs.max()) >= OBJECT_SURE
-    from_colours = [] if sure else colour_concepts(stats, _view(stats, from_classes), source)
-    concepts = merge_tags(from_classes + from_colours, combine="max")
+    from_model = merge_tags(
+        class_concepts(output, source) + head_concepts(output.features, source), combine="max"
+    )
+    sure = float(output.probs.max()) >= OBJECT_SURE
+    from_colours = [] if sure else colour_concepts(stats, _view(stats, from_model), source)
+    concepts = merge_tags(from_model + from_colours, combine="max")
     shown = [t for t in concepts if t.kind != "object"][:SCENE_TOP_K] + [
         t for t in concepts if t.kind == "object"
     ]

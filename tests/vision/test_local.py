@@ -28,6 +28,18 @@ def test_probabilities_are_a_softmax_over_1000_classes(tagger, make_jpeg):
     assert probs.min() >= 0 and probs.sum() == pytest.approx(1.0, abs=1e-4)
 
 
+def test_one_pass_gives_the_models_own_softmax_the_grid_cells_and_the_features(tagger, make_jpeg):
+    import torch
+
+    image = tagger.open(make_jpeg((640, 480)))
+    output = tagger.outputs(image)
+    with torch.inference_mode():
+        logits = get_model(tagger.variant)(torch.from_numpy(preprocess(image, tagger.input_size))[None])[0]
+    assert np.allclose(output.probs, torch.softmax(logits, 0).numpy(), atol=1e-5)
+    assert output.regions.shape == (9, 1000) and np.allclose(output.regions.sum(1), 1, atol=1e-4)
+    assert output.features.shape == (1280,)
+
+
 def test_tags_are_merged_chinese_words_best_first(make_jpeg):
     tagger = LocalTagger(scenes=False)  # the classifier's own tags; test_scene.py covers the scene tags
     tags = tagger.tag(make_jpeg((640, 480)))

@@ -1,5 +1,6 @@
-"""Scene and mood tags of the local tagger: the colour rules on generated images, the class concepts and
-lookalike demotion on given class probabilities, and the whole tagger on a generated photo."""
+"""Scene and mood tags of the local tagger: the colour rules on generated images, the class concepts (whole
+photo and grid cells) and lookalike demotion on given class probabilities, the scene head, and the whole
+tagger on generated photos."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ from vision.colours import measure
 from vision.concepts import load_concepts
 from vision.labels import load_table
 from vision.local import LocalTagger
-from vision.scene import load_class_table, with_scene
+from vision.scene import ModelOutput, head_concepts, load_class_table, with_scene
+from vision.scene_head import load_head
+from vision.train_scene_head import read_labels
 
 INDEX = {label.name_en: label.index for label in load_table()}
 
@@ -43,7 +46,7 @@ def bands(
 
 def names(image: Image.Image, probs: np.ndarray) -> dict[str, str]:
     """Tag name → kind of the scene tags the photo gets on top of no object tags."""
-    return {t.name: t.kind for t in with_scene([], probs, measure(image))}
+    return {t.name: t.kind for t in with_scene([], ModelOutput(probs), measure(image))}
 
 
 A_VIEW = probs_of(seashore=0.3)  # the classifier sees a coast, so the photo is a view
@@ -86,7 +89,7 @@ def test_colour_rules_stay_quiet_when_the_classifier_is_sure_of_an_object():
 
 def test_classes_add_up_to_scene_and_object_concepts():
     probs = probs_of(alp=0.2, valley=0.15, bonnet=0.06, suit=0.05)
-    tags = {t.name: t for t in with_scene([], probs, measure(bands((90, 90, 90))))}
+    tags = {t.name: t for t in with_scene([], ModelOutput(probs), measure(bands((90, 90, 90))))}
     assert (
         tags["山"].kind == "scene"
         and tags["山"].confidence == pytest.approx(0.35, abs=0.01)
@@ -99,15 +102,18 @@ def test_weak_lookalikes_give_way_to_the_scene_and_strong_ones_stay():
     tagger = LocalTagger()
     grey = measure(bands((120, 120, 120)))
     weak = probs_of(castle=0.25, cliff=0.2, alp=0.1)
-    tags = with_scene(tagger.tags_from_probabilities(weak), weak, grey)
+    tags = with_scene(tagger.tags_from_probabilities(weak), ModelOutput(weak), grey)
     assert "城堡" not in {t.name for t in tags} and "山" in {t.name for t in tags}
     strong = probs_of(castle=0.6, cliff=0.2)
-    assert "城堡" in {t.name for t in with_scene(tagger.tags_from_probabilities(strong), strong, grey)}
+    assert "城堡" in {
+        t.name for t in with_scene(tagger.tags_from_probabilities(strong), ModelOutput(strong), grey)
+    }
 
 
 def test_an_object_word_that_is_a_concept_becomes_one_scene_tag():
     probs = probs_of(lakeside=0.4)
-    tags = with_scene(LocalTagger().tags_from_probabilities(probs), probs, measure(bands((120, 120, 120))))
+    grey = measure(bands((120, 120, 120)))
+    tags = with_scene(LocalTagger().tags_from_probabilities(probs), ModelOutput(probs), grey)
     lakes = [t for t in tags if t.name == "湖"]
     assert (
         len(lakes) == 1 and lakes[0].kind == "scene" and lakes[0].confidence == pytest.approx(0.4, abs=0.01)
@@ -128,3 +134,52 @@ def test_the_local_tagger_says_night_for_a_dark_photo_and_only_objects_without_s
     tags = LocalTagger().tag(out.getvalue())
     assert any(t.name == "夜" and t.kind == "mood" and t.source == "local" for t in tags)
     assert all(t.kind == "object" for t in LocalTagger(scenes=False).tag(out.getvalue()))
+
+
+def test_a_lake_in_one_cell_of_the_grid_counts_but_a_ship_in_a_corner_does_not_make_sea():
+    whole = probs_of(lakeside=0.04, liner=0.04)  # too little of either over the whole photo
+    cells = np.stack([probs_of(lakeside=0.5, liner=0.5)] + [probs_of()] * 8)
+    grey = measure(bands((120, 120, 120)))
+    tags = {t.name for t in with_scene([], ModelOutput(whole, regions=cells), grey)}
+    assert "湖" in tags  # a landscape concept counts its classes in each cell …
+    assert "海" not in tags  # … 海 the whole photo only: ships fill corners of object photos
+    assert not {"湖", "海"} & {t.name for t in with_scene([], ModelOutput(whole), grey)}
+
+
+def test_the_scene_head_tags_its_concepts_with_their_kinds_and_only_when_sure():
+    head = load_head()
+    labelled = {c for cs in read_labels().values() for c in cs}
+    assert set(head.concepts) == labelled and head.weights.shape == (len(labelled), head.mean.size)
+    kinds = {c.name: c.kind for c in load_concepts()}
+    # Features pushed along each concept's weights give that concept, and the mean photo gives nothing sure.
+    for i, name in enumerate(head.concepts):
+        along = head.mean + head.scale * head.weights[i] / np.linalg.norm(head.weights[i]) * 40
+        tags = {t.name: t for t in head_concepts(along)}
+        assert name in tags and tags[name].kind == kinds[name] and 0.5 <= tags[name].confidence <= 1
+    assert head_concepts(None) == []
+
+
+def jpeg(image: Image.Image) -> bytes:
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=90)
+    return out.getvalue()
+
+
+def test_the_whole_tagger_does_not_call_a_dark_warm_photo_a_sunset():
+    dusky = bands((60, 25, 20), (45, 20, 15), (20, 12, 10), size=(480, 360))
+    assert "夕阳" not in {t.name for t in LocalTagger().tag(jpeg(dusky))}
+
+
+def test_the_whole_tagger_gives_snow_to_a_white_top_only_over_snow_like_ground():
+    white_top = LocalTagger().tag(
+        jpeg(bands((245, 245, 248), (245, 245, 248), (70, 110, 50), size=(480, 360)))
+    )
+    assert "雪" not in {t.name for t in white_top}
+    white_top_on_brown = LocalTagger().tag(
+        jpeg(bands((240, 240, 240), (150, 100, 60), (120, 80, 40), size=(480, 360)))
+    )
+    assert "雪" not in {t.name for t in white_top_on_brown}
+    snowfield = LocalTagger().tag(
+        jpeg(bands((110, 160, 225), (235, 238, 242), (225, 230, 238), size=(480, 360)))
+    )
+    assert any(t.name == "雪" and t.kind == "mood" for t in snowfield)

@@ -1,0 +1,50 @@
+"""Choosing the candidate to draw first: one score (fit, line quality), variety, and the pipeline's use."""
+
+from __future__ import annotations
+
+import pytest
+from photos import encode, scene
+
+from couplet.rules import Couplet
+from photo import pipeline
+from photo.choose import LINE_WEIGHT, Option, RecentPicks, photo_seed, ranked, score
+
+
+def option(upper: str, fit: float, line: float) -> Option:
+    return Option(Couplet(upper, "下" * len(upper), "四字横批"), fit, line)
+
+
+def test_the_score_adds_fit_and_weighted_line_quality():
+    good_fit_poor_line = option("山山山", fit=0.9, line=-1.2)
+    fair_fit_good_line = option("水水水", fit=0.8, line=-0.4)
+    assert score(fair_fit_good_line) == pytest.approx(0.8 - 0.4 * LINE_WEIGHT)
+    order = ranked([good_fit_poor_line, fair_fit_good_line], RecentPicks())
+    assert [c.upper for c in order] == ["水水水", "山山山"]  # 0.7 against 0.6
+
+
+def test_a_line_drawn_first_lately_goes_after_the_others_while_it_is_remembered():
+    recent = RecentPicks(size=2)
+    leader, other = option("春春春", 0.90, -0.5), option("秋秋秋", 0.6, -0.5)
+    assert [c.upper for c in ranked([leader, other], recent)] == ["春春春", "秋秋秋"]
+    recent.add("春春春")
+    assert [c.upper for c in ranked([leader, other], recent)] == ["秋秋秋", "春春春"]  # still offered
+    recent.add("甲甲甲")
+    recent.add("乙乙乙")  # the memory is short: 春春春 has left it
+    assert "春春春" not in recent and ranked([leader, other], recent)[0].upper == "春春春"
+    recent.clear()
+    assert "乙乙乙" not in recent
+
+
+def test_the_seed_is_the_photos_own():
+    a, b = encode(scene((640, 480))), encode(scene((640, 480), marker=True))
+    assert photo_seed(a) == photo_seed(a) != photo_seed(b)
+    assert 0 <= photo_seed(a) < 2**63
+
+
+def test_the_pipeline_draws_the_best_candidate_and_the_same_photo_gets_the_same_lines(site_settings):
+    data = encode(scene((800, 600)), quality=90)
+    first = pipeline.create(data, site_settings)
+    again = pipeline.create(data, site_settings)
+    assert {c.upper for c in first.candidates} == {c.upper for c in again.candidates}
+    assert len(first.candidates) == 3
+    assert first.candidates[0].upper in pipeline.RECENT_PICKS
