@@ -92,6 +92,30 @@ def indexed_site(tmp_path_factory, pairs, tiny_encoder) -> Settings:
     return settings
 
 
+@pytest.fixture(scope="session")
+def mixed_site(tmp_path_factory, pairs, tiny_encoder) -> tuple[Settings, list[str], list[str]]:
+    """(site, jokey lines, scenic lines): the generated corpus with jokey and scenic lines that all say 山 and
+    云 as words, indexed with the tiny encoder."""
+    from couplet.corpus import load_corpus
+    from couplet.matching.index import build_index
+
+    jokey = [
+        f"{marker}山对云去" for marker in ("吹牛", "狗屁", "扯淡", "忽悠", "胡说", "什么", "不是", "老婆")
+    ]
+    scenic = [f"山映{ch}云静" for ch in "竹梅花柳月雪溪"]  # no bigram in common with the jokes
+    settings = write_site(
+        tmp_path_factory.mktemp("mixed"), pairs + [(line, "水流月落来") for line in jokey + scenic]
+    )
+    shutil.copytree(tiny_encoder, settings.matcher_dir)
+    build_index(
+        load_corpus(settings.prepared_dir, settings.corpus_dir),
+        settings.index_dir,
+        settings.matcher_dir,
+        m=16,
+    )
+    return settings, jokey, scenic
+
+
 @pytest.fixture
 def copy_of_indexed(indexed_site, tmp_path) -> Settings:
     """A private copy of the indexed site, for tests that change its corpus or encoder."""
