@@ -13,7 +13,7 @@ answering.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import reduce
 from typing import Any
@@ -90,22 +90,29 @@ def concepts_of(words: Sequence[QueryWord], synonyms: Synonyms) -> Concepts:
     return [(synonyms.concept(w.text), w.weight) for w in words]
 
 
-def coverage(line_words: Iterable[str], concepts: Concepts) -> float:
-    """The weighted share of the concepts the line says: one of their forms is a word of the line."""
-    said = set(line_words)
-    return sum(weight for forms, weight in concepts if forms & said)
-
-
 def said_and_straddled(table: Corpus, ids: np.ndarray, concepts: Concepts) -> tuple[np.ndarray, np.ndarray]:
-    """Per line id: its coverage of the concepts, and whether a concept's word only straddles two of its
-    words (such a line reads as a pun on the tag: 面包 in 铁面|包公)."""
+    """Per line id: the weighted share of the concepts it says (one of their forms is a word of the line),
+    and whether a concept's word only straddles two of its words (such a line reads as a pun on the tag:
+    面包 in 铁面|包公)."""
     said = np.zeros(len(ids), dtype=np.float32)
     straddling = np.zeros(len(ids), dtype=bool)
-    for j, i in enumerate(ids):
-        line, line_words = table.lines[i], table.words_of(i)
-        said[j] = coverage(line_words, concepts)
-        straddling[j] = any(straddles(line, line_words, forms) for forms, _ in concepts)
+    for forms, weight in concepts:
+        says = _members(ids, said_by(forms, table))
+        said += weight * says
+        # Only a form of two or more characters can straddle, and only in a line holding all of them.
+        for form in (f for f in forms if len(f) > 1):
+            holds = _members(ids, reduce(_intersect, [table.chars.get(ch) for ch in set(form)]))
+            for j in np.flatnonzero(holds & ~says & ~straddling):
+                straddling[j] = straddles(table.lines[ids[j]], table.words_of(ids[j]), forms)
     return said, straddling
+
+
+def _members(ids: np.ndarray, ascending: np.ndarray) -> np.ndarray:
+    """bool per id: whether it is in the ascending array."""
+    if not len(ascending):
+        return np.zeros(len(ids), dtype=bool)
+    pos = np.minimum(np.searchsorted(ascending, ids), len(ascending) - 1)
+    return ascending[pos] == ids
 
 
 def penalty(table: Corpus, ids: np.ndarray) -> np.ndarray:

@@ -7,7 +7,7 @@ import pytest
 
 from core.errors import DataError
 from couplet.matching import BadTags, encode, match, matcher
-from couplet.matching.matcher import POOL_PER_PICK, concept_lines, concepts_of, coverage
+from couplet.matching.matcher import POOL_PER_PICK, concept_lines, concepts_of, said_and_straddled
 from couplet.matching.query import parse_tags
 from couplet.matching.synonyms import load_synonyms
 from couplet.rules import upper_ends_ze, validate_upper
@@ -55,11 +55,44 @@ def test_keyword_picks_hold_the_tag_and_prefer_lines_ending_on_ze(keyword_site, 
     assert {m.upper for m in matches} <= fitting
 
 
-def test_coverage_is_the_weighted_share_of_concepts_said_as_words():
-    concepts = concepts_of(parse_tags([("狗", 0.6), ("湖泊", 0.3), ("塔", 0.1)]), load_synonyms())
-    assert coverage(["老", "犬", "闲眠", "湖", "上", "风"], concepts) == pytest.approx(0.9)
-    assert coverage(["千山万水"], concepts) == 0.0
-    assert coverage(["老犬", "眠", "湖上", "风"], concepts) == 0.0  # 犬 and 湖 inside longer words
+def test_lines_say_the_weighted_share_of_concepts_they_hold_as_words(keyword_site):
+    from couplet.resources import get_corpus
+
+    table = get_corpus(keyword_site)
+    concepts = concepts_of(parse_tags([("狗", 0.6), ("湖泊", 0.3), ("山", 0.1)]), load_synonyms())
+    ids = np.arange(len(table))
+    said, straddling = said_and_straddled(table, ids, concepts)
+    for i in ids:
+        words = set(segment(table.lines[i]))
+        expected = sum(weight for forms, weight in concepts if forms & words)  # 狗 is said by 犬, 湖泊 by 湖
+        assert said[i] == pytest.approx(expected)
+    assert said.max() > 0 and not straddling.any()
+
+
+def test_whole_words_hit_and_a_tag_word_across_two_words_straddles(mixed_site):
+    from couplet.resources import get_corpus
+
+    table = get_corpus(mixed_site[0])
+    ids = np.arange(len(table))
+    for tag, said_by, straddled_by in (
+        ("面包", "面包坚硬砖头软", ["铁面包公官榜样"]),
+        ("果", "果熟满枝头", []),  # 如果心花能结果 holds 果 inside two words: neither said nor straddled
+    ):
+        said, straddling = said_and_straddled(
+            table, ids, concepts_of(parse_tags([(tag, 1.0)]), load_synonyms())
+        )
+        assert [table.lines[i] for i in np.flatnonzero(said)] == [said_by]
+        assert [table.lines[i] for i in np.flatnonzero(straddling)] == straddled_by
+
+
+@pytest.mark.parametrize("path", ["keyword", "encoder"])
+def test_a_line_where_the_tag_straddles_is_never_picked(mixed_site, path):
+    from dataclasses import replace
+
+    site = mixed_site[0]
+    settings = site if path == "encoder" else replace(site, models_dir=site.models_dir / "none")
+    picks = [m.upper for seed in range(5) for m in match([("面包", 1.0)], k=10, seed=seed, settings=settings)]
+    assert "铁面包公官榜样" not in picks and "面包坚硬砖头软" in picks
 
 
 def test_the_encoder_path_rescores_by_concepts(indexed_site, pairs, monkeypatch):
@@ -107,7 +140,7 @@ def test_concept_lines_are_the_lines_that_say_every_concept_as_words(keyword_sit
         ids = concept_lines(concepts, table)
         assert list(ids) == sorted(set(ids))
         saying = {
-            i for i in range(len(table)) if coverage(segment(table.lines[i]), concepts) == pytest.approx(1.0)
+            i for i in range(len(table)) if all(forms & set(segment(table.lines[i])) for forms, _ in concepts)
         }
         assert saying == set(ids.tolist())
 
