@@ -128,7 +128,6 @@ def test_the_arrays_are_read_only_maps(corpus):
         corpus.lowers.offsets,
         corpus.chars.ids,
         corpus.words.ids,
-        corpus.words.keys.blob,
         corpus.key_hashes,
         corpus.ends_ze,
         corpus.jokey,
