@@ -13,7 +13,6 @@ from couplet.badwords import BadWords
 if TYPE_CHECKING:
     from couplet.corpus import Corpus
     from couplet.matching.index import VectorIndex
-    from couplet.matching.keyword import KeywordIndex
     from couplet.model.generator import Generator
 
 log = logging.getLogger(__name__)
@@ -74,11 +73,3 @@ def get_vector_index(settings: Settings) -> VectorIndex | None:
     except DataError as exc:
         log.warning("no vector index, the matcher falls back to keywords: %s", exc)
         return None
-
-
-@resource
-def get_keyword_index(settings: Settings) -> KeywordIndex:
-    from couplet.matching.keyword import KeywordIndex
-
-    log.info("building the keyword index of the matcher")
-    return KeywordIndex(get_corpus(settings).lines)

@@ -17,7 +17,7 @@ from app.web.schemas import Health, Readiness
 from core.errors import DataError
 from core.settings import Settings
 from core.telemetry import exposition
-from couplet.resources import get_badwords, get_generator, get_keyword_index, get_vector_index
+from couplet.resources import get_badwords, get_corpus, get_generator, get_vector_index
 
 log = logging.getLogger(__name__)
 
@@ -34,8 +34,7 @@ def _tagger(settings: Settings) -> None:
 
 
 def _matcher(settings: Settings) -> None:
-    # One of the two, never both: the keyword index is the fallback without an encoder and would cost
-    # each worker about 250 MB for nothing.
+    # Without an encoder the matcher falls back to the corpus store's word postings.
     if settings.matcher_dir.exists():
         if get_vector_index(settings) is None:
             raise DataError(
@@ -43,7 +42,7 @@ def _matcher(settings: Settings) -> None:
                 "run `couplet index build`"
             )
     else:
-        get_keyword_index(settings)
+        get_corpus(settings)
 
 
 def _redis(settings: Settings) -> None:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from apiflask import APIBlueprint, Schema, fields
-from apiflask.validators import Length, Range
+from apiflask.validators import Length, OneOf, Range
 from flask import current_app
 from marshmallow import EXCLUDE
 
 from app.web.schemas import MAX_SEED, JsonFloat, JsonInteger, error_responses
 from couplet.matching import match
 from couplet.matching.matcher import MAX_K
-from couplet.matching.query import MAX_TAG_LEN, MAX_TAGS
+from couplet.matching.query import KIND_WEIGHTS, MAX_TAG_LEN, MAX_TAGS
 
 bp = APIBlueprint("match", __name__, tag="matcher")
 
@@ -28,6 +28,14 @@ class TagIn(Schema):
         load_default=1.0,
         validate=Range(0.0, 1.0),
         metadata={"description": "0–1: how sure the tagger is; weighs the tag in the query."},
+    )
+    kind = fields.String(
+        load_default="object",
+        validate=OneOf(list(KIND_WEIGHTS)),
+        metadata={
+            "description": "`object` (a thing in the photo), `scene` (the place or landscape) or `mood` "
+            "(time of day, season, weather): scene and mood tags weigh half as much as objects."
+        },
     )
 
 
@@ -61,6 +69,15 @@ class MatchItem(Schema):
             "description": "`encoder` (vector index) or `keyword` (the fallback while no index is built)."
         },
     )
+    register = fields.String(
+        required=True,
+        metadata={"description": "`jokey` (jokes, insults, puns, sarcasm, slogans) or `elegant`."},
+    )
+    jokey = fields.Float(required=True, metadata={"description": "0–1: how jokey the line reads."})
+    mood = fields.String(
+        required=True, metadata={"description": "`melancholy` (mourning, grief) or `positive`."}
+    )
+    melancholy = fields.Float(required=True, metadata={"description": "0–1: how melancholy the line reads."})
 
 
 class MatchOut(Schema):
@@ -75,9 +92,9 @@ def match_upper(body: dict):
     """Upper lines for tags
 
     Distinct upper lines (上联) that fit the tags, by embedding similarity re-scored by the tags'
-    concepts, diversified and drawn at random from the best (seeded). Tag names must be Chinese
-    (`bad_tags` otherwise).
+    concepts said as whole words and by how jokey and melancholy each line reads, diversified and drawn
+    at random from the best (seeded). Tag names must be Chinese (`bad_tags` otherwise).
     """
-    tags = [(tag["name"], tag["confidence"]) for tag in body["tags"]]
+    tags = [(tag["name"], tag["confidence"], tag["kind"]) for tag in body["tags"]]
     matches = match(tags, k=body["k"], seed=body["seed"], settings=current_app.config["SETTINGS"])
     return {"matches": [m.to_dict() for m in matches]}

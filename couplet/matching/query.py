@@ -14,6 +14,12 @@ from couplet.rules import is_hanzi, is_punct
 
 MAX_TAGS = 20
 MAX_TAG_LEN = 8
+KIND_WEIGHTS = {"object": 1.0, "scene": 0.5, "mood": 0.5}
+"""A tag's confidence is multiplied by its kind's weight before the query's weights are normalised. A scene
+or mood tag's confidence is a share of pixels or the summed probability of many classes (天空 0.9 for a
+third of blue sky), not one class's probability, and it says less about what to write: halved, a scene
+tag at 0.9 weighs as much as an object tag at 0.45, so a strong object leads the query and the scene
+colours it."""
 # Function words carry no picture: a tagger never says 之 or 不再, so training queries leave them out.
 FUNCTION_CHARS = frozenset(
     "之乎者也矣焉哉兮而以于於其不无未莫勿非是为与及且则乃所若如何此彼斯兹我你他她吾尔汝余予"
@@ -29,28 +35,33 @@ class BadTags(UserError):
 class QueryWord:
     text: str
     weight: float
-    """The tag's confidence, rescaled so the weights of a query sum to 1."""
+    """The tag's confidence times its kind's weight, rescaled so the weights of a query sum to 1."""
+    kind: str = "object"
 
 
-def _name_and_confidence(tag: Any) -> tuple[Any, Any]:
-    if isinstance(tag, tuple | list) and len(tag) == 2:
-        return tag[0], tag[1]
+def _fields(tag: Any) -> tuple[Any, Any, Any]:
+    """(name, confidence, kind) of a tag given as a pair, a triple or an object (vision.Tag)."""
+    if isinstance(tag, tuple | list) and len(tag) in (2, 3):
+        return tag[0], tag[1], tag[2] if len(tag) == 3 else "object"
     if hasattr(tag, "name") and hasattr(tag, "confidence"):
-        return tag.name, tag.confidence
-    raise BadTags(f"a tag must be a (name, confidence) pair or have .name and .confidence, got {tag!r}")
+        return tag.name, tag.confidence, getattr(tag, "kind", "object")
+    raise BadTags(
+        "a tag must be a (name, confidence[, kind]) tuple or have .name and .confidence, got " + repr(tag)
+    )
 
 
 def parse_tags(tags: Sequence[Any]) -> list[QueryWord]:
-    """Validated query words, one per distinct tag name (the highest confidence wins), best first."""
+    """Validated query words, one per distinct tag name (the highest confidence wins, with its kind), best
+    first."""
     if isinstance(tags, str) or not isinstance(tags, Sequence):
         raise BadTags("tags must be a list of (name, confidence) pairs")
     if not tags:
         raise BadTags("the tag list is empty")
     if len(tags) > MAX_TAGS:
         raise BadTags(f"at most {MAX_TAGS} tags are allowed, got {len(tags)}")
-    best: dict[str, float] = {}
+    best: dict[str, tuple[float, str]] = {}
     for tag in tags:
-        name, confidence = _name_and_confidence(tag)
+        name, confidence, kind = _fields(tag)
         if not isinstance(name, str) or not name.strip():
             raise BadTags(f"a tag name must be a non-empty string, got {name!r}")
         name = name.strip()
@@ -60,11 +71,17 @@ def parse_tags(tags: Sequence[Any]) -> list[QueryWord]:
             raise BadTags(f"the confidence of tag {name!r} must be a number, got {confidence!r}")
         if math.isnan(confidence) or not 0.0 <= confidence <= 1.0:
             raise BadTags(f"the confidence of tag {name!r} must be within 0..1, got {confidence!r}")
-        best[name] = max(best.get(name, 0.0), float(confidence))
-    total = sum(best.values())
+        if kind not in KIND_WEIGHTS:
+            raise BadTags(f"the kind of tag {name!r} must be one of {', '.join(KIND_WEIGHTS)}, got {kind!r}")
+        if name not in best or confidence > best[name][0]:
+            best[name] = (float(confidence), kind)
+    raw = {n: c * KIND_WEIGHTS[kind] for n, (c, kind) in best.items()}
+    total = sum(raw.values())
     # All-zero confidences still name what the photo shows: weigh those tags equally.
-    weights = {n: (c / total if total > 0 else 1 / len(best)) for n, c in best.items()}
-    return [QueryWord(n, w) for n, w in sorted(weights.items(), key=lambda item: (-item[1], item[0]))]
+    weights = {n: (r / total if total > 0 else 1 / len(raw)) for n, r in raw.items()}
+    return [
+        QueryWord(n, w, best[n][1]) for n, w in sorted(weights.items(), key=lambda item: (-item[1], item[0]))
+    ]
 
 
 def line_units(line: str, words: Sequence[str]) -> list[str]:

@@ -16,6 +16,7 @@ import couplet.corpus
 from core.settings import PROJECT_ROOT
 from couplet.corpus import PackedLines, build_corpus, load_corpus
 from couplet.rules import upper_ends_ze
+from couplet.words import segment
 
 PAIRS = [
     ("春风化雨山河秀", "秋夜烟川草木新"),
@@ -28,6 +29,10 @@ PAIRS = [
     ("春风", "秋雨"),
     ("年年有余", "岁岁平安"),
     ("年丰有余", "人寿年丰"),
+    ("铁面包公官榜样", "清风明月人间情"),
+    ("如果心花能结果", "何妨春雨不成田"),
+    ("面包坚硬砖头软", "豆腐清香米饭甜"),
+    ("果熟满枝头", "花开遍野田"),
 ]
 
 
@@ -91,14 +96,41 @@ def test_character_postings_are_exact_and_ascending(corpus):
         assert corpus.chars.get(ch).tolist() == [i for i, line in enumerate(corpus.lines) if ch in line]
 
 
+def test_each_line_is_kept_with_its_own_words(corpus):
+    for i, line in enumerate(corpus.lines):
+        assert corpus.words_of(i) == segment(line)
+    assert corpus.words_of(corpus.find("铁面包公官榜样")[0]) == ["铁面", "包公", "官", "榜样"]
+
+
+def test_word_postings_hit_whole_words_only(corpus):
+    ids = {line: i for i, line in enumerate(corpus.lines)}
+    # 面包 straddles 铁面 / 包公 in the first line; it is a word of the second.
+    assert corpus.words.get("面包").tolist() == [ids["面包坚硬砖头软"]]
+    # 果 is inside 如果 and 结果 there: only the line where it stands alone says it.
+    assert corpus.words.get("果").tolist() == [ids["果熟满枝头"]]
+    assert corpus.chars.get("果").tolist() == sorted([ids["如果心花能结果"], ids["果熟满枝头"]])
+    for word in ("春风", "秋月", "包公", "榜样"):
+        assert corpus.words.get(word).tolist() == [
+            i for i, line in enumerate(corpus.lines) if word in segment(line)
+        ]
+    assert corpus.words.get("，").tolist() == [] and corpus.words.get("鑫").tolist() == []
+
+
+def test_every_line_has_its_register_and_mood(corpus):
+    for scores in (corpus.jokey, corpus.melancholy):
+        assert scores.shape == (len(corpus),) and ((scores >= 0) & (scores <= 1)).all()
+
+
 def test_the_arrays_are_read_only_maps(corpus):
     # Workers share one copy through the page cache: nothing is loaded into private memory.
     for array in (
         corpus.lines.blob,
         corpus.lowers.offsets,
         corpus.chars.ids,
+        corpus.words.ids,
         corpus.key_hashes,
         corpus.ends_ze,
+        corpus.jokey,
     ):
         assert isinstance(array, np.memmap) and array.flags.writeable is False
 
@@ -118,6 +150,10 @@ def test_build_is_a_no_op_until_the_corpus_or_the_format_changes(tmp_path, monke
     monkeypatch.setattr(couplet.corpus, "FORMAT", couplet.corpus.FORMAT + 1)
     assert build_corpus(prepared, folder) is True
     assert build_corpus(prepared, folder, force=True) is True
+    # The register's inputs besides train.tsv: the elegant split (and the lexicon, stamped the same way).
+    (prepared / "classic.tsv").write_text("云\t雨\t声律启蒙\n", encoding="utf-8")
+    assert build_corpus(prepared, folder) is True
+    assert build_corpus(prepared, folder) is False
 
 
 def test_an_interrupted_build_is_redone(tmp_path):

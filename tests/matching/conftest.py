@@ -15,6 +15,9 @@ from core.settings import Settings
 SCENES = "山水月花风云湖松竹梅江天日雪犬舟"
 FILLER = "长春秋新老千万一入来去开落高远深青白红"
 BAD_WORDS = "坏词\n烟\n"
+PUNS = ["铁面包公官榜样", "面包坚硬砖头软", "如果心花能结果", "果熟满枝头"]
+"""面包 straddles 铁面 / 包公 in the first and is a word of the second; 果 is inside 如果 and 结果 in the
+third and a word of the fourth."""
 
 
 def generated_pairs(n: int, seed: int = 0) -> list[tuple[str, str]]:
@@ -90,6 +93,30 @@ def indexed_site(tmp_path_factory, pairs, tiny_encoder) -> Settings:
         m=16,
     )
     return settings
+
+
+@pytest.fixture(scope="session")
+def mixed_site(tmp_path_factory, pairs, tiny_encoder) -> tuple[Settings, list[str], list[str]]:
+    """(site, jokey lines, scenic lines): the generated corpus with jokey and scenic lines that all say 山 and
+    云 as words, and lines that hold 面包 and 果 as words or not (PUNS), indexed with the tiny encoder."""
+    from couplet.corpus import load_corpus
+    from couplet.matching.index import build_index
+
+    jokey = [
+        f"{marker}山对云去" for marker in ("吹牛", "狗屁", "扯淡", "忽悠", "胡说", "什么", "不是", "老婆")
+    ]
+    scenic = [f"山映{ch}云静" for ch in "竹梅花柳月雪溪"]  # no bigram in common with the jokes
+    settings = write_site(
+        tmp_path_factory.mktemp("mixed"), pairs + [(line, "水流月落来") for line in jokey + scenic + PUNS]
+    )
+    shutil.copytree(tiny_encoder, settings.matcher_dir)
+    build_index(
+        load_corpus(settings.prepared_dir, settings.corpus_dir),
+        settings.index_dir,
+        settings.matcher_dir,
+        m=16,
+    )
+    return settings, jokey, scenic
 
 
 @pytest.fixture

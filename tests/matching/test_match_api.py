@@ -24,6 +24,15 @@ def test_matches_with_scores(client):
     assert len(matches) == 4 and len({m["upper"] for m in matches}) == 4
     for m in matches:
         assert 5 <= len(m["upper"]) <= 11 and isinstance(m["score"], float) and m["source"] == "encoder"
+        assert m["register"] == ("jokey" if m["jokey"] >= 0.5 else "elegant") and 0 <= m["jokey"] <= 1
+        assert m["mood"] == ("melancholy" if m["melancholy"] >= 0.5 else "positive")
+        assert 0 <= m["melancholy"] <= 1
+
+
+def test_tags_may_say_their_kind(client):
+    body = {"tags": [{"name": "山", "kind": "scene"}, {"name": "舟", "confidence": 0.4}], "seed": 1}
+    response = client.post("/api/couplet/match", json=body)
+    assert response.status_code == 200 and len(response.get_json()["matches"]) == 3
 
 
 def test_defaults_and_seeded_repeats(client):
@@ -49,6 +58,7 @@ def test_defaults_and_seeded_repeats(client):
         ({"tags": [{"name": "山"}], "k": 11}, "invalid_field"),
         ({"tags": [{"name": "山"}], "seed": -1}, "invalid_field"),
         ({"tags": [{"name": "山"}] * 21}, "invalid_field"),
+        ({"tags": [{"name": "山", "kind": "weather"}]}, "invalid_field"),
         ([{"name": "山"}], "invalid_json"),
     ],
 )
@@ -71,16 +81,6 @@ def test_without_an_index_it_answers_by_keywords(keyword_site):
     assert {m["source"] for m in response.get_json()["matches"]} == {"keyword"}
 
 
-def test_readiness_loads_the_vector_index_and_not_the_keyword_fallback(copy_of_indexed, monkeypatch):
-    from app.web import health
-
-    loaded = []
-    monkeypatch.setattr(health, "get_keyword_index", lambda settings: loaded.append(settings))
-    body = create_app(copy_of_indexed).test_client().get("/readyz").get_json()
-    assert body["checks"]["matcher"] == "ok"
-    assert loaded == []  # the fallback would cost each worker about 250 MB for nothing
-
-
-def test_readiness_without_an_encoder_loads_the_keyword_index(keyword_site):
+def test_readiness_without_an_encoder_loads_the_corpus_store(keyword_site):
     body = create_app(keyword_site).test_client().get("/readyz").get_json()
     assert body["checks"]["matcher"] == "ok"

@@ -7,10 +7,11 @@ import pytest
 
 from core.errors import DataError
 from couplet.matching import BadTags, encode, match, matcher
-from couplet.matching.matcher import POOL_PER_PICK, concept_lines, concepts_of, coverage
+from couplet.matching.matcher import POOL_PER_PICK, concept_lines, concepts_of, said_and_straddled
 from couplet.matching.query import parse_tags
 from couplet.matching.synonyms import load_synonyms
 from couplet.rules import upper_ends_ze, validate_upper
+from couplet.words import segment
 from vision.tags import Tag
 
 
@@ -54,17 +55,53 @@ def test_keyword_picks_hold_the_tag_and_prefer_lines_ending_on_ze(keyword_site, 
     assert {m.upper for m in matches} <= fitting
 
 
-def test_coverage_is_the_weighted_share_of_concepts_said():
-    concepts = concepts_of(parse_tags([("狗", 0.6), ("湖泊", 0.3), ("塔", 0.1)]), load_synonyms())
-    assert coverage("老犬闲眠湖上风", concepts) == pytest.approx(0.9)
-    assert coverage("千山万水", concepts) == 0.0
+def test_lines_say_the_weighted_share_of_concepts_they_hold_as_words(keyword_site):
+    from couplet.resources import get_corpus
+
+    table = get_corpus(keyword_site)
+    concepts = concepts_of(parse_tags([("狗", 0.6), ("湖泊", 0.3), ("山", 0.1)]), load_synonyms())
+    ids = np.arange(len(table))
+    said, straddling = said_and_straddled(table, ids, concepts)
+    for i in ids:
+        words = set(segment(table.lines[i]))
+        expected = sum(weight for forms, weight in concepts if forms & words)  # 狗 is said by 犬, 湖泊 by 湖
+        assert said[i] == pytest.approx(expected)
+    assert said.max() > 0 and not straddling.any()
+
+
+def test_whole_words_hit_and_a_tag_word_across_two_words_straddles(mixed_site):
+    from couplet.resources import get_corpus
+
+    table = get_corpus(mixed_site[0])
+    ids = np.arange(len(table))
+    for tag, said_by, straddled_by in (
+        ("面包", "面包坚硬砖头软", ["铁面包公官榜样"]),
+        ("果", "果熟满枝头", []),  # 如果心花能结果 holds 果 inside two words: neither said nor straddled
+    ):
+        said, straddling = said_and_straddled(
+            table, ids, concepts_of(parse_tags([(tag, 1.0)]), load_synonyms())
+        )
+        assert [table.lines[i] for i in np.flatnonzero(said)] == [said_by]
+        assert [table.lines[i] for i in np.flatnonzero(straddling)] == straddled_by
+
+
+@pytest.mark.parametrize("path", ["keyword", "encoder"])
+def test_a_line_where_the_tag_straddles_is_never_picked(mixed_site, path):
+    from dataclasses import replace
+
+    site = mixed_site[0]
+    settings = site if path == "encoder" else replace(site, models_dir=site.models_dir / "none")
+    picks = [m.upper for seed in range(5) for m in match([("面包", 1.0)], k=10, seed=seed, settings=settings)]
+    assert "铁面包公官榜样" not in picks and "面包坚硬砖头软" in picks
 
 
 def test_the_encoder_path_rescores_by_concepts(indexed_site, pairs, monkeypatch):
-    """With the re-scoring dominant, even an untrained encoder's picks all say the tag."""
+    """With the re-scoring dominant, even an untrained encoder's picks all say the tag, as a word."""
     monkeypatch.setattr(matcher, "COVERAGE_BONUS", 10.0)
-    for tag in ("山", "梅", "雪"):
-        fitting = {u for u, _ in pairs if tag in u and 5 <= len(u) <= 11 and upper_ends_ze(u, "").passed}
+    for tag in ("梅", "雪", "湖"):
+        fitting = {
+            u for u, _ in pairs if tag in segment(u) and 5 <= len(u) <= 11 and upper_ends_ze(u, "").passed
+        }
         assert len(fitting) >= 2 * POOL_PER_PICK  # the draw's pool holds only such lines
         matches = match([(tag, 1.0)], k=2, seed=0, settings=indexed_site)
         assert {m.upper for m in matches} <= fitting, (tag, matches)
@@ -93,7 +130,7 @@ def test_encode_gives_unit_rows_or_explains_there_is_no_encoder(indexed_site, ke
         encode(["山"], settings=keyword_site)
 
 
-def test_concept_lines_are_a_superset_of_the_lines_that_say_every_concept(keyword_site):
+def test_concept_lines_are_the_lines_that_say_every_concept_as_words(keyword_site):
     from couplet.resources import get_corpus
 
     table = get_corpus(keyword_site)
@@ -102,8 +139,29 @@ def test_concept_lines_are_a_superset_of_the_lines_that_say_every_concept(keywor
         concepts = concepts_of(parse_tags(tags), synonyms)
         ids = concept_lines(concepts, table)
         assert list(ids) == sorted(set(ids))
-        saying = {i for i, line in enumerate(table.lines) if coverage(line, concepts) == pytest.approx(1.0)}
-        assert saying <= set(ids.tolist())
-        # Character postings are exact for one-character concepts.
-        if all(len(form) == 1 for forms, _ in concepts for form in forms):
-            assert saying == set(ids.tolist())
+        saying = {
+            i for i in range(len(table)) if all(forms & set(segment(table.lines[i])) for forms, _ in concepts)
+        }
+        assert saying == set(ids.tolist())
+
+
+@pytest.mark.parametrize("path", ["keyword", "encoder"])
+def test_scenic_tags_get_scenic_lines_not_jokes_that_spell_them(mixed_site, path, monkeypatch):
+    from dataclasses import replace
+
+    from couplet.resources import get_corpus
+
+    site, jokey_lines, scenic_lines = mixed_site
+    table = get_corpus(site)
+    for line in jokey_lines + scenic_lines:  # every one of them says both tags as words
+        assert {"山", "云"} <= set(table.words_of(table.find(line)[0]))
+    settings = site if path == "encoder" else replace(site, models_dir=site.models_dir / "none")
+    tags = [Tag("山", 0.8, "local", kind="scene"), Tag("云", 0.6, "local", kind="scene")]
+    picks = [m for seed in range(5) for m in match(tags, k=3, seed=seed, settings=settings)]
+    assert all(m.source == path for m in picks)
+    assert not {m.upper for m in picks} & set(jokey_lines)
+    assert sum(m.upper in scenic_lines for m in picks) >= len(picks) // 2
+    # Without the penalty the jokes that spell the tags are as good as the scenic lines.
+    monkeypatch.setattr(matcher, "JOKEY_PENALTY", 0.0)
+    unpenalised = [m for seed in range(5) for m in match(tags, k=3, seed=seed, settings=settings)]
+    assert any(m.upper in jokey_lines and m.register == "jokey" for m in unpenalised)

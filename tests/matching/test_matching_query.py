@@ -8,7 +8,7 @@ import random
 import pytest
 
 from core.errors import UserError
-from couplet.matching.query import BadTags, line_units, parse_tags, training_query
+from couplet.matching.query import KIND_WEIGHTS, BadTags, line_units, parse_tags, training_query
 from couplet.matching.synonyms import load_synonyms
 from vision.tags import Tag
 
@@ -18,6 +18,16 @@ def test_pairs_and_tag_objects_give_weights_summing_to_one():
     assert [w.text for w in words] == ["山", "湖"]  # one per name, the highest confidence kept, best first
     assert math.isclose(sum(w.weight for w in words), 1.0)
     assert math.isclose(words[0].weight, 0.9 / 1.2)
+
+
+def test_scene_and_mood_tags_weigh_below_objects():
+    # 天空 from a third of blue sky at 0.9, an object at 0.6: the object leads the query.
+    words = parse_tags([Tag("天空", 0.9, "local", kind="scene"), ("灯塔", 0.6), ("夜", 0.4, "mood")])
+    assert [(w.text, w.kind) for w in words] == [("灯塔", "object"), ("天空", "scene"), ("夜", "mood")]
+    assert math.isclose(sum(w.weight for w in words), 1.0)
+    assert math.isclose(words[0].weight / words[1].weight, 0.6 / (0.9 * KIND_WEIGHTS["scene"]))
+    # The kind comes with the highest confidence of a name.
+    assert parse_tags([("山", 0.3, "scene"), ("山", 0.8)])[0].kind == "object"
 
 
 def test_zero_confidences_weigh_equally():
@@ -40,6 +50,8 @@ def test_zero_confidences_weigh_equally():
         [("山", True)],
         [("山", "0.5")],
         [("山",)],
+        [("山", 0.5, "weather")],
+        [("山", 0.5, "scene", 1)],
         [object()],
         [("山" * 9, 0.5)],
         [(f"山{'一二三四五六七八九十'[i % 10]}", 0.5) for i in range(21)],
