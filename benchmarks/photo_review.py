@@ -22,8 +22,7 @@ The figures are printed as a table and saved in benchmarks/results/photo_review.
   for, couplet/matching/synonyms.tsv) occurs only across a word boundary of the line's jieba
   segmentation (面包 in 铁面包公, segmented 铁面 / 包公); the same share over all three candidates beside it;
 - jokey or negative picks: drawn upper lines that the corpus's register signal flags (`couplet.register`,
-  its `FLAG` on the corpus store's `jokey` and `melancholy` fields). Where this checkout has no such
-  signal the figure is None ("n/a"), never a guess;
+  its `FLAG` on the corpus store's `jokey` and `melancholy` fields);
 - variety: how many distinct upper lines were drawn, and how often the most frequent one was;
 - latency per stage: the pipeline's own timings (ms, p50 and p95).
 """
@@ -142,11 +141,8 @@ def tag_forms(tags: list[Tag]) -> set[str]:
 
 
 def register_flags(upper: str, settings: Settings) -> dict[str, bool] | None:
-    """The register signal's flags of a corpus line, where this checkout computes the signal; else None."""
-    try:
-        from couplet.register import FLAG, SIGNALS
-    except ImportError:
-        return None
+    """The register signal's flags of a corpus line; None for a line the corpus store does not hold."""
+    from couplet.register import FLAG, SIGNALS
     from couplet.resources import get_corpus
 
     corpus = get_corpus(settings)
@@ -204,7 +200,6 @@ def figures(rows: list[PhotoRow]) -> dict:
         "straddling_picks": share([r.straddles[0] for r in rows]),
         "straddling_candidates": share([s for r in rows for s in r.straddles]),
         "jokey_or_negative_picks": share([any(f.values()) for f in flagged]) if flagged else None,
-        "register_signal": "couplet.register" if flagged else None,
         "distinct_drawn": len(drawn),
         "most_repeated_drawn": drawn.most_common(1)[0][1],
         "latency_ms": {
