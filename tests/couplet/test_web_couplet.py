@@ -107,7 +107,9 @@ def test_unknown_route_and_method_are_json(client):
 def test_index_page_is_served(client):
     response = client.get("/")
     assert response.status_code == 200
-    assert "/api/couplet" in response.get_data(as_text=True)
+    assert "/static/page.js" in response.get_data(as_text=True)
+    script = client.get("/static/page.js")
+    assert script.status_code == 200 and "/api/couplet" in script.get_data(as_text=True)
 
 
 def test_missing_model_is_503_not_500(tmp_path):
