@@ -53,9 +53,15 @@ def repeats_couplet(banner: str, upper: str, lower: str) -> bool:
 
 
 def banners(
-    upper: str, lower: str, n: int, settings: Settings, avoid: frozenset[str] = frozenset()
+    upper: str,
+    lower: str,
+    n: int,
+    settings: Settings,
+    avoid: frozenset[str] = frozenset(),
+    occasion: str = "",
 ) -> list[Banner]:
-    """Up to ``n`` 横批 for a couplet (already validated), best first, none of ``avoid``."""
+    """Up to ``n`` 横批 for a couplet (already validated), best first, none of ``avoid``. An ``occasion``
+    (春节, 中秋 …) is written from and ranked against as well as the couplet's own words."""
     generator = get_generator(settings)
     badwords = get_badwords(settings)
 
@@ -65,20 +71,21 @@ def banners(
     written: dict[str, float] = {}
     if generator.writes:
         words = sorted(dict.fromkeys(content_words(upper) + content_words(lower)), key=len, reverse=True)
-        sets = [[w] for w in words[:KEYWORD_SETS]] or [[upper[0]]]
+        sets = [[w] for w in ([occasion] if occasion else []) + words[:KEYWORD_SETS]] or [[upper[0]]]
         for lines in generator.write_lines(sets, LENGTH, ROWS, ends_ze=False):
             for text, model_score in lines:
                 if allowed(text):
                     written[text] = max(written.get(text, -np.inf), model_score)
-    found = _ranked(list(written), [W_MODEL * s for s in written.values()], upper, lower, settings, "model")
+    query = f"{occasion} {upper} {lower}".strip()
+    found = _ranked(list(written), [W_MODEL * s for s in written.values()], query, settings, "model")
     if len(found) < n:
         table = [text for text, _ in load_table() if allowed(text)]
-        found += _ranked(table, [0.0] * len(table), upper, lower, settings, "table")
+        found += _ranked(table, [0.0] * len(table), query, settings, "table")
     return found[:n]
 
 
 def _ranked(
-    texts: list[str], priors: list[float], upper: str, lower: str, settings: Settings, source: str
+    texts: list[str], priors: list[float], query: str, settings: Settings, source: str
 ) -> list[Banner]:
     if not texts:
         return []
@@ -86,7 +93,7 @@ def _ranked(
     try:
         from couplet.matching import encode
 
-        vectors = encode([f"{upper} {lower}", *texts], settings=settings)
+        vectors = encode([query, *texts], settings=settings)
         scores = scores + vectors[1:] @ vectors[0]
     except DataError:  # no encoder shipped: the model's confidence (or the table's order) alone
         pass

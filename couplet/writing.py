@@ -97,7 +97,7 @@ def write(
     if not any(sets):
         raise BadRequest("give at least one keyword, a theme or a year", code="no_keywords")
     sets = [[w for w in dict.fromkeys(s)][:MAX_KEYWORDS] for s in sets]
-    return _written(sets, length, n, [{}] * n, [{}] * n, None, settings)
+    return _written(sets, length, n, [{}] * n, [{}] * n, None, settings, theme or "")
 
 
 def acrostic(
@@ -136,7 +136,7 @@ def acrostic(
     sets = [[chars[0], *([theme_words[k % len(theme_words)]] if theme_words else [])] for k in range(n)]
     upper_locks = [{place: chars[0]}] * n
     lower_locks = [{place: chars[1]}] * n
-    return _written(sets, length, n, upper_locks, lower_locks, banner, settings)
+    return _written(sets, length, n, upper_locks, lower_locks, banner, settings, theme or "")
 
 
 def _written(
@@ -147,6 +147,7 @@ def _written(
     lower_locks: list[dict[int, str]],
     banner: str | None,
     settings: Settings,
+    occasion: str = "",
 ) -> list[WrittenCouplet]:
     generator = get_generator(settings)
     # Each distinct (keywords, lock) search once; a keyword missing from the free search's lines gets a
@@ -201,14 +202,14 @@ def _written(
         _, score, upper, lower, words = couplets[k]
         if bad.find(upper) or bad.find(lower):
             continue
-        text = banner or _banner(upper, lower, frozenset(taken), settings)
+        text = banner or _banner(upper, lower, frozenset(taken), settings, occasion)
         taken.add(text)
         out.append(WrittenCouplet(upper, lower, text, score, words))
     return out
 
 
-def _banner(upper: str, lower: str, taken: frozenset[str], settings: Settings) -> str:
-    found = banners(upper, lower, 1, settings, avoid=taken)
+def _banner(upper: str, lower: str, taken: frozenset[str], settings: Settings, occasion: str) -> str:
+    found = banners(upper, lower, 1, settings, avoid=taken, occasion=occasion)
     return found[0].text if found else ""
 
 
