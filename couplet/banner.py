@@ -10,6 +10,7 @@ only where too few written ones pass, or where the model was not trained to writ
 from __future__ import annotations
 
 import csv
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -58,10 +59,11 @@ def banners(
     n: int,
     settings: Settings,
     avoid: frozenset[str] = frozenset(),
-    occasion: str = "",
+    context: Sequence[str] = (),
 ) -> list[Banner]:
-    """Up to ``n`` 横批 for a couplet (already validated), best first, none of ``avoid``. An ``occasion``
-    (春节, 中秋 …) is written from and ranked against as well as the couplet's own words."""
+    """Up to ``n`` 横批 for a couplet (already validated), best first, none of ``avoid``. ``context``: words
+    the 横批 is written from and ranked against besides the couplet's own (an occasion such as 春节, a
+    photo's tags)."""
     generator = get_generator(settings)
     badwords = get_badwords(settings)
 
@@ -71,12 +73,13 @@ def banners(
     written: dict[str, float] = {}
     if generator.writes:
         words = sorted(dict.fromkeys(content_words(upper) + content_words(lower)), key=len, reverse=True)
-        sets = [[w] for w in ([occasion] if occasion else []) + words[:KEYWORD_SETS]] or [[upper[0]]]
+        words = list(dict.fromkeys([*context, *words]))[: len(context) + KEYWORD_SETS] or [upper[0]]
+        sets = [[w] for w in words]
         for lines in generator.write_lines(sets, LENGTH, ROWS, ends_ze=False):
             for text, model_score in lines:
                 if allowed(text):
                     written[text] = max(written.get(text, -np.inf), model_score)
-    query = f"{occasion} {upper} {lower}".strip()
+    query = " ".join([*context, upper, lower])
     found = _ranked(list(written), [W_MODEL * s for s in written.values()], query, settings, "model")
     if len(found) < n:
         table = [text for text, _ in load_table() if allowed(text)]

@@ -209,7 +209,7 @@ def _written(
 
 
 def _banner(upper: str, lower: str, taken: frozenset[str], settings: Settings, occasion: str) -> str:
-    found = banners(upper, lower, 1, settings, avoid=taken, occasion=occasion)
+    found = banners(upper, lower, 1, settings, avoid=taken, context=[occasion] if occasion else [])
     return found[0].text if found else ""
 
 

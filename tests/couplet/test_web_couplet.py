@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import replace
 
 import pytest
+from sites import site_client, site_settings
 
 from app.web import create_app
 from core.settings import Settings
@@ -13,14 +13,7 @@ from core.settings import Settings
 
 @pytest.fixture(scope="module")
 def client(tiny_model_dir, tmp_path_factory):
-    root = tmp_path_factory.mktemp("site")
-    shutil.copytree(tiny_model_dir, root / "models" / "generator")
-    (root / "data" / "raw").mkdir(parents=True)
-    (root / "data" / "raw" / "badwords.txt").write_text("坏词\n烟\n", encoding="utf-8")
-    settings = replace(Settings.from_env(), data_dir=root / "data", models_dir=root / "models")
-    app = create_app(settings)
-    app.testing = True
-    return app.test_client()
+    return site_client(site_settings(tiny_model_dir, tmp_path_factory.mktemp("site")))
 
 
 def test_couplet_returns_ranked_candidates(client):

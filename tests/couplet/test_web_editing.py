@@ -2,33 +2,16 @@
 
 from __future__ import annotations
 
-import shutil
-from dataclasses import replace
-
 import pytest
+from sites import site_client, site_settings
 
-from app.web import create_app
-from core.settings import Settings
 from couplet.rules import broken_hard_rules
 
 
 @pytest.fixture(scope="module")
 def client(tiny_model_dir, tmp_path_factory):
     root = tmp_path_factory.mktemp("site")
-    shutil.copytree(tiny_model_dir, root / "models" / "generator")
-    (root / "data" / "raw").mkdir(parents=True)
-    (root / "data" / "raw" / "badwords.txt").write_text("坏词\n烟\n秋霜\n", encoding="utf-8")
-    settings = replace(
-        Settings.from_env(),
-        data_dir=root / "data",
-        models_dir=root / "models",
-        redis_url=None,
-        wechat_appid=None,
-        wechat_secret=None,
-    )
-    app = create_app(settings)
-    app.testing = True
-    return app.test_client()
+    return site_client(site_settings(tiny_model_dir, root, badwords="坏词\n烟\n秋霜\n"))
 
 
 def assert_error(response, code: str, *words: str) -> None:

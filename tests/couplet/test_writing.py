@@ -6,10 +6,8 @@ characters stand where asked, every rule holds, the keywords are in the couplet,
 
 from __future__ import annotations
 
-import shutil
-from dataclasses import replace
-
 import pytest
+from sites import site_settings
 
 from core.settings import Settings
 from couplet.banner import banners, repeats_couplet
@@ -19,11 +17,7 @@ from couplet.writing import BadRequest, acrostic, write, zodiac
 
 @pytest.fixture(scope="module")
 def settings(tiny_writer_dir, tmp_path_factory) -> Settings:
-    root = tmp_path_factory.mktemp("writer_site")
-    shutil.copytree(tiny_writer_dir, root / "models" / "generator")
-    (root / "data" / "raw").mkdir(parents=True)
-    (root / "data" / "raw" / "badwords.txt").write_text("坏词\n烟\n", encoding="utf-8")
-    return replace(Settings.from_env(), data_dir=root / "data", models_dir=root / "models", redis_url=None)
+    return site_settings(tiny_writer_dir, tmp_path_factory.mktemp("writer_site"))
 
 
 def whole(c) -> str:

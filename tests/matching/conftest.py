@@ -78,14 +78,13 @@ def keyword_site(tmp_path, pairs) -> Settings:
     return write_site(tmp_path, pairs)
 
 
-@pytest.fixture(scope="session")
-def indexed_site(tmp_path_factory, pairs, tiny_encoder) -> Settings:
-    """A site with the tiny encoder and its index built."""
+def write_indexed_site(root: Path, pairs: list[tuple[str, str]], encoder: Path) -> Settings:
+    """A site over ``pairs`` with ``encoder`` and its index built."""
     from couplet.corpus import load_corpus
     from couplet.matching.index import build_index
 
-    settings = write_site(tmp_path_factory.mktemp("indexed"), pairs)
-    shutil.copytree(tiny_encoder, settings.matcher_dir)
+    settings = write_site(root, pairs)
+    shutil.copytree(encoder, settings.matcher_dir)
     build_index(
         load_corpus(settings.prepared_dir, settings.corpus_dir),
         settings.index_dir,
@@ -96,25 +95,23 @@ def indexed_site(tmp_path_factory, pairs, tiny_encoder) -> Settings:
 
 
 @pytest.fixture(scope="session")
+def indexed_site(tmp_path_factory, pairs, tiny_encoder) -> Settings:
+    """A site with the tiny encoder and its index built."""
+    return write_indexed_site(tmp_path_factory.mktemp("indexed"), pairs, tiny_encoder)
+
+
+@pytest.fixture(scope="session")
 def mixed_site(tmp_path_factory, pairs, tiny_encoder) -> tuple[Settings, list[str], list[str]]:
     """(site, jokey lines, scenic lines): the generated corpus with jokey and scenic lines that all say 山 and
     云 as words, and lines that hold 面包 and 果 as words or not (PUNS), indexed with the tiny encoder."""
-    from couplet.corpus import load_corpus
-    from couplet.matching.index import build_index
-
     jokey = [
         f"{marker}山对云去" for marker in ("吹牛", "狗屁", "扯淡", "忽悠", "胡说", "什么", "不是", "老婆")
     ]
     scenic = [f"山映{ch}云静" for ch in "竹梅花柳月雪溪"]  # no bigram in common with the jokes
-    settings = write_site(
-        tmp_path_factory.mktemp("mixed"), pairs + [(line, "水流月落来") for line in jokey + scenic + PUNS]
-    )
-    shutil.copytree(tiny_encoder, settings.matcher_dir)
-    build_index(
-        load_corpus(settings.prepared_dir, settings.corpus_dir),
-        settings.index_dir,
-        settings.matcher_dir,
-        m=16,
+    settings = write_indexed_site(
+        tmp_path_factory.mktemp("mixed"),
+        pairs + [(line, "水流月落来") for line in jokey + scenic + PUNS],
+        tiny_encoder,
     )
     return settings, jokey, scenic
 
