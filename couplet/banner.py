@@ -1,10 +1,10 @@
-"""A 横批 (the horizontal scroll over a couplet) written for the couplet, with classic ones as the fallback.
+"""A 横批 (the horizontal scroll over a couplet) written for the couplet, beside classic ones.
 
 Candidates are four-character lines the generator writes from the couplet's own words (its ``write`` task,
 with no tone asked of the last character); one that says a word of the couplet again is left out. They
 are ranked by the matcher's encoder (the cosine between candidate and couplet) plus the model's
-confidence. The table of classic 横批 (data/horizontals.tsv, which the photo path draws from) fills in
-only where too few written ones pass, or where the model was not trained to write.
+confidence, and alternate with the best classic ones (data/horizontals.tsv, which the photo path draws
+from), a written one first; a model not trained to write gives classic ones only.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import csv
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
+from itertools import zip_longest
 from pathlib import Path
 
 import numpy as np
@@ -80,11 +81,13 @@ def banners(
                 if allowed(text):
                     written[text] = max(written.get(text, -np.inf), model_score)
     query = " ".join([*context, upper, lower])
-    found = _ranked(list(written), [W_MODEL * s for s in written.values()], query, settings, "model")
-    if len(found) < n:
-        table = [text for text, _ in load_table() if allowed(text)]
-        found += _ranked(table, [0.0] * len(table), query, settings, "table")
-    return found[:n]
+    ours = _ranked(list(written), [W_MODEL * s for s in written.values()], query, settings, "model")
+    table = [text for text, _ in load_table() if allowed(text)]
+    classic = _ranked(table, [0.0] * len(table), query, settings, "table")
+    # Blind reviews found neither kind better on text couplets (acceptable 23% written, 18% classic; the
+    # written fit better, the classic read better), so they alternate, a written one first.
+    alternating = [b for pair in zip_longest(ours, classic) for b in pair if b is not None]
+    return alternating[:n]
 
 
 def _ranked(
