@@ -93,6 +93,16 @@ def evaluate(
     click.echo(json.dumps(report, ensure_ascii=False) if as_json else ev.format_report(report))
 
 
+def parse_tasks(value: str) -> tuple[str, ...]:
+    from couplet.model.tasks import TASKS
+
+    tasks = tuple(t.strip() for t in value.split(",") if t.strip())
+    unknown = [t for t in tasks if t not in TASKS]
+    if unknown or not tasks:
+        raise click.BadParameter(f"choose from {', '.join(TASKS)}; got {value!r}")
+    return tasks
+
+
 @main.command()
 @click.option(
     "--size", default="small", type=click.Choice(["tiny", "small", "deep", "base"]), show_default=True
@@ -124,7 +134,7 @@ def evaluate(
     "--tasks",
     default="lower",
     show_default=True,
-    callback=lambda ctx, param, value: tuple(t.strip() for t in value.split(",") if t.strip()),
+    callback=lambda ctx, param, value: parse_tasks(value),
     help="What the model learns, comma-separated: lower (upper → lower line), upper (the other direction), "
     "write (keywords → an upper line). See couplet/model/tasks.py.",
 )

@@ -74,3 +74,26 @@ def test_a_known_couplet_is_labelled(env, tmp_path):
     labelled = [line for line in result.stdout.splitlines()[1:] if "known couplet" in line]
     assert len(labelled) == 1
     assert lower in labelled[0] and labelled[0].endswith("[a known couplet from the corpus]")
+
+
+def test_train_refuses_an_unknown_task():
+    result = CliRunner().invoke(main, ["train", "--tasks", "lower,poem", "--max-steps", "0"])
+    assert result.exit_code == 2
+    assert "lower, upper, write" in result.output
+
+
+def test_write_and_acrostic_commands(tiny_writer_dir, tmp_path):
+    shutil.copytree(tiny_writer_dir, tmp_path / "models" / "generator")
+    (tmp_path / "data" / "raw").mkdir(parents=True)
+    (tmp_path / "data" / "raw" / "badwords.txt").write_text("坏词\n", encoding="utf-8")
+    env = {"COUPLET_MODELS_DIR": str(tmp_path / "models"), "COUPLET_DATA_DIR": str(tmp_path / "data")}
+    runner = CliRunner()
+    written = runner.invoke(main, ["write", "春风", "-n", "2", "--json"], env=env)
+    assert written.exit_code == 0, written.output
+    couplets = json.loads(written.output)["couplets"]
+    assert len(couplets) == 2 and all("春风" in c["upper"] + c["lower"] for c in couplets)
+    hidden = runner.invoke(main, ["acrostic", "春秋", "--length", "5", "--json"], env=env)
+    assert hidden.exit_code == 0, hidden.output
+    assert all(c["upper"][0] == "春" and c["lower"][0] == "秋" for c in json.loads(hidden.output)["couplets"])
+    refused = runner.invoke(main, ["acrostic", "风雪", "--tail"], env=env)
+    assert refused.exit_code == 2 and "仄" in refused.output
