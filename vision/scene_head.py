@@ -4,7 +4,8 @@ who wear nothing the classifier knows, trees, snow, a city or street, a field.
 One logistic regression per concept over the 1,280 pooled features of EfficientNet-Lite2, trained by
 vision/train_scene_head.py on the 1,000 ImageNet sample photos of the data mirror, labelled by eye for
 what each photo shows beside its class (scene_head_labels.tsv: a dog on a lawn is 田野, a fish held up
-by an angler is 人). The weights ship as scene_head.npz (about 30 kB), so serving needs no training data.
+by an angler is 人). The weights ship with the other models, data/models/scene_head/model.safetensors (about 30 kB; the
+concepts in its metadata), so serving needs no training data.
 A concept is tagged when its probability reaches THRESHOLD, the decision point of a head trained with
 balanced class weights.
 """
@@ -16,10 +17,13 @@ from functools import cache
 from pathlib import Path
 
 import numpy as np
+from safetensors import SafetensorError, safe_open
+from safetensors.numpy import load_file, save_file
 
 from core.errors import DataError
+from core.settings import PROJECT_ROOT
 
-WEIGHTS_PATH = Path(__file__).with_name("scene_head.npz")
+WEIGHTS_PATH = PROJECT_ROOT / "data" / "models" / "scene_head" / "model.safetensors"
 LABELS_PATH = Path(__file__).with_name("scene_head_labels.tsv")
 THRESHOLD = 0.5
 
@@ -40,23 +44,19 @@ class SceneHead:
 
     def save(self, path: Path = WEIGHTS_PATH) -> None:
         arrays = {"mean": self.mean, "scale": self.scale, "weights": self.weights, "bias": self.bias}
-        np.savez(
-            path, concepts=np.array(self.concepts), **{k: v.astype(np.float32) for k, v in arrays.items()}
-        )
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tensors = {k: np.ascontiguousarray(v, dtype=np.float32) for k, v in arrays.items()}
+        save_file(tensors, str(path), metadata={"concepts": " ".join(self.concepts)})
 
 
 @cache
 def load_head(path: Path = WEIGHTS_PATH) -> SceneHead:
     try:
-        with np.load(path) as data:
-            head = SceneHead(
-                tuple(str(c) for c in data["concepts"]),
-                data["mean"],
-                data["scale"],
-                data["weights"],
-                data["bias"],
-            )
-    except (OSError, KeyError, ValueError) as e:
+        with safe_open(str(path), framework="np") as f:
+            concepts = tuple(f.metadata()["concepts"].split())
+        data = load_file(str(path))
+        head = SceneHead(concepts, data["mean"], data["scale"], data["weights"], data["bias"])
+    except (OSError, KeyError, ValueError, TypeError, SafetensorError) as e:
         raise DataError(f"{path}: cannot read the scene head ({e}); python -m vision.train_scene_head") from e
     if head.weights.shape != (len(head.concepts), head.mean.size):
         raise DataError(f"{path}: weights of shape {head.weights.shape} for {len(head.concepts)} concepts")

@@ -6,7 +6,7 @@ Each photo's pooled features come from the local tagger's model; its labels from
 One L2-regularised logistic regression per concept, with balanced class weights (people are on 15% of
 the photos, snow on 2%). The regularisation strength is chosen per concept by 5-fold cross-validation
 on these photos (average precision), never on the labelled scene photos, which stay the held-out test
-(benchmarks/scene_tags.py). Prints each concept's cross-validated figures and writes scene_head.npz.
+(benchmarks/scene_tags.py). Prints each concept's cross-validated figures and writes data/models/scene_head/model.safetensors.
 """
 
 from __future__ import annotations
