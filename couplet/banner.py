@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from core.errors import DataError
+from core.lazy import resource
 from core.settings import Settings
 from couplet.model.tasks import content_words
 from couplet.resources import get_badwords, get_generator
@@ -81,27 +82,33 @@ def banners(
                 if allowed(text):
                     written[text] = max(written.get(text, -np.inf), model_score)
     query = " ".join([*context, upper, lower])
-    ours = _ranked(list(written), [W_MODEL * s for s in written.values()], query, settings, "model")
-    table = [text for text, _ in load_table() if allowed(text)]
-    classic = _ranked(table, [0.0] * len(table), query, settings, "table")
+    model_prior = np.asarray([W_MODEL * s for s in written.values()], dtype=np.float32)
+    table_fit = np.zeros(len(load_table()), dtype=np.float32)
+    try:
+        from couplet.matching import encode
+
+        vectors = encode([query, *written], settings=settings)
+        model_prior = model_prior + vectors[1:] @ vectors[0]
+        table_fit = table_vectors(settings) @ vectors[0]
+    except DataError:  # no encoder shipped: the model's confidence (or the table's order) alone
+        pass
+    ours = _ranked(list(written), model_prior, "model")
+    usable = [k for k, (text, _) in enumerate(load_table()) if allowed(text)]
+    classic = _ranked([load_table()[k][0] for k in usable], table_fit[usable], "table")
     # Blind reviews found neither kind better on text couplets (acceptable 23% written, 18% classic; the
     # written fit better, the classic read better), so they alternate, a written one first.
     alternating = [b for pair in zip_longest(ours, classic) for b in pair if b is not None]
     return alternating[:n]
 
 
-def _ranked(
-    texts: list[str], priors: list[float], query: str, settings: Settings, source: str
-) -> list[Banner]:
-    if not texts:
-        return []
-    scores = np.asarray(priors, dtype=np.float32)
-    try:
-        from couplet.matching import encode
+@resource
+def table_vectors(settings: Settings) -> np.ndarray:
+    """The classic 横批 embedded once per process, in the table's order (DataError without an encoder)."""
+    from couplet.matching import encode
 
-        vectors = encode([query, *texts], settings=settings)
-        scores = scores + vectors[1:] @ vectors[0]
-    except DataError:  # no encoder shipped: the model's confidence (or the table's order) alone
-        pass
+    return encode([text for text, _ in load_table()], settings=settings)
+
+
+def _ranked(texts: list[str], scores: np.ndarray, source: str) -> list[Banner]:
     order = np.argsort(-scores, kind="stable")
     return [Banner(texts[i], float(scores[i]), source) for i in order]

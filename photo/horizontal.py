@@ -21,9 +21,8 @@ from typing import Any
 import numpy as np
 
 from core.errors import DataError
-from core.lazy import resource
 from core.settings import Settings
-from couplet.banner import TABLE
+from couplet.banner import TABLE, table_vectors
 from couplet.rules import is_punct
 
 log = logging.getLogger(__name__)
@@ -87,13 +86,6 @@ def choose(scores: np.ndarray, taken: set[int], rng: random.Random | None) -> in
     return rng.choices(pool, weights=[1 / (rank + 1) for rank in range(len(pool))])[0]
 
 
-@resource
-def _embedded_horizontals(settings: Settings) -> np.ndarray:
-    from couplet.matching import encode
-
-    return encode([h.text for h in load_horizontals()], settings=settings)
-
-
 def _embedding_scores(
     tags: Sequence[Any], couplets: Sequence[tuple[str, str]], settings: Settings
 ) -> np.ndarray | None:
@@ -101,7 +93,7 @@ def _embedding_scores(
     from couplet.matching import encode
 
     try:
-        table = _embedded_horizontals(settings)
+        table = table_vectors(settings)  # the same table, in the same order
         words = " ".join(_tag_fields(t)[0] for t in tags)
         queries = encode([f"{words} {upper} {lower}" for upper, lower in couplets], settings=settings)
     except DataError as e:
