@@ -3,9 +3,11 @@
 Tags become one query vector (their embeddings weighted by confidence, scene and mood tags below
 objects); the index returns the nearest allowed lines, and the few lines that say every tag's concept
 join them (the encoder ranks common concepts well but can miss a rare exact combination); each
-candidate is re-scored by how many of the tags' concepts it says as whole words of its own segmentation,
-less how jokey and how melancholy it reads (the corpus store's learnt scores, couplet.register); a line
-in which a tag's word only straddles two of its words (面包 in 铁面|包公) is dropped. MMR keeps the
+candidate is re-scored by how many of the tags' concepts it says as whole words of its own segmentation
+and by how much of it names things one can see (couplet.matching.imagery), less how jokey and how
+melancholy it reads (the corpus store's learnt scores, couplet.register); a line that misreads a tag's
+word as other words, straddling two of its words (面包 in 铁面|包公) or holding only a piece of it (面 in
+四面荷花), is dropped. MMR keeps the
 shortlist varied, and the k answers are drawn at random from the best of it (seeded). Without an index
 or an encoder, the same concepts are counted over the store's word postings instead, so the app keeps
 answering.
@@ -22,6 +24,7 @@ import numpy as np
 
 from core.settings import Settings
 from couplet.corpus import Corpus
+from couplet.matching.imagery import imagery
 from couplet.matching.keyword import said_by, top, word_hits
 from couplet.matching.query import BadTags, QueryWord, parse_tags
 from couplet.matching.select import draw, mmr
@@ -42,6 +45,10 @@ an insult or a slogan cannot win by spelling the tags."""
 MELANCHOLY_PENALTY = 0.25
 """Taken off times the melancholy score: half as much, since a rainy or autumn photo may bear a wistful
 line, but an elegy should never be the default."""
+IMAGERY_WEIGHT = 0.5
+"""Added times the line's imagery share (couplet.matching.imagery): a line wholly of things one can see
+earns as much as one saying every tag's concept, so among lines that fit the tags the one that paints
+the scene wins over a maxim or a jibe that only names them."""
 MMR_INPUT = 60
 """MMR looks at the best this many candidates (its cost grows with the square; the draw needs 3k <= 30)."""
 MMR_LAMBDA = 0.7
@@ -90,21 +97,32 @@ def concepts_of(words: Sequence[QueryWord], synonyms: Synonyms) -> Concepts:
     return [(synonyms.concept(w.text), w.weight) for w in words]
 
 
-def said_and_straddled(table: Corpus, ids: np.ndarray, concepts: Concepts) -> tuple[np.ndarray, np.ndarray]:
+def said_and_misread(table: Corpus, ids: np.ndarray, concepts: Concepts) -> tuple[np.ndarray, np.ndarray]:
     """Per line id: the weighted share of the concepts it says (one of their forms is a word of the line),
-    and whether a concept's word only straddles two of its words (such a line reads as a pun on the tag:
-    面包 in 铁面|包公)."""
+    and whether it misreads a tag, reading its word as other words: the word straddles two of the line's
+    words (面包 in 铁面|包公), or the line holds only a piece of it (面 of 面包 in 四面荷花三面柳, 汉 of 汉堡 in
+    出关逢汉壁): the encoder, which reads characters, ranks such lines near the tag."""
     said = np.zeros(len(ids), dtype=np.float32)
-    straddling = np.zeros(len(ids), dtype=bool)
+    misread = np.zeros(len(ids), dtype=bool)
     for forms, weight in concepts:
         says = _members(ids, said_by(forms, table))
         said += weight * says
-        # Only a form of two or more characters can straddle, and only in a line holding all of them.
-        for form in (f for f in forms if len(f) > 1):
-            holds = _members(ids, reduce(_intersect, [table.chars.get(ch) for ch in set(form)]))
-            for j in np.flatnonzero(holds & ~says & ~straddling):
-                straddling[j] = straddles(table.lines[ids[j]], table.words_of(ids[j]), forms)
-    return said, straddling
+        pieces = _pieces(forms)
+        if not pieces:  # only a form of two or more characters can be misread
+            continue
+        for j in np.flatnonzero(~says & ~misread):
+            line = table.lines[ids[j]]
+            if any(form in line for form in forms):
+                misread[j] = straddles(line, table.words_of(ids[j]), forms)
+            else:
+                misread[j] = any(ch in line for ch in pieces)
+    return said, misread
+
+
+def _pieces(forms: frozenset[str]) -> frozenset[str]:
+    """The characters of a concept's longer forms that are not forms themselves (面, 包 of {面包}; none of
+    {田野, 田, 野})."""
+    return frozenset(ch for form in forms if len(form) > 1 for ch in form) - forms
 
 
 def _members(ids: np.ndarray, ascending: np.ndarray) -> np.ndarray:
@@ -119,6 +137,12 @@ def penalty(table: Corpus, ids: np.ndarray) -> np.ndarray:
     """What the lines' register and mood take off their relevance."""
     jokey, melancholy = table.jokey[ids].astype(np.float32), table.melancholy[ids].astype(np.float32)
     return JOKEY_PENALTY * jokey + MELANCHOLY_PENALTY * melancholy
+
+
+def quality(table: Corpus, ids: np.ndarray) -> np.ndarray:
+    """What the lines' imagery adds to their relevance, less what their register and mood take off (for a
+    few hundred candidates: imagery is counted line by line)."""
+    return IMAGERY_WEIGHT * imagery([table.lines[i] for i in ids]) - penalty(table, ids)
 
 
 def query_vector(words: Sequence[QueryWord], encode) -> np.ndarray:
@@ -151,8 +175,9 @@ def concept_lines(concepts: Concepts, table: Corpus) -> np.ndarray:
 def rescored(
     words, index, encode, synonyms, badwords, min_len, max_len, ze_only, n: int = MMR_INPUT
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(ids, relevance) of the best ``n`` candidate lines without bad words or straddled tag words, best
-    first: cosine similarity plus the concept-coverage bonus, less the jokey and melancholy penalties."""
+    """(ids, relevance) of the best ``n`` candidate lines without bad words or misread tags, best first:
+    cosine similarity plus the concept-coverage bonus and the imagery bonus, less the jokey and melancholy
+    penalties."""
     query, concepts = query_vector(words, encode), concepts_of(words, synonyms)
     ids, sims = index.search(query, CANDIDATES, min_len, max_len, ze_only)
     exact = concept_lines(concepts, index.table)
@@ -161,19 +186,19 @@ def rescored(
         extra = np.setdiff1d(exact, ids)
         ids = np.concatenate([ids, extra])
         sims = np.concatenate([sims, index.vectors(extra) @ query if len(extra) else []])
-    said, straddling = said_and_straddled(index.table, ids, concepts)
-    relevance = sims + COVERAGE_BONUS * said - penalty(index.table, ids)
-    return _best_clean(ids, relevance, straddling, index.table, badwords, n)
+    said, misread = said_and_misread(index.table, ids, concepts)
+    relevance = sims + COVERAGE_BONUS * said + quality(index.table, ids)
+    return _best_clean(ids, relevance, misread, index.table, badwords, n)
 
 
-def _best_clean(ids, relevance, straddling, table: Corpus, badwords, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """The best ``n`` (ids, relevance) that straddle no tag word and hold no bad word, best first."""
+def _best_clean(ids, relevance, misread, table: Corpus, badwords, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The best ``n`` (ids, relevance) that misread no tag and hold no bad word, best first."""
     # The corpus is cleaned of bad words; this check is for words listed since, so only the best are read.
     keep = []
     for j in np.argsort(-relevance, kind="stable"):
         if len(keep) == n:
             break
-        if not straddling[j] and badwords.find(table.lines[ids[j]]) is None:
+        if not misread[j] and badwords.find(table.lines[ids[j]]) is None:
             keep.append(j)
     return ids[keep], relevance[keep]
 
@@ -198,8 +223,9 @@ def _keyword(words, table, synonyms, badwords, min_len, max_len, ze_only, n) -> 
     scores = np.zeros(len(table), dtype=np.float32)
     scores[said] = COVERAGE_BONUS * hits[said] - penalty(table, said)
     ids = top(scores, table.allowed(min_len, max_len, ze_only), CANDIDATES)
-    _, straddling = said_and_straddled(table, ids, concepts)
-    ids, relevance = _best_clean(ids, scores[ids], straddling, table, badwords, MMR_INPUT)
+    _, misread = said_and_misread(table, ids, concepts)
+    relevance = scores[ids] + IMAGERY_WEIGHT * imagery([table.lines[i] for i in ids])
+    ids, relevance = _best_clean(ids, relevance, misread, table, badwords, MMR_INPUT)
     if not len(ids):
         return []
     lines = [table.lines[i] for i in ids]

@@ -21,13 +21,20 @@ class Synonyms:
     """Classical word -> its modern near-synonyms."""
     classical: dict[str, tuple[str, ...]]
     """Modern word -> the classical words it stands for."""
+    sections: dict[str, str]
+    """Classical word -> the heading of its section (天象与时令, 草木, 人物 …): a comment line "# 标题"."""
 
     @classmethod
     def parse(cls, text: str) -> Synonyms:
         modern: dict[str, tuple[str, ...]] = {}
         classical: dict[str, list[str]] = defaultdict(list)
+        sections: dict[str, str] = {}
+        section = ""
         for number, raw in enumerate(text.splitlines(), 1):
             line = raw.strip()
+            heading = line.removeprefix("#").strip()
+            if line.startswith("#") and heading and " " not in heading:
+                section = heading
             if not line or line.startswith("#"):
                 continue
             word, sep, rest = line.partition("\t")
@@ -37,9 +44,10 @@ class Synonyms:
             if word in modern:
                 raise ValueError(f"synonyms line {number}: {word!r} is listed twice")
             modern[word] = words
+            sections[word] = section
             for w in words:
                 classical[w].append(word)
-        return cls(modern, {w: tuple(c) for w, c in classical.items()})
+        return cls(modern, {w: tuple(c) for w, c in classical.items()}, sections)
 
     def concept(self, word: str) -> frozenset[str]:
         """The word and every classical word it stands for."""

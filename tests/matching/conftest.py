@@ -15,9 +15,9 @@ from core.settings import Settings
 SCENES = "山水月花风云湖松竹梅江天日雪犬舟"
 FILLER = "长春秋新老千万一入来去开落高远深青白红"
 BAD_WORDS = "坏词\n烟\n"
-PUNS = ["铁面包公官榜样", "面包坚硬砖头软", "如果心花能结果", "果熟满枝头"]
-"""面包 straddles 铁面 / 包公 in the first and is a word of the second; 果 is inside 如果 and 结果 in the
-third and a word of the fourth."""
+PUNS = ["铁面包公官榜样", "面包坚硬砖头软", "四面荷花三面柳", "如果心花能结果", "果熟满枝头"]
+"""面包 straddles 铁面 / 包公 in the first, is a word of the second, and only its piece 面 is in the third;
+果 is inside 如果 and 结果 in the fourth and a word of the fifth."""
 
 
 def generated_pairs(n: int, seed: int = 0) -> list[tuple[str, str]]:
