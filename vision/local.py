@@ -101,8 +101,9 @@ class LocalTagger:
 
     def outputs(self, image: Image.Image) -> ModelOutput:
         """One forward pass: the softmax of the whole photo, of each grid cell, and the pooled features.
-        The pooled features through the classifier's own last layer give the model's usual answer, so
-        the cells and the features cost one small matrix product each."""
+        The mean-pooled features through the classifier's own last layer give the model's usual answer, so
+        the cells cost one small matrix product. The features for the scene head are the mean and the max
+        over the feature map: the max keeps what one corner shows (a person far off), which the mean dilutes."""
         import torch
 
         model = get_model(self.variant)
@@ -114,10 +115,11 @@ class LocalTagger:
                 for band in torch.tensor_split(fmap, REGION_GRID, 1)
             ]
             cells = torch.stack([cell.mean((1, 2)) for row in rows for cell in row])
-            features = fmap.mean((1, 2))
-            logits = model._fc(torch.cat([features[None], cells]))
+            pooled = fmap.mean((1, 2))
+            logits = model._fc(torch.cat([pooled[None], cells]))
             probs = torch.softmax(logits, dim=1).numpy()
-        return ModelOutput(probs=probs[0], regions=probs[1:], features=features.numpy())
+            features = torch.cat([pooled, fmap.amax((1, 2))]).numpy()
+        return ModelOutput(probs=probs[0], regions=probs[1:], features=features)
 
     def tag(self, image_bytes: bytes) -> list[Tag]:
         image = self.open(image_bytes)

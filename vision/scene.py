@@ -79,7 +79,8 @@ class ModelOutput:
     regions: np.ndarray | None = None
     """cells × 1000: the softmax of each cell of the grid, where computed."""
     features: np.ndarray | None = None
-    """The pooled features the classes are computed from, where computed."""
+    """The feature map pooled by its mean (what the classes are computed from) and by its max, end to end,
+    where computed."""
 
 
 @dataclass(frozen=True)

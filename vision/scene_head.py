@@ -1,10 +1,11 @@
 """A small head on the classifier's pooled features for what its ImageNet classes cannot name: people
 who wear nothing the classifier knows, trees, snow, a city or street, a field.
 
-One logistic regression per concept over the 1,280 pooled features of EfficientNet-Lite2, trained by
+One logistic regression per concept over the pooled features of EfficientNet-Lite2 (its 1,280 channels'
+mean and max over the feature map: the max keeps small things, a person far off), trained by
 vision/train_scene_head.py on the 1,000 ImageNet sample photos of the data mirror, labelled by eye for
 what each photo shows beside its class (scene_head_labels.tsv: a dog on a lawn is 田野, a fish held up
-by an angler is 人). The weights ship with the other models, data/models/scene_head/model.safetensors (about 30 kB; the
+by an angler is 人). The weights ship with the other models, data/models/scene_head/model.safetensors (about 70 kB; the
 concepts in its metadata), so serving needs no training data.
 A concept is tagged when its probability reaches THRESHOLD, the decision point of a head trained with
 balanced class weights.
