@@ -7,10 +7,9 @@ candidate is re-scored by how many of the tags' concepts it says as whole words 
 and by how much of it names things one can see (couplet.matching.imagery), less how jokey and how
 melancholy it reads (the corpus store's learnt scores, couplet.register); a line that misreads a tag's
 word as other words, straddling two of its words (面包 in 铁面|包公) or holding only a piece of it (面 in
-四面荷花), is dropped. MMR keeps the
-shortlist varied, and the k answers are drawn at random from the best of it (seeded). Without an index
-or an encoder, the same concepts are counted over the store's word postings instead, so the app keeps
-answering.
+四面荷花), is dropped. MMR keeps the shortlist varied, and the k answers are drawn at random from the best
+of it (seeded). Without an index or an encoder, the same concepts are counted over the store's word
+postings instead, so the app keeps answering.
 """
 
 from __future__ import annotations
@@ -139,10 +138,9 @@ def penalty(table: Corpus, ids: np.ndarray) -> np.ndarray:
     return JOKEY_PENALTY * jokey + MELANCHOLY_PENALTY * melancholy
 
 
-def quality(table: Corpus, ids: np.ndarray) -> np.ndarray:
-    """What the lines' imagery adds to their relevance, less what their register and mood take off (for a
-    few hundred candidates: imagery is counted line by line)."""
-    return IMAGERY_WEIGHT * imagery([table.lines[i] for i in ids]) - penalty(table, ids)
+def pictured(table: Corpus, ids: np.ndarray) -> np.ndarray:
+    """What the lines' imagery adds to their relevance (counted line by line: for candidates only)."""
+    return IMAGERY_WEIGHT * imagery([table.lines[i] for i in ids])
 
 
 def query_vector(words: Sequence[QueryWord], encode) -> np.ndarray:
@@ -187,7 +185,7 @@ def rescored(
         ids = np.concatenate([ids, extra])
         sims = np.concatenate([sims, index.vectors(extra) @ query if len(extra) else []])
     said, misread = said_and_misread(index.table, ids, concepts)
-    relevance = sims + COVERAGE_BONUS * said + quality(index.table, ids)
+    relevance = sims + COVERAGE_BONUS * said + pictured(index.table, ids) - penalty(index.table, ids)
     return _best_clean(ids, relevance, misread, index.table, badwords, n)
 
 
@@ -224,7 +222,7 @@ def _keyword(words, table, synonyms, badwords, min_len, max_len, ze_only, n) -> 
     scores[said] = COVERAGE_BONUS * hits[said] - penalty(table, said)
     ids = top(scores, table.allowed(min_len, max_len, ze_only), CANDIDATES)
     _, misread = said_and_misread(table, ids, concepts)
-    relevance = scores[ids] + IMAGERY_WEIGHT * imagery([table.lines[i] for i in ids])
+    relevance = scores[ids] + pictured(table, ids)
     ids, relevance = _best_clean(ids, relevance, misread, table, badwords, MMR_INPUT)
     if not len(ids):
         return []
