@@ -31,11 +31,12 @@ def imagery_chars() -> frozenset[str]:
 
 
 def imagery(lines: Sequence[str]) -> np.ndarray:
-    """float32 per line: the share of its Chinese characters that are imagery characters (0 for none)."""
+    """float32 per line: its distinct imagery characters over its Chinese characters (0 for none). Distinct:
+    a word game that repeats one thing (树、大树、参天大树; 田家田里田田叶) paints no more than it names."""
     chars = imagery_chars()
     out = np.zeros(len(lines), dtype=np.float32)
     for i, line in enumerate(lines):
         hanzi = [ch for ch in line if is_hanzi(ch)]
         if hanzi:
-            out[i] = sum(ch in chars for ch in hanzi) / len(hanzi)
+            out[i] = len(chars.intersection(hanzi)) / len(hanzi)
     return out

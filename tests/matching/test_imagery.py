@@ -33,3 +33,9 @@ def test_a_line_that_paints_a_scene_has_more_imagery_than_a_maxim_or_a_jibe(scen
 
 def test_the_share_counts_chinese_characters_only():
     assert imagery(["山，水", "", "ok"]).tolist() == [1.0, 0.0, 0.0]
+
+
+def test_a_thing_repeated_counts_once():
+    shares = imagery(["树、大树、参天大树", "田家田里田田叶", "雪染山川树"])
+    # 树 and 天 of seven; 田, 家 and 叶 of seven; 雪, 山, 川 and 树 of five
+    assert shares.tolist() == pytest.approx([2 / 7, 3 / 7, 4 / 5])
