@@ -46,7 +46,7 @@ def keyword_run(pairs, settings, seed: int) -> dict:
     rng = random.Random(seed)
     top_all = every_all = rules = ping = total = 0
     ours, theirs, times, examples, model_banners, banner_repeats = Tally(), Tally(), [], [], 0, 0
-    table = {text for text, _ in load_table()}
+    table = {row.text for row in load_table()}
     for upper, lower in pairs:
         keywords = sample_keywords(content_words(upper), rng)
         if not keywords:

@@ -38,21 +38,36 @@ class Banner:
     source: str  # "model" (written for the couplet) or "table"
 
 
+@dataclass(frozen=True)
+class Classic:
+    """A classic 横批 of the table."""
+
+    text: str
+    theme: str
+    """The vision theme it suits (吉祥: any)."""
+    occasion: str
+    """The occasion it is written for (a wedding, a new shop, the Spring Festival …), empty for any."""
+
+
 @cache
-def load_table(path: Path = TABLE) -> tuple[tuple[str, str], ...]:
-    """The classic 横批 and the theme each suits, in the table's order."""
+def load_table(path: Path = TABLE) -> tuple[Classic, ...]:
+    """The classic 横批, in the table's order."""
     with path.open(encoding="utf-8") as f:
         rows = csv.DictReader((line for line in f if not line.startswith("#")), delimiter="\t")
-        return tuple((row["horizontal"], row["theme"]) for row in rows)
+        return tuple(Classic(row["horizontal"], row["theme"], row["occasion"]) for row in rows)
+
+
+def repeats_words(banner: str, upper: str, lower: str) -> bool:
+    """Whether a 横批 says a word of the couplet again: two of its characters in a row (琼楼 of 琼楼玉宇 under
+    玉宇琼楼天尺五)."""
+    text = upper + lower
+    return any(banner[i : i + 2] in text for i in range(len(banner) - 1))
 
 
 def repeats_couplet(banner: str, upper: str, lower: str) -> bool:
-    """Whether a 横批 says again what the couplet says: two characters of it in a row, or more than one of
-    its characters anywhere in the lines."""
-    text = upper + lower
-    if any(banner[i : i + 2] in text for i in range(len(banner) - 1)):
-        return True
-    return len(set(banner) & set(text)) > 1
+    """Whether a written 横批 says again what the couplet says: a word of it, or more than one of its
+    characters anywhere in the lines."""
+    return repeats_words(banner, upper, lower) or len(set(banner) & set(upper + lower)) > 1
 
 
 def banners(
@@ -93,8 +108,8 @@ def banners(
     except DataError:  # no encoder shipped: the model's confidence (or the table's order) alone
         pass
     ours = _ranked(list(written), model_prior, "model")
-    usable = [k for k, (text, _) in enumerate(load_table()) if allowed(text)]
-    classic = _ranked([load_table()[k][0] for k in usable], table_fit[usable], "table")
+    usable = [k for k, row in enumerate(load_table()) if allowed(row.text)]
+    classic = _ranked([load_table()[k].text for k in usable], table_fit[usable], "table")
     # Blind reviews found neither kind better on text couplets (acceptable 23% written, 18% classic; the
     # written fit better, the classic read better), so they alternate, a written one first.
     alternating = [b for pair in zip_longest(ours, classic) for b in pair if b is not None]
@@ -106,7 +121,7 @@ def table_vectors(settings: Settings) -> np.ndarray:
     """The classic 横批 embedded once per process, in the table's order (DataError without an encoder)."""
     from couplet.matching import encode
 
-    return encode([text for text, _ in load_table()], settings=settings)
+    return encode([row.text for row in load_table()], settings=settings)
 
 
 def _ranked(texts: list[str], scores: np.ndarray, source: str) -> list[Banner]:

@@ -5,24 +5,28 @@ to that of the photo's tags plus the couplet; without it, by the characters it s
 (weighted by their confidence) and the couplet, plus a bonus when its theme is a tag's theme. The
 three candidates of a photo get three different 横批. Without a seed the best one is taken; with a
 seed one of the best few is drawn, favouring the better ones, so a regeneration brings variety.
+
+Only a 横批 of a tag's theme (山, 水, 动物, 景 …) or a general one (吉祥) is drawn, so that it speaks of what
+the photo shows: the encoder, which reads characters, put 车水马龙 over a cow at pasture and 翰墨丹青 over
+macaws. Left out too: a 横批 written for an occasion (百年好合 for a wedding, 门庭若市 for a shop, 金蛇狂舞 for a
+year of the snake): a photo shows a scene, not the occasion, and on one the idiom says something false
+(the blind reviews found 门庭若市 on a quiet town, 白头偕老 on a train); and one that says a word of the
+couplet again (琼楼玉宇 under 玉宇琼楼天尺五). Sharing single characters is fine: 云山雾海 over a couplet of
+lakes, hills and clouds echoes it.
 """
 
 from __future__ import annotations
 
-import csv
 import logging
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from core.errors import DataError
 from core.settings import Settings
-from couplet.banner import TABLE, table_vectors
+from couplet.banner import Classic, load_table, repeats_words, table_vectors
 from couplet.rules import is_punct
 
 log = logging.getLogger(__name__)
@@ -36,26 +40,13 @@ GENERAL_THEME = "吉祥"  # fits any photo: a small prior so that they win when 
 W_GENERAL = 0.05
 
 
-@dataclass(frozen=True)
-class Horizontal:
-    text: str
-    theme: str
-
-
-@cache
-def load_horizontals(path: Path = TABLE) -> tuple[Horizontal, ...]:
-    with path.open(encoding="utf-8") as f:
-        rows = csv.DictReader((line for line in f if not line.startswith("#")), delimiter="\t")
-        return tuple(Horizontal(row["horizontal"], row["theme"]) for row in rows)
-
-
 def _tag_fields(tag: Any) -> tuple[str, float, str | None]:
     if isinstance(tag, tuple):
         return tag[0], float(tag[1]), None
     return tag.name, float(tag.confidence), getattr(tag, "theme", None)
 
 
-def overlap_scores(items: Sequence[Horizontal], tags: Sequence[Any], upper: str, lower: str) -> np.ndarray:
+def overlap_scores(items: Sequence[Classic], tags: Sequence[Any], upper: str, lower: str) -> np.ndarray:
     """Score of each 横批 by shared characters and theme; tags: Tag objects or (name, confidence) tuples."""
     char_weight: dict[str, float] = {}
     theme_weight: dict[str, float] = {}
@@ -106,13 +97,15 @@ def pick_horizontals(
     tags: Sequence[Any], couplets: Sequence[tuple[str, str]], settings: Settings, seed: int | None = None
 ) -> list[str]:
     """One 横批 per (upper, lower) couplet, all different."""
-    items = load_horizontals()
+    items = load_table()
+    themes = {theme for _, _, theme in map(_tag_fields, tags) if theme}
+    off_theme = {i for i, item in enumerate(items) if themes and item.theme not in themes | {GENERAL_THEME}}
+    occasional = {i for i, item in enumerate(items) if item.occasion}
     similarity = _embedding_scores(tags, couplets, settings)
     rng = random.Random(seed) if seed is not None else None
     chosen: list[int] = []
     for k, (upper, lower) in enumerate(couplets):
         scores = similarity[k] if similarity is not None else overlap_scores(items, tags, upper, lower)
-        # A 横批 that the couplet already says word for word only repeats it.
-        repeated = {i for i, item in enumerate(items) if item.text in upper or item.text in lower}
-        chosen.append(choose(scores, set(chosen) | repeated, rng))
+        repeated = {i for i, item in enumerate(items) if repeats_words(item.text, upper, lower)}
+        chosen.append(choose(scores, set(chosen) | off_theme | occasional | repeated, rng))
     return [items[i].text for i in chosen]

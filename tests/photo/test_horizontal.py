@@ -9,18 +9,22 @@ import pytest
 
 from core.settings import Settings
 from couplet.badwords import BadWords
+from couplet.banner import load_table, repeats_words
 from couplet.rules import is_hanzi
-from photo.horizontal import load_horizontals, overlap_scores, pick_horizontals
+from couplet.writing import load_themes
+from photo.horizontal import overlap_scores, pick_horizontals
 from vision.tags import Tag
 
 
 def test_the_list_holds_hundreds_of_distinct_four_character_entries():
-    items = load_horizontals()
+    items = load_table()
     texts = [h.text for h in items]
     assert len(items) >= 300 and len(set(texts)) == len(texts)
     assert all(len(t) == 4 and all(is_hanzi(ch) for ch in t) for t in texts)
     themes = Counter(h.theme for h in items)
     assert {"吉祥", "山", "水", "植物", "动物", "建筑"} <= set(themes)
+    occasions = {h.occasion for h in items} - {""}
+    assert {"春节", "婚庆", "开业"} <= occasions <= set(load_themes()) | {"国庆"}
 
 
 def test_no_entry_holds_a_blocked_word():
@@ -28,11 +32,11 @@ def test_no_entry_holds_a_blocked_word():
     if not path.exists():
         pytest.skip(f"the bad-word list {path} is missing: run `couplet data fetch`")
     words = BadWords.load(path)
-    assert [h.text for h in load_horizontals() if words.find(h.text)] == []
+    assert [h.text for h in load_table() if words.find(h.text)] == []
 
 
 def test_overlap_prefers_the_tags_and_the_couplet():
-    items = load_horizontals()
+    items = load_table()
     lake = overlap_scores(
         items,
         [Tag("湖", 0.9, "local", theme="水"), Tag("山", 0.6, "local", theme="山")],
@@ -46,7 +50,7 @@ def test_overlap_prefers_the_tags_and_the_couplet():
 
 
 def test_theme_counts_when_no_character_is_shared():
-    items = load_horizontals()
+    items = load_table()
     scores = overlap_scores(items, [Tag("金鱼", 0.9, "local", theme="动物")], "", "")
     assert items[int(scores.argmax())].theme == "动物"
 
@@ -73,15 +77,32 @@ def test_without_an_encoder_the_overlap_decides(site_settings, tmp_path):
     empty_models = replace(site_settings, models_dir=tmp_path)  # no matcher encoder there
     tags = [Tag("湖", 0.9, "local", theme="水"), Tag("山", 0.6, "local", theme="山")]
     couplets = [("一湖春水映明月", "两岸垂杨拂暖风")]
-    items = load_horizontals()
-    best = items[int(overlap_scores(items, tags, *couplets[0]).argmax())].text
-    assert pick_horizontals(tags, couplets, settings=empty_models) == [best]
+    items = load_table()
+    scores = overlap_scores(items, tags, *couplets[0])
+    best = max((i for i, h in enumerate(items) if not h.occasion), key=lambda i: scores[i])
+    assert pick_horizontals(tags, couplets, settings=empty_models) == [items[best].text]
 
 
-def test_a_horizontal_never_repeats_the_couplet_word_for_word(site_settings):
-    couplets = [("春风化雨千山绿", "旭日临窗万户红"), ("山清水秀风光好", "人寿年丰喜事多")]
-    chosen = pick_horizontals([("雨", 0.9)], couplets, settings=site_settings)
-    assert chosen[0] != "春风化雨" and chosen[1] != "山清水秀"
+def test_a_horizontal_never_repeats_the_couplet(site_settings):
+    couplets = [("春风化雨千山绿", "旭日临窗万户红"), ("玉宇琼楼天尺五", "青山绿水画中游")]
+    for seed in range(20):
+        chosen = pick_horizontals([("雨", 0.9), ("楼", 0.8)], couplets, seed=seed, settings=site_settings)
+        for text, (upper, lower) in zip(chosen, couplets, strict=True):
+            assert not any(text[i : i + 2] in upper + lower for i in range(3)), (text, upper)
+
+
+def test_a_photo_never_gets_a_horizontal_written_for_an_occasion(site_settings):
+    """门庭若市 (a shop's), 白头偕老 (a wedding's) and 金犬旺福 (a year of the dog's) say what no photo shows."""
+    occasional = {h.text for h in load_table() if h.occasion}
+    assert {"门庭若市", "白头偕老", "金犬旺福"} <= occasional
+    cases = [
+        ([Tag("城市", 0.9, "local", kind="scene")], ("城市山林皆客所", "楼台风月是人家")),
+        ([Tag("狗", 0.9, "local", theme="动物")], ("小狗摇尾迎新岁", "喜鹊登梅报早春")),
+        ([("人", 0.9)], ("百年恩爱双心结", "千里姻缘一线牵")),
+    ]
+    for tags, couplet in cases:
+        for seed in range(20):
+            assert pick_horizontals(tags, [couplet], seed=seed, settings=site_settings)[0] not in occasional
 
 
 def test_with_the_shipped_encoder_the_embedding_decides(site_settings):
@@ -92,10 +113,22 @@ def test_with_the_shipped_encoder_the_embedding_decides(site_settings):
     couplets = [("一湖春水映明月", "两岸垂杨拂暖风"), ("小狗摇尾迎新岁", "喜鹊登梅报早春")]
     tags = [Tag("湖", 0.9, "local", theme="水")]
     similarity = _embedding_scores(tags, couplets, site_settings)
-    texts = [h.text for h in load_horizontals()]
+    texts = [h.text for h in load_table()]
     assert similarity is not None and similarity.shape == (2, len(texts))
     picks = pick_horizontals(tags, couplets, settings=site_settings)
-    assert picks[0] == texts[int(similarity[0].argmax())]
+    usable = [
+        i for i, h in enumerate(load_table()) if not h.occasion and not repeats_words(h.text, *couplets[0])
+    ]
+    assert picks[0] == texts[max(usable, key=lambda i: similarity[0][i])]
     assert picks[1] != picks[0] and picks[1] in texts
     # the encoder puts a water 横批 first for a lake couplet
-    assert load_horizontals()[texts.index(picks[0])].theme == "水"
+    assert load_table()[texts.index(picks[0])].theme == "水"
+
+
+def test_a_photo_gets_a_horizontal_of_a_tags_theme_or_a_general_one(site_settings):
+    tags = [Tag("牛", 0.9, "local", theme="动物"), Tag("云", 0.6, "local", theme="景", kind="scene")]
+    couplets = [("马踏青云驼日月", "牛耕沃野壮山河")]
+    themes = {h.text: h.theme for h in load_table()}
+    picks = {pick_horizontals(tags, couplets, seed=seed, settings=site_settings)[0] for seed in range(30)}
+    assert {themes[p] for p in picks} <= {"动物", "景", "吉祥"}
+    assert len(picks) >= 3
