@@ -16,7 +16,7 @@ from PIL import Image
 from core.errors import DataError
 from couplet.rules import Couplet
 from photo.fonts import build_fonts, find_text_font
-from photo.render import MAX_SIDE, drawn_chars, plan_layout, render
+from photo.render import MAX_SIDE, clause_breaks, drawn_chars, plan_layout, render
 from vision.imageio import to_jpeg
 
 # Characters whose strokes join top to bottom, so a row of them projects onto one unbroken run.
@@ -136,6 +136,74 @@ def test_punctuation_is_not_drawn(fonts):
     assert len(ink_runs(out.image, right, axis=1)) == 8
 
 
+def test_clause_breaks_count_the_characters_before_punctuation_between_characters():
+    assert clause_breaks("云树千山，风泉万壑") == (4,)
+    assert clause_breaks("一二，三四；五六七。") == (2, 4)  # the trailing 。 breaks nothing
+    assert clause_breaks("“山水”——花鸟") == (2,)  # a run of punctuation is one break
+    assert clause_breaks("《山水》") == ()
+    assert clause_breaks("山水 花鸟") == ()  # a space is not a clause mark
+
+
+def row_gaps(image: Image.Image, band: tuple[int, int]) -> list[int]:
+    """The blank pixels between one character's ink and the next's, down a one-column scroll."""
+    rows = ink_runs(image, band, axis=1)
+    return [b[0] - a[1] for a, b in zip(rows, rows[1:], strict=False)]
+
+
+@pytest.mark.parametrize("size", [(800, 500), (480, 720)])
+def test_a_clause_break_leaves_a_gap_on_both_scrolls(fonts, size):
+    out = render(scene(size), Couplet("田由甲申，中木本米。", "口山米本，甲田中由。", "山河锦绣"), fonts)
+    pitch = out.layout.upper_cells[1][1] - out.layout.upper_cells[0][1]
+    for band in scroll_bands(out.image):
+        gaps = row_gaps(out.image, band)
+        assert len(gaps) == 7
+        within = gaps[:3] + gaps[4:]
+        assert gaps[3] - max(within) > 0.4 * pitch
+
+
+def test_without_shared_breaks_the_layout_is_unchanged(fonts):
+    photo = scene((800, 500))
+    plain = plan_layout(photo.size, 8, 4)
+    # Evenly spread: one pitch from each character to the next.
+    steps = {b[1] - a[1] for a, b in zip(plain.upper_cells, plain.upper_cells[1:], strict=False)}
+    assert max(steps) - min(steps) <= 1
+    for couplet in (
+        Couplet("田由甲申中木本米", "口山米本甲田中由", "山河锦绣"),
+        Couplet("田由甲申中木本米。", "口山米本甲田中由！", "山河锦绣"),  # trailing punctuation
+        Couplet("田由甲申，中木本米", "口山米本甲田，中由", "山河锦绣"),  # breaks in different places
+    ):
+        assert render(photo, couplet, fonts).layout == plain
+
+
+def test_only_the_breaks_both_lines_share_leave_a_gap(fonts):
+    photo = scene((800, 500))
+    out = render(photo, Couplet("田由，甲申，中木本米", "口山，米本甲田，中由", "山河锦绣"), fonts)
+    assert out.layout == plan_layout(photo.size, 8, 4, breaks=(2,))
+    assert out.layout != plan_layout(photo.size, 8, 4)
+    for band in scroll_bands(out.image):
+        gaps = row_gaps(out.image, band)
+        assert gaps.index(max(gaps)) == 1
+
+
+def test_two_columns_keep_the_gaps_inside_a_column():
+    layout = plan_layout((900, 600), 32, 4, breaks=(8, 16, 24))
+    assert layout.columns == 2
+    tops = [c[1] for c in layout.upper_cells]
+    right, left = tops[:16], tops[16:]
+    # The 17th character heads the second column without a gap: both columns start level, and each
+    # has its gap before its 9th character (the 9th and the 25th of the line).
+    assert right == left
+    steps = [b - a for a, b in zip(right, right[1:], strict=False)]
+    pitch = min(steps)
+    assert steps[7] > 1.4 * pitch and max(steps[:7] + steps[8:]) - pitch <= 1
+
+
+def test_breaks_outside_the_line_are_refused():
+    for breaks in [(0,), (8,), (3, 2), (2, 2)]:
+        with pytest.raises(ValueError):
+            plan_layout((800, 500), 8, 4, breaks=breaks)
+
+
 def test_one_character_lines(fonts):
     out = render(scene((500, 800)), Couplet("山", "水", "福"), fonts)
     left, right = scroll_bands(out.image)
@@ -162,9 +230,11 @@ def test_lines_beyond_the_limits_are_refused(fonts):
     height=st.integers(16, 8000),
     chars=st.integers(1, 32),
     banner=st.integers(1, 8),
+    marks=st.sets(st.integers(1, 31), max_size=8),
 )
-def test_layout_keeps_everything_inside(width, height, chars, banner):
-    layout = plan_layout((width, height), chars, banner)
+def test_layout_keeps_everything_inside(width, height, chars, banner, marks):
+    breaks = tuple(sorted(b for b in marks if b < chars))
+    layout = plan_layout((width, height), chars, banner, breaks=breaks)
     canvas_w, canvas_h = layout.size
     assert max(layout.size) in (MAX_SIDE - 1, MAX_SIDE, MAX_SIDE + 1) and max(layout.size) <= MAX_SIDE
 
@@ -180,6 +250,10 @@ def test_layout_keeps_everything_inside(width, height, chars, banner):
         (layout.left_scroll, layout.lower_cells),
     ):
         assert len(cells) == chars and all(inside(c, scroll) for c in cells)
+        # The last character, after every clause gap, stays clear of the gold border, and the gaps
+        # leave no character overlapping the next.
+        assert max(c[3] for c in cells) <= scroll[3] - layout.border
+        assert all(a[3] <= b[1] for a, b in zip(cells, cells[1:], strict=False) if a[0] == b[0])
     assert all(inside(c, layout.banner) for c in layout.banner_cells)
     # The 横批 never covers a scroll.
     assert layout.banner[3] <= layout.right_scroll[1] or not (
