@@ -1,10 +1,14 @@
-"""How jokey and how melancholy a line reads: two scores for every corpus line, learnt once per corpus.
+"""How jokey, how melancholy and how festive a line reads: three scores for every corpus line, learnt once
+per corpus.
 
 - ``jokey``: jokes, insults, puns and word games, sarcasm, slogans and forum chatter, against the scenic,
   festive or reflective lines a photo wants;
-- ``melancholy``: mourning, grief and loss, against the rest.
+- ``melancholy``: mourning, grief and loss, against the rest;
+- ``festive``: written for an occasion (the Spring Festival and its zodiac year, a wedding, a birthday, a
+  new shop or home, an exam, a national day and praise of the times), against lines of a scene or a
+  thought: a photo of a landscape wants the latter, a festival the former.
 
-Both are learnt the same way (`fit`), from the corpus itself, when the corpus store is built:
+All are learnt the same way (`fit`), from the corpus itself, when the corpus store is built:
 
 1. Seeds. A line holding one of the signal's markers (register.tsv: a small lexicon by kind of word) is a
    positive seed; for ``jokey`` so is a word game (a character three times in one clause: 天天在天上,
@@ -36,7 +40,7 @@ from scipy.special import expit
 from couplet.rules import is_punct
 
 LEXICON = Path(__file__).with_name("register.tsv")
-SIGNALS = ("jokey", "melancholy")
+SIGNALS = ("jokey", "melancholy", "festive")
 FLAG = 0.5
 """A line whose score is at least this is flagged (a marker always is)."""
 MIN_COUNT = 5
@@ -181,7 +185,7 @@ class LineSignals:
 
 
 def fit(lines: Sequence[str], elegant: Sequence[str], lexicon: Lexicon | None = None) -> LineSignals:
-    """Learn both signals from the corpus's ``lines`` and the ``elegant`` lines (negative seeds)."""
+    """Learn the signals from the corpus's ``lines`` and the ``elegant`` lines (negative seeds)."""
     lexicon = lexicon or load_lexicon()
     train = [*lines, *elegant]
     counts = Counter(g for line in train for g in grams(line))

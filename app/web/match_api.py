@@ -78,6 +78,13 @@ class MatchItem(Schema):
         required=True, metadata={"description": "`melancholy` (mourning, grief) or `positive`."}
     )
     melancholy = fields.Float(required=True, metadata={"description": "0–1: how melancholy the line reads."})
+    festive = fields.Float(
+        required=True,
+        metadata={
+            "description": "0–1: how much the line is written for an occasion (festivals, weddings, shops …); "
+            "such lines rank lower unless a tag names an occasion (春节, 婚礼 …)."
+        },
+    )
 
 
 class MatchOut(Schema):
@@ -92,7 +99,7 @@ def match_upper(body: dict):
     """Upper lines for tags
 
     Distinct upper lines (上联) that fit the tags, by embedding similarity re-scored by the tags'
-    concepts said as whole words and by how jokey and melancholy each line reads, diversified and drawn
+    concepts said as whole words and by how jokey, melancholy and festive each line reads, diversified and drawn
     at random from the best (seeded). Tag names must be Chinese (`bad_tags` otherwise).
     """
     tags = [(tag["name"], tag["confidence"], tag["kind"]) for tag in body["tags"]]

@@ -5,7 +5,8 @@ objects); the index returns the nearest allowed lines, and the few lines that sa
 join them (the encoder ranks common concepts well but can miss a rare exact combination); each
 candidate is re-scored by how many of the tags' concepts it says as whole words of its own segmentation
 and by how much of it names things one can see (couplet.matching.imagery), less how jokey and how
-melancholy it reads (the corpus store's learnt scores, couplet.register); a line that misreads a tag's
+melancholy it reads and, unless a tag names an occasion, how festive (the corpus store's learnt scores,
+couplet.register); a line that misreads a tag's
 word as other words, straddling two of its words (面包 in 铁面|包公) or holding only a piece of it (面 in
 四面荷花), is dropped. MMR keeps the shortlist varied, and the k answers are drawn at random from the best
 of it (seeded). Without an index or an encoder, the same concepts are counted over the store's word
@@ -28,7 +29,7 @@ from couplet.matching.keyword import said_by, top, word_hits
 from couplet.matching.query import BadTags, QueryWord, parse_tags
 from couplet.matching.select import draw, mmr
 from couplet.matching.synonyms import Synonyms, load_synonyms
-from couplet.register import FLAG
+from couplet.register import FLAG, load_lexicon
 from couplet.words import straddles
 
 MAX_K = 10
@@ -44,6 +45,10 @@ an insult or a slogan cannot win by spelling the tags."""
 MELANCHOLY_PENALTY = 0.25
 """Taken off times the melancholy score: half as much, since a rainy or autumn photo may bear a wistful
 line, but an elegy should never be the default."""
+FESTIVE_PENALTY = 0.25
+"""Taken off times the festive score when no tag names an occasion: as much as the melancholy penalty,
+since a New Year, wedding or shop-opening line is a good line on the wrong photo (辞旧岁 over a snowy
+palace, 车销万辆 over a street), not a bad one."""
 IMAGERY_WEIGHT = 0.5
 """Added times the line's imagery share (couplet.matching.imagery): a line wholly of things one can see
 earns as much as one saying every tag's concept, so among lines that fit the tags the one that paints
@@ -59,14 +64,16 @@ POOL_PER_PICK = 3
 class Match:
     upper: str
     score: float
-    """Relevance: the concept-coverage bonus less the jokey and melancholy penalties, plus the cosine
-    similarity on the encoder path."""
+    """Relevance: the concept-coverage bonus and the imagery bonus less the register penalties, plus the
+    cosine similarity on the encoder path."""
     source: str
     """`encoder` or `keyword` (the fallback)."""
     jokey: float = 0.0
     """0..1, how jokey the line reads (jokes, insults, puns, sarcasm, slogans); flagged from register.FLAG."""
     melancholy: float = 0.0
     """0..1, how melancholy it reads (mourning, grief, loss); flagged from register.FLAG."""
+    festive: float = 0.0
+    """0..1, how much it is written for an occasion (festivals, weddings, shops …); flagged from register.FLAG."""
 
     @property
     def register(self) -> str:
@@ -85,6 +92,7 @@ class Match:
             "jokey": round(self.jokey, 3),
             "mood": self.mood,
             "melancholy": round(self.melancholy, 3),
+            "festive": round(self.festive, 3),
         }
 
 
@@ -132,10 +140,18 @@ def _members(ids: np.ndarray, ascending: np.ndarray) -> np.ndarray:
     return ascending[pos] == ids
 
 
-def penalty(table: Corpus, ids: np.ndarray) -> np.ndarray:
-    """What the lines' register and mood take off their relevance."""
+def names_occasion(words: Sequence[QueryWord]) -> bool:
+    """Whether a tag names an occasion (春节, 婚礼, 生日 …: a festive marker of couplet/register.tsv)."""
+    lexicon = load_lexicon()
+    return any(lexicon.marked("festive", w.text) for w in words)
+
+
+def penalty(table: Corpus, ids: np.ndarray, occasion: bool) -> np.ndarray:
+    """What the lines' register and mood take off their relevance; festive lines lose only when no tag
+    names an occasion."""
     jokey, melancholy = table.jokey[ids].astype(np.float32), table.melancholy[ids].astype(np.float32)
-    return JOKEY_PENALTY * jokey + MELANCHOLY_PENALTY * melancholy
+    festive = 0.0 if occasion else FESTIVE_PENALTY * table.festive[ids].astype(np.float32)
+    return JOKEY_PENALTY * jokey + MELANCHOLY_PENALTY * melancholy + festive
 
 
 def pictured(table: Corpus, ids: np.ndarray) -> np.ndarray:
@@ -174,8 +190,7 @@ def rescored(
     words, index, encode, synonyms, badwords, min_len, max_len, ze_only, n: int = MMR_INPUT
 ) -> tuple[np.ndarray, np.ndarray]:
     """(ids, relevance) of the best ``n`` candidate lines without bad words or misread tags, best first:
-    cosine similarity plus the concept-coverage bonus and the imagery bonus, less the jokey and melancholy
-    penalties."""
+    cosine similarity plus the concept-coverage bonus and the imagery bonus, less the register penalties."""
     query, concepts = query_vector(words, encode), concepts_of(words, synonyms)
     ids, sims = index.search(query, CANDIDATES, min_len, max_len, ze_only)
     exact = concept_lines(concepts, index.table)
@@ -185,7 +200,12 @@ def rescored(
         ids = np.concatenate([ids, extra])
         sims = np.concatenate([sims, index.vectors(extra) @ query if len(extra) else []])
     said, misread = said_and_misread(index.table, ids, concepts)
-    relevance = sims + COVERAGE_BONUS * said + pictured(index.table, ids) - penalty(index.table, ids)
+    relevance = (
+        sims
+        + COVERAGE_BONUS * said
+        + pictured(index.table, ids)
+        - penalty(index.table, ids, names_occasion(words))
+    )
     return _best_clean(ids, relevance, misread, index.table, badwords, n)
 
 
@@ -211,7 +231,14 @@ def _dense(words, index, encode, synonyms, badwords, min_len, max_len, ze_only, 
 
 
 def _match(table: Corpus, i: int, score: float, source: str) -> Match:
-    return Match(table.lines[i], score, source, float(table.jokey[i]), float(table.melancholy[i]))
+    return Match(
+        table.lines[i],
+        score,
+        source,
+        float(table.jokey[i]),
+        float(table.melancholy[i]),
+        float(table.festive[i]),
+    )
 
 
 def _keyword(words, table, synonyms, badwords, min_len, max_len, ze_only, n) -> list[Match]:
@@ -219,7 +246,7 @@ def _keyword(words, table, synonyms, badwords, min_len, max_len, ze_only, n) -> 
     hits = word_hits(concepts, table)
     said = np.flatnonzero(hits)
     scores = np.zeros(len(table), dtype=np.float32)
-    scores[said] = COVERAGE_BONUS * hits[said] - penalty(table, said)
+    scores[said] = COVERAGE_BONUS * hits[said] - penalty(table, said, names_occasion(words))
     ids = top(scores, table.allowed(min_len, max_len, ze_only), CANDIDATES)
     _, misread = said_and_misread(table, ids, concepts)
     relevance = scores[ids] + pictured(table, ids)

@@ -1,4 +1,4 @@
-"""How jokey and how melancholy a line reads (couplet/register.py), learnt from seeds on small corpora."""
+"""How jokey, melancholy and festive a line reads (couplet/register.py), learnt from seeds on small corpora."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from couplet.register import FLAG, Lexicon, fit, load_lexicon, word_game
 
 SCENIC = "山水云月风花柳烟霞松竹梅江湖溪泉峰雪雨舟亭桥村田草叶"
 SLOGAN_CONTEXT = "宏图奋进兴邦振业昌隆"
+FESTIVE_CONTEXT = "灯彩红联喜庆团圆佳节"
 
 
 def scenic_lines(n: int, rng: random.Random) -> list[str]:
@@ -19,14 +20,26 @@ def scenic_lines(n: int, rng: random.Random) -> list[str]:
 
 @pytest.fixture(scope="module")
 def corpus() -> list[str]:
-    """Scenic lines, slogans that hold a marker (和谐, 小康) among their own words, and clear lines."""
+    """Scenic lines, slogans that hold a marker (和谐, 小康) among their own words, New Year lines that hold
+    one (新春, 迎春) among theirs, and clear lines."""
     rng = random.Random(0)
     slogans = [
         rng.choice(["和谐", "小康"]) + "".join(rng.choice(SLOGAN_CONTEXT) for _ in range(5))
         for _ in range(300)
     ]
-    clear = ["犬子不是狗", "削尖脑袋钻钱孔", "春风杨柳万千条", "场场细雨悼英灵", "泪洒冰天悲失怙"]
-    return scenic_lines(2000, rng) + slogans + clear
+    new_year = [
+        rng.choice(["新春", "迎春"]) + "".join(rng.choice(FESTIVE_CONTEXT) for _ in range(5))
+        for _ in range(300)
+    ]
+    clear = [
+        "犬子不是狗",
+        "削尖脑袋钻钱孔",
+        "春风杨柳万千条",
+        "场场细雨悼英灵",
+        "泪洒冰天悲失怙",
+        "良缘喜结鸳鸯谱",
+    ]
+    return scenic_lines(2000, rng) + slogans + new_year + clear
 
 
 @pytest.fixture(scope="module")
@@ -44,6 +57,8 @@ def test_clear_lines_get_their_register_and_mood(signals):
     assert score(signals, "jokey", "春风杨柳万千条") < FLAG
     assert score(signals, "melancholy", "场场细雨悼英灵") >= FLAG
     assert score(signals, "melancholy", "春风杨柳万千条") < FLAG
+    assert score(signals, "festive", "良缘喜结鸳鸯谱") >= FLAG  # a wedding's
+    assert score(signals, "festive", "春风杨柳万千条") < FLAG
 
 
 def test_word_games_are_jokey():
@@ -61,9 +76,17 @@ def test_the_classifier_reaches_lines_no_marker_names(signals):
     assert (scenic < FLAG).mean() >= 0.95
 
 
+def test_festive_lines_without_a_marker_read_festive_from_their_company(signals):
+    unmarked = "红联喜庆团圆节"
+    assert not load_lexicon().marked("festive", unmarked)
+    assert score(signals, "festive", unmarked) >= FLAG
+    scenic = signals.scores("festive", scenic_lines(200, random.Random(1)))
+    assert (scenic < FLAG).mean() >= 0.95
+
+
 def test_a_corpus_without_seeds_scores_by_the_lexicon_alone():
     signals = fit(["明月松间照", "清泉石上流"] * 10, [])
-    assert signals.models == {"jokey": None, "melancholy": None}
+    assert signals.models == {"jokey": None, "melancholy": None, "festive": None}
     scores = signals.scores("jokey", ["明月松间照", "犬子不是狗"])
     assert scores.dtype == np.float32 and scores.tolist() == [0.0, 1.0]
 
@@ -76,4 +99,4 @@ def test_the_lexicon_is_read_strictly():
         with pytest.raises(ValueError):
             Lexicon.parse(bad)
     shipped = load_lexicon()
-    assert all(shipped.markers[signal] for signal in ("jokey", "melancholy"))
+    assert all(shipped.markers[signal] for signal in ("jokey", "melancholy", "festive"))

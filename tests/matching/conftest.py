@@ -101,19 +101,21 @@ def indexed_site(tmp_path_factory, pairs, tiny_encoder) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def mixed_site(tmp_path_factory, pairs, tiny_encoder) -> tuple[Settings, list[str], list[str]]:
-    """(site, jokey lines, scenic lines): the generated corpus with jokey and scenic lines that all say 山 and
-    云 as words, and lines that hold 面包 and 果 as words or not (PUNS), indexed with the tiny encoder."""
+def mixed_site(tmp_path_factory, pairs, tiny_encoder) -> tuple[Settings, list[str], list[str], list[str]]:
+    """(site, jokey lines, scenic lines, festive lines): the generated corpus with jokey, scenic and festive
+    lines that all say 山 and 云 as words, and lines that hold 面包 and 果 as words or not (PUNS), indexed
+    with the tiny encoder."""
     jokey = [
         f"{marker}山对云去" for marker in ("吹牛", "狗屁", "扯淡", "忽悠", "胡说", "什么", "不是", "老婆")
     ]
     scenic = [f"山映{ch}云静" for ch in "竹梅花柳月雪溪"]  # no bigram in common with the jokes
+    festive = [f"{marker}山与云开" for marker in ("新春", "迎春", "贺岁", "辞旧", "迎新", "新婚", "华诞")]
     settings = write_indexed_site(
         tmp_path_factory.mktemp("mixed"),
-        pairs + [(line, "水流月落来") for line in jokey + scenic + PUNS],
+        pairs + [(line, "水流月落来") for line in jokey + scenic + festive + PUNS],
         tiny_encoder,
     )
-    return settings, jokey, scenic
+    return settings, jokey, scenic, festive
 
 
 @pytest.fixture

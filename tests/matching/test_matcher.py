@@ -158,7 +158,7 @@ def test_scenic_tags_get_scenic_lines_not_jokes_that_spell_them(mixed_site, path
 
     from couplet.resources import get_corpus
 
-    site, jokey_lines, scenic_lines = mixed_site
+    site, jokey_lines, scenic_lines, _ = mixed_site
     table = get_corpus(site)
     for line in jokey_lines + scenic_lines:  # every one of them says both tags as words
         assert {"山", "云"} <= set(table.words_of(table.find(line)[0]))
@@ -179,3 +179,23 @@ def test_scenic_tags_get_scenic_lines_not_jokes_that_spell_them(mixed_site, path
     monkeypatch.setattr(matcher, "IMAGERY_WEIGHT", 0.0)
     neither = [m for seed in range(5) for m in match(tags, k=3, seed=seed, settings=settings)]
     assert any(m.upper in jokey_lines and m.register == "jokey" for m in neither)
+
+
+@pytest.mark.parametrize("path", ["keyword", "encoder"])
+def test_festive_lines_lose_unless_a_tag_names_an_occasion(mixed_site, path):
+    from dataclasses import replace
+
+    from couplet.resources import get_corpus
+
+    site, _, scenic_lines, festive_lines = mixed_site
+    table = get_corpus(site)
+    ids = np.array([table.find(line)[0] for line in festive_lines + scenic_lines])
+    assert (table.festive[ids[: len(festive_lines)]] >= 0.5).all()  # each holds a marker
+    lost = matcher.penalty(table, ids, occasion=False) - matcher.penalty(table, ids, occasion=True)
+    assert lost == pytest.approx(matcher.FESTIVE_PENALTY * table.festive[ids].astype(np.float32))
+    settings = site if path == "encoder" else replace(site, models_dir=site.models_dir / "none")
+    scene = [Tag("山", 0.8, "local", kind="scene"), Tag("云", 0.6, "local", kind="scene")]
+    picks = {m.upper for seed in range(5) for m in match(scene, k=3, seed=seed, settings=settings)}
+    assert not picks & set(festive_lines)
+    assert matcher.names_occasion(parse_tags([("新春", 0.9), ("山", 0.5)]))
+    assert not matcher.names_occasion(parse_tags(scene))
