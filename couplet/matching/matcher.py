@@ -6,11 +6,12 @@ join them (the encoder ranks common concepts well but can miss a rare exact comb
 candidate is re-scored by how many of the tags' concepts it says as whole words of its own segmentation
 and by how much of it names things one can see (couplet.matching.imagery), less how jokey and how
 melancholy it reads and, unless a tag names an occasion, how festive (the corpus store's learnt scores,
-couplet.register); a line that misreads a tag's
-word as other words, straddling two of its words (面包 in 铁面|包公) or holding only a piece of it (面 in
-四面荷花), is dropped. MMR keeps the shortlist varied, and the k answers are drawn at random from the best
-of it (seeded). Without an index or an encoder, the same concepts are counted over the store's word
-postings instead, so the app keeps answering.
+couplet.register), and less a penalty where its time of day contradicts the photo's (the moon over a blue
+midday sky, couplet.matching.clash); a line that misreads a tag's word as other words, straddling two
+of its words (面包 in 铁面|包公) or holding only a piece of it (面 in 四面荷花), is dropped. MMR keeps the
+shortlist varied, and the k answers are drawn at random from the best of it (seeded). Without an index
+or an encoder, the same concepts are counted over the store's word postings instead, so the app keeps
+answering.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import numpy as np
 
 from core.settings import Settings
 from couplet.corpus import Corpus
+from couplet.matching.clash import clashes, clashing_chars
 from couplet.matching.imagery import imagery
 from couplet.matching.keyword import said_by, top, word_hits
 from couplet.matching.query import BadTags, QueryWord, parse_tags
@@ -53,6 +55,9 @@ IMAGERY_WEIGHT = 0.5
 """Added times the line's imagery share (couplet.matching.imagery): a line wholly of things one can see
 earns as much as one saying every tag's concept, so among lines that fit the tags the one that paints
 the scene wins over a maxim or a jibe that only names them."""
+CLASH_PENALTY = 0.25
+"""Taken off a line whose time of day the photo contradicts (couplet.matching.clash: the moon over a blue
+midday sky): as much as a sure elegy loses, since the line may be fine verse, only not for this photo."""
 MMR_INPUT = 60
 """MMR looks at the best this many candidates (its cost grows with the square; the draw needs 3k <= 30)."""
 MMR_LAMBDA = 0.7
@@ -154,9 +159,12 @@ def penalty(table: Corpus, ids: np.ndarray, occasion: bool) -> np.ndarray:
     return JOKEY_PENALTY * jokey + MELANCHOLY_PENALTY * melancholy + festive
 
 
-def pictured(table: Corpus, ids: np.ndarray) -> np.ndarray:
-    """What the lines' imagery adds to their relevance (counted line by line: for candidates only)."""
-    return IMAGERY_WEIGHT * imagery([table.lines[i] for i in ids])
+def pictured(table: Corpus, ids: np.ndarray, words: Sequence[QueryWord]) -> np.ndarray:
+    """What the lines' imagery adds to their relevance, less the clash penalty for a time of day the photo
+    contradicts (counted line by line: for candidates only)."""
+    lines = [table.lines[i] for i in ids]
+    clash = clashes(lines, clashing_chars(w.text for w in words))
+    return IMAGERY_WEIGHT * imagery(lines) - CLASH_PENALTY * clash
 
 
 def query_vector(words: Sequence[QueryWord], encode) -> np.ndarray:
@@ -203,7 +211,7 @@ def rescored(
     relevance = (
         sims
         + COVERAGE_BONUS * said
-        + pictured(index.table, ids)
+        + pictured(index.table, ids, words)
         - penalty(index.table, ids, names_occasion(words))
     )
     return _best_clean(ids, relevance, misread, index.table, badwords, n)
@@ -249,7 +257,7 @@ def _keyword(words, table, synonyms, badwords, min_len, max_len, ze_only, n) -> 
     scores[said] = COVERAGE_BONUS * hits[said] - penalty(table, said, names_occasion(words))
     ids = top(scores, table.allowed(min_len, max_len, ze_only), CANDIDATES)
     _, misread = said_and_misread(table, ids, concepts)
-    relevance = scores[ids] + pictured(table, ids)
+    relevance = scores[ids] + pictured(table, ids, words)
     ids, relevance = _best_clean(ids, relevance, misread, table, badwords, MMR_INPUT)
     if not len(ids):
         return []

@@ -132,3 +132,20 @@ def test_a_photo_gets_a_horizontal_of_a_tags_theme_or_a_general_one(site_setting
     picks = {pick_horizontals(tags, couplets, seed=seed, settings=site_settings)[0] for seed in range(30)}
     assert {themes[p] for p in picks} <= {"动物", "景", "吉祥"}
     assert len(picks) >= 3
+
+
+def test_a_horizontal_keeps_to_the_photos_time_of_day(site_settings):
+    moonlit = {h.text for h in load_table() if "月" in h.text or "星" in h.text}
+    sunny = {h.text for h in load_table() if "晴" in h.text or "旭" in h.text}
+    day = [
+        Tag("天空", 0.8, "local", theme="景", kind="scene"),
+        Tag("山", 0.7, "local", theme="山", kind="scene"),
+    ]
+    night = [
+        Tag("夜", 0.8, "local", theme="景", kind="mood"),
+        Tag("山", 0.7, "local", theme="山", kind="scene"),
+    ]
+    couplet = [("山高月小千峰静", "水落石出一径幽")]
+    for seed in range(20):
+        assert pick_horizontals(day, couplet, seed=seed, settings=site_settings)[0] not in moonlit
+        assert pick_horizontals(night, couplet, seed=seed, settings=site_settings)[0] not in sunny
