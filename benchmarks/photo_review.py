@@ -22,8 +22,8 @@ The figures are printed as a table and saved in benchmarks/results/photo_review.
   for, couplet/matching/synonyms.tsv) occurs only across a word boundary of the line's jieba
   segmentation (面包 in 铁面包公, segmented 铁面 / 包公); the same share over all three candidates beside it;
 - jokey or negative picks: drawn upper lines that the corpus's register signal flags (`couplet.register`,
-  its `FLAG` on the corpus store's `jokey` and `melancholy` fields); festive picks likewise (`festive`:
-  a line written for an occasion, which no photo of the set shows);
+  its `FLAG` on the corpus store's `jokey` and `melancholy` fields); festive and devotional picks likewise
+  (a line written for an occasion, which no photo of the set shows; a temple's);
 - variety: how many distinct upper lines were drawn, and how often the most frequent one was;
 - latency per stage: the pipeline's own timings (ms, p50 and p95).
 """
@@ -82,8 +82,8 @@ class PhotoRow:
     straddles: list[bool] = field(default_factory=list)
     """Per candidate, best first: its tag word hits only across a word boundary."""
     register: dict[str, bool] | None = None
-    """Flags of the drawn upper line by register signal (jokey, melancholy, festive); None where there is
-    none."""
+    """Flags of the drawn upper line by register signal (jokey, melancholy, festive, devotional); None where
+    there is none."""
 
     def to_dict(self) -> dict:
         return {
@@ -205,6 +205,7 @@ def figures(rows: list[PhotoRow]) -> dict:
         if flagged
         else None,
         "festive_picks": share([f["festive"] for f in flagged]) if flagged else None,
+        "devotional_picks": share([f["devotional"] for f in flagged]) if flagged else None,
         "distinct_drawn": len(drawn),
         "most_repeated_drawn": drawn.most_common(1)[0][1],
         "latency_ms": {
@@ -231,6 +232,7 @@ def print_figures(result: dict) -> None:
     print(f"| … among all three candidates | {_percent(result['straddling_candidates'])} |")
     print(f"| drawn lines flagged jokey or negative | {_percent(result['jokey_or_negative_picks'])} |")
     print(f"| drawn lines flagged festive (an occasion's) | {_percent(result['festive_picks'])} |")
+    print(f"| drawn lines flagged devotional (a temple's) | {_percent(result['devotional_picks'])} |")
     print(f"| distinct drawn upper lines | {result['distinct_drawn']} |")
     print(f"| photos of the most repeated drawn upper line | {result['most_repeated_drawn']} |")
     print("\n| stage | p50 ms | p95 ms |\n| --- | ---: | ---: |")

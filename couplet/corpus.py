@@ -8,7 +8,7 @@ place in that order, and the matcher's vector index numbers its vectors the same
 - the corpus's lower lines of each line (the corpus memory);
 - per-line fields worked out at build time (`FIELDS`: the length, whether the line ends on 仄, its
   segmentation into words as a bitmask of word ends; and the learnt scores of couplet.register, how
-  jokey, how melancholy and how festive it reads);
+  jokey, how melancholy, how festive and how devotional it reads);
 - postings: which lines hold each character, and which hold each word (as a word of the line's own
   segmentation), ids ascending;
 - the hash of every line with its punctuation removed, sorted, to find a line whatever its punctuation.
@@ -47,7 +47,7 @@ T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
-FORMAT = 3
+FORMAT = 4
 """Bump when what the store holds changes (a field added to FIELDS, a new layout), so stores on disk are rebuilt."""
 META_FILE = "meta.json"
 ELEGANT_SPLIT = "classic"
@@ -244,6 +244,12 @@ class Corpus:
         """float16 in 0..1, how much the line is written for an occasion (festivals, weddings, shops …:
         couplet.register)."""
         return self.fields["festive"]
+
+    @property
+    def devotional(self) -> np.ndarray:
+        """float16 in 0..1, how much the line is a temple's (Buddhist and Daoist figures and teaching:
+        couplet.register)."""
+        return self.fields["devotional"]
 
     def words_of(self, i: int) -> list[str]:
         """Line i cut into its words, punctuation included, as the store segmented it."""

@@ -1,12 +1,14 @@
-"""How jokey, how melancholy and how festive a line reads: three scores for every corpus line, learnt once
-per corpus.
+"""How jokey, how melancholy, how festive and how devotional a line reads: four scores for every corpus
+line, learnt once per corpus.
 
 - ``jokey``: jokes, insults, puns and word games, sarcasm, slogans and forum chatter, against the scenic,
   festive or reflective lines a photo wants;
 - ``melancholy``: mourning, grief and loss, against the rest;
 - ``festive``: written for an occasion (the Spring Festival and its zodiac year, a wedding, a birthday, a
   new shop or home, an exam, a national day and praise of the times), against lines of a scene or a
-  thought: a photo of a landscape wants the latter, a festival the former.
+  thought: a photo of a landscape wants the latter, a festival the former;
+- ``devotional``: a temple's couplet (Buddhist and Daoist figures and teaching: 佛光, 菩提, 六根), against
+  the rest: it fits a photo of a temple, not any old building.
 
 All are learnt the same way (`fit`), from the corpus itself, when the corpus store is built:
 
@@ -40,7 +42,7 @@ from scipy.special import expit
 from couplet.rules import is_punct
 
 LEXICON = Path(__file__).with_name("register.tsv")
-SIGNALS = ("jokey", "melancholy", "festive")
+SIGNALS = ("jokey", "melancholy", "festive", "devotional")
 FLAG = 0.5
 """A line whose score is at least this is flagged (a marker always is)."""
 MIN_COUNT = 5

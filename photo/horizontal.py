@@ -11,8 +11,9 @@ the photo shows: the encoder, which reads characters, put 车水马龙 over a co
 macaws. Left out too: a 横批 written for an occasion (百年好合 for a wedding, 门庭若市 for a shop, 金蛇狂舞 for a
 year of the snake): a photo shows a scene, not the occasion, and on one the idiom says something false
 (the blind reviews found 门庭若市 on a quiet town, 白头偕老 on a train); and one that says a word of the
-couplet again (琼楼玉宇 under 玉宇琼楼天尺五), or one of a time of day the photo contradicts (皓月当空 under
-a blue sky, 晴空万里 over a night: couplet.matching.clash). Sharing single characters is fine: 云山雾海 over a
+couplet again (琼楼玉宇 under 玉宇琼楼天尺五), or one that contradicts the photo: of a time of day it does not
+show (皓月当空 under a blue sky, 晴空万里 over a night: couplet.matching.clash), or a temple's (佛光普照, by
+the devotional markers of couplet/register.tsv) where no temple shows. Sharing single characters is fine: 云山雾海 over a
 couplet of lakes, hills and clouds echoes it.
 """
 
@@ -28,7 +29,9 @@ import numpy as np
 from core.errors import DataError
 from core.settings import Settings
 from couplet.banner import Classic, load_table, repeats_words, table_vectors
-from couplet.matching.clash import clashing_chars
+from couplet.matching.clash import clashing
+from couplet.matching.matcher import TEMPLE_TAGS
+from couplet.register import load_lexicon
 from couplet.rules import is_punct
 
 log = logging.getLogger(__name__)
@@ -103,13 +106,20 @@ def pick_horizontals(
     themes = {theme for _, _, theme in map(_tag_fields, tags) if theme}
     off_theme = {i for i, item in enumerate(items) if themes and item.theme not in themes | {GENERAL_THEME}}
     occasional = {i for i, item in enumerate(items) if item.occasion}
-    untimely = clashing_chars(_tag_fields(t)[0] for t in tags)
-    off_time = {i for i, item in enumerate(items) if not untimely.isdisjoint(item.text)}
+    untimely = clashing((_tag_fields(t)[0], getattr(t, "kind", "object")) for t in tags)
+    lexicon = load_lexicon()
+    names = [_tag_fields(t)[0] for t in tags]
+    temple = any(name in TEMPLE_TAGS or lexicon.marked("devotional", name) for name in names)
+    contrary = {
+        i
+        for i, item in enumerate(items)
+        if not untimely.isdisjoint(item.text) or (not temple and lexicon.marked("devotional", item.text))
+    }
     similarity = _embedding_scores(tags, couplets, settings)
     rng = random.Random(seed) if seed is not None else None
     chosen: list[int] = []
     for k, (upper, lower) in enumerate(couplets):
         scores = similarity[k] if similarity is not None else overlap_scores(items, tags, upper, lower)
         repeated = {i for i, item in enumerate(items) if repeats_words(item.text, upper, lower)}
-        chosen.append(choose(scores, set(chosen) | off_theme | occasional | off_time | repeated, rng))
+        chosen.append(choose(scores, set(chosen) | off_theme | occasional | contrary | repeated, rng))
     return [items[i].text for i in chosen]

@@ -85,6 +85,13 @@ class MatchItem(Schema):
             "such lines rank lower unless a tag names an occasion (春节, 婚礼 …)."
         },
     )
+    devotional = fields.Float(
+        required=True,
+        metadata={
+            "description": "0–1: how much the line is a temple's (Buddhist and Daoist figures and teaching); "
+            "such lines rank lower unless a tag names a temple (寺, 塔) or its teaching (禅, 佛)."
+        },
+    )
 
 
 class MatchOut(Schema):
@@ -99,8 +106,8 @@ def match_upper(body: dict):
     """Upper lines for tags
 
     Distinct upper lines (上联) that fit the tags, by embedding similarity re-scored by the tags'
-    concepts said as whole words and by how jokey, melancholy and festive each line reads, diversified and drawn
-    at random from the best (seeded). Tag names must be Chinese (`bad_tags` otherwise).
+    concepts said as whole words and by how jokey, melancholy, festive and devotional each line reads,
+    diversified and drawn at random from the best (seeded). Tag names must be Chinese (`bad_tags` otherwise).
     """
     tags = [(tag["name"], tag["confidence"], tag["kind"]) for tag in body["tags"]]
     matches = match(tags, k=body["k"], seed=body["seed"], settings=current_app.config["SETTINGS"])

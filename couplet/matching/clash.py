@@ -5,7 +5,8 @@ Couplets are full of the moon (明月, 月落西山), and the imagery bonus rewa
 can see; but on a photo of a clear day it names what is not there. The blind reviews of the photo sheet
 faulted it more than any other single word (月落西山云放手 over the Golden Gate at noon, 余晖 and 暮色 over a
 midday lighthouse, 星月同辉 over the Forbidden City by day). The local tagger says 天空 for a blue sky, 云 for
-a pale lit one and 夜 for a dark one (vision.scene's colour rules); 夕阳 keeps dusk words fitting.
+a pale lit one and 夜 for a dark one (vision.scene's colour rules); 夕阳 keeps dusk words fitting. Only scene
+and mood tags say the time: 云 typed as a word to /api/couplet/match (an object tag) says nothing of it.
 """
 
 from __future__ import annotations
@@ -14,20 +15,42 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-NIGHT_CHARS = frozenset("月夜星宵暮昏")
+NIGHT = frozenset("月夜星宵暮昏")
 """What a line of the night or dusk says."""
-DAY_CHARS = frozenset("晴旭曙午")
+DAY = frozenset("晴旭曙午")
 """What a line of the bright day says."""
 LIT_SKY = frozenset({"天空", "云"})
+DEVOTION = frozenset(
+    {
+        "佛",
+        "禅",
+        "僧",
+        "梵",
+        "菩提",
+        "般若",
+        "慈航",
+        "菩萨",
+        "观音",
+        "罗汉",
+        "袈裟",
+        "涅槃",
+        "如来",
+        "弥勒",
+        "法界",
+        "普渡",
+    }
+)
+"""What a temple's couplet says."""
+TEMPLE = frozenset({"寺", "塔"})
 
 
-def clashing_chars(tags: Iterable[str]) -> frozenset[str]:
-    """The characters that contradict the photo's time of day, given its tag words."""
-    names = set(tags)
-    if "夜" in names:
-        return DAY_CHARS
-    if names & LIT_SKY and "夕阳" not in names:
-        return NIGHT_CHARS
+def clashing(tags: Iterable[tuple[str, str]]) -> frozenset[str]:
+    """The characters that contradict the photo's time of day, given its tags as (word, kind) pairs."""
+    views = {name for name, kind in tags if kind != "object"}
+    if "夜" in views:
+        return DAY
+    if views & LIT_SKY and "夕阳" not in views:
+        return NIGHT
     return frozenset()
 
 

@@ -5,9 +5,9 @@ objects); the index returns the nearest allowed lines, and the few lines that sa
 join them (the encoder ranks common concepts well but can miss a rare exact combination); each
 candidate is re-scored by how many of the tags' concepts it says as whole words of its own segmentation
 and by how much of it names things one can see (couplet.matching.imagery), less how jokey and how
-melancholy it reads and, unless a tag names an occasion, how festive (the corpus store's learnt scores,
-couplet.register), and less a penalty where its time of day contradicts the photo's (the moon over a blue
-midday sky, couplet.matching.clash); a line that misreads a tag's word as other words, straddling two
+melancholy it reads and, unless the tags ask for them, how festive and how devotional (the corpus store's
+learnt scores, couplet.register), and less a penalty where its time of day contradicts the photo's (the
+moon over a blue midday sky, couplet.matching.clash); a line that misreads a tag's word as other words, straddling two
 of its words (面包 in 铁面|包公) or holding only a piece of it (面 in 四面荷花), is dropped. MMR keeps the
 shortlist varied, and the k answers are drawn at random from the best of it (seeded). Without an index
 or an encoder, the same concepts are counted over the store's word postings instead, so the app keeps
@@ -25,7 +25,7 @@ import numpy as np
 
 from core.settings import Settings
 from couplet.corpus import Corpus
-from couplet.matching.clash import clashes, clashing_chars
+from couplet.matching.clash import clashes, clashing
 from couplet.matching.imagery import imagery
 from couplet.matching.keyword import said_by, top, word_hits
 from couplet.matching.query import BadTags, QueryWord, parse_tags
@@ -47,17 +47,20 @@ an insult or a slogan cannot win by spelling the tags."""
 MELANCHOLY_PENALTY = 0.25
 """Taken off times the melancholy score: half as much, since a rainy or autumn photo may bear a wistful
 line, but an elegy should never be the default."""
-FESTIVE_PENALTY = 0.25
-"""Taken off times the festive score when no tag names an occasion: as much as the melancholy penalty,
-since a New Year, wedding or shop-opening line is a good line on the wrong photo (辞旧岁 over a snowy
-palace, 车销万辆 over a street), not a bad one."""
+TOPIC_PENALTY = 0.25
+"""Taken off times a topic score (festive, devotional) when no tag asks for the topic: as much as the
+melancholy penalty, since a New Year, wedding or temple line is a good line on the wrong photo (辞旧岁 over
+a snowy palace, 车销万辆 over a street, 佛光 over a pizza), not a bad one."""
+TOPICS = ("festive", "devotional")
+TEMPLE_TAGS = frozenset({"寺", "塔"})
+"""Tags of a photo that shows a temple (a monastery, a stupa): devotional lines fit it."""
 IMAGERY_WEIGHT = 0.5
 """Added times the line's imagery share (couplet.matching.imagery): a line wholly of things one can see
 earns as much as one saying every tag's concept, so among lines that fit the tags the one that paints
 the scene wins over a maxim or a jibe that only names them."""
 CLASH_PENALTY = 0.25
-"""Taken off a line whose time of day the photo contradicts (couplet.matching.clash: the moon over a blue
-midday sky): as much as a sure elegy loses, since the line may be fine verse, only not for this photo."""
+"""Taken off a line that contradicts the photo (couplet.matching.clash: the moon over a blue midday sky,
+佛光 over a pizza): as much as a sure elegy loses, since the line may be fine verse, only not for this photo."""
 MMR_INPUT = 60
 """MMR looks at the best this many candidates (its cost grows with the square; the draw needs 3k <= 30)."""
 MMR_LAMBDA = 0.7
@@ -79,6 +82,8 @@ class Match:
     """0..1, how melancholy it reads (mourning, grief, loss); flagged from register.FLAG."""
     festive: float = 0.0
     """0..1, how much it is written for an occasion (festivals, weddings, shops …); flagged from register.FLAG."""
+    devotional: float = 0.0
+    """0..1, how much it is a temple's (Buddhist and Daoist figures and teaching); flagged from register.FLAG."""
 
     @property
     def register(self) -> str:
@@ -98,6 +103,7 @@ class Match:
             "mood": self.mood,
             "melancholy": round(self.melancholy, 3),
             "festive": round(self.festive, 3),
+            "devotional": round(self.devotional, 3),
         }
 
 
@@ -145,25 +151,33 @@ def _members(ids: np.ndarray, ascending: np.ndarray) -> np.ndarray:
     return ascending[pos] == ids
 
 
-def names_occasion(words: Sequence[QueryWord]) -> bool:
-    """Whether a tag names an occasion (春节, 婚礼, 生日 …: a festive marker of couplet/register.tsv)."""
+def asked_topics(words: Sequence[QueryWord]) -> frozenset[str]:
+    """The topics the tags ask for: festive lines for a tag that names an occasion (春节, 婚礼: a festive
+    marker of couplet/register.tsv), devotional ones for a temple (寺, 塔) or a tag that names its teaching
+    (禅)."""
     lexicon = load_lexicon()
-    return any(lexicon.marked("festive", w.text) for w in words)
+    asked = {topic for topic in TOPICS for w in words if lexicon.marked(topic, w.text)}
+    if any(w.text in TEMPLE_TAGS for w in words):
+        asked.add("devotional")
+    return frozenset(asked)
 
 
-def penalty(table: Corpus, ids: np.ndarray, occasion: bool) -> np.ndarray:
-    """What the lines' register and mood take off their relevance; festive lines lose only when no tag
-    names an occasion."""
-    jokey, melancholy = table.jokey[ids].astype(np.float32), table.melancholy[ids].astype(np.float32)
-    festive = 0.0 if occasion else FESTIVE_PENALTY * table.festive[ids].astype(np.float32)
-    return JOKEY_PENALTY * jokey + MELANCHOLY_PENALTY * melancholy + festive
+def penalty(table: Corpus, ids: np.ndarray, asked: frozenset[str]) -> np.ndarray:
+    """What the lines' register and mood take off their relevance; a topic (festive, devotional) only
+    when the tags do not ask for it."""
+    out = JOKEY_PENALTY * table.jokey[ids].astype(np.float32)
+    out += MELANCHOLY_PENALTY * table.melancholy[ids].astype(np.float32)
+    for topic in TOPICS:
+        if topic not in asked:
+            out += TOPIC_PENALTY * table.fields[topic][ids].astype(np.float32)
+    return out
 
 
 def pictured(table: Corpus, ids: np.ndarray, words: Sequence[QueryWord]) -> np.ndarray:
-    """What the lines' imagery adds to their relevance, less the clash penalty for a time of day the photo
-    contradicts (counted line by line: for candidates only)."""
+    """What the lines' imagery adds to their relevance, less the clash penalty where a line contradicts the
+    photo (counted line by line: for candidates only)."""
     lines = [table.lines[i] for i in ids]
-    clash = clashes(lines, clashing_chars(w.text for w in words))
+    clash = clashes(lines, clashing((w.text, w.kind) for w in words))
     return IMAGERY_WEIGHT * imagery(lines) - CLASH_PENALTY * clash
 
 
@@ -212,7 +226,7 @@ def rescored(
         sims
         + COVERAGE_BONUS * said
         + pictured(index.table, ids, words)
-        - penalty(index.table, ids, names_occasion(words))
+        - penalty(index.table, ids, asked_topics(words))
     )
     return _best_clean(ids, relevance, misread, index.table, badwords, n)
 
@@ -239,14 +253,8 @@ def _dense(words, index, encode, synonyms, badwords, min_len, max_len, ze_only, 
 
 
 def _match(table: Corpus, i: int, score: float, source: str) -> Match:
-    return Match(
-        table.lines[i],
-        score,
-        source,
-        float(table.jokey[i]),
-        float(table.melancholy[i]),
-        float(table.festive[i]),
-    )
+    scores = (float(table.fields[name][i]) for name in ("jokey", "melancholy", *TOPICS))
+    return Match(table.lines[i], score, source, *scores)
 
 
 def _keyword(words, table, synonyms, badwords, min_len, max_len, ze_only, n) -> list[Match]:
@@ -254,7 +262,7 @@ def _keyword(words, table, synonyms, badwords, min_len, max_len, ze_only, n) -> 
     hits = word_hits(concepts, table)
     said = np.flatnonzero(hits)
     scores = np.zeros(len(table), dtype=np.float32)
-    scores[said] = COVERAGE_BONUS * hits[said] - penalty(table, said, names_occasion(words))
+    scores[said] = COVERAGE_BONUS * hits[said] - penalty(table, said, asked_topics(words))
     ids = top(scores, table.allowed(min_len, max_len, ze_only), CANDIDATES)
     _, misread = said_and_misread(table, ids, concepts)
     relevance = scores[ids] + pictured(table, ids, words)

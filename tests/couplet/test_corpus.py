@@ -117,7 +117,7 @@ def test_word_postings_hit_whole_words_only(corpus):
 
 
 def test_every_line_has_its_register_and_mood(corpus):
-    for scores in (corpus.jokey, corpus.melancholy, corpus.festive):
+    for scores in (corpus.jokey, corpus.melancholy, corpus.festive, corpus.devotional):
         assert scores.shape == (len(corpus),) and ((scores >= 0) & (scores <= 1)).all()
 
 

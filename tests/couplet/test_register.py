@@ -1,4 +1,5 @@
-"""How jokey, melancholy and festive a line reads (couplet/register.py), learnt from seeds on small corpora."""
+"""How jokey, melancholy, festive and devotional a line reads (couplet/register.py), learnt from seeds on
+small corpora."""
 
 from __future__ import annotations
 
@@ -59,6 +60,8 @@ def test_clear_lines_get_their_register_and_mood(signals):
     assert score(signals, "melancholy", "春风杨柳万千条") < FLAG
     assert score(signals, "festive", "良缘喜结鸳鸯谱") >= FLAG  # a wedding's
     assert score(signals, "festive", "春风杨柳万千条") < FLAG
+    assert score(signals, "devotional", "菩提树下悟禅心") >= FLAG  # a temple's
+    assert score(signals, "devotional", "春风杨柳万千条") < FLAG
 
 
 def test_word_games_are_jokey():
@@ -86,7 +89,7 @@ def test_festive_lines_without_a_marker_read_festive_from_their_company(signals)
 
 def test_a_corpus_without_seeds_scores_by_the_lexicon_alone():
     signals = fit(["明月松间照", "清泉石上流"] * 10, [])
-    assert signals.models == {"jokey": None, "melancholy": None, "festive": None}
+    assert signals.models == {"jokey": None, "melancholy": None, "festive": None, "devotional": None}
     scores = signals.scores("jokey", ["明月松间照", "犬子不是狗"])
     assert scores.dtype == np.float32 and scores.tolist() == [0.0, 1.0]
 
@@ -99,4 +102,4 @@ def test_the_lexicon_is_read_strictly():
         with pytest.raises(ValueError):
             Lexicon.parse(bad)
     shipped = load_lexicon()
-    assert all(shipped.markers[signal] for signal in ("jokey", "melancholy", "festive"))
+    assert all(shipped.markers[signal] for signal in ("jokey", "melancholy", "festive", "devotional"))

@@ -102,20 +102,21 @@ def indexed_site(tmp_path_factory, pairs, tiny_encoder) -> Settings:
 
 @pytest.fixture(scope="session")
 def mixed_site(tmp_path_factory, pairs, tiny_encoder) -> tuple[Settings, list[str], list[str], list[str]]:
-    """(site, jokey lines, scenic lines, festive lines): the generated corpus with jokey, scenic and festive
-    lines that all say 山 and 云 as words, and lines that hold 面包 and 果 as words or not (PUNS), indexed
-    with the tiny encoder."""
+    """(site, jokey lines, scenic lines, topical lines): the generated corpus with jokey, scenic, festive
+    and devotional lines that all say 山 and 云 as words, and lines that hold 面包 and 果 as words or not
+    (PUNS), indexed with the tiny encoder."""
     jokey = [
         f"{marker}山对云去" for marker in ("吹牛", "狗屁", "扯淡", "忽悠", "胡说", "什么", "不是", "老婆")
     ]
-    scenic = [f"山映{ch}云静" for ch in "竹梅花柳月雪溪"]  # no bigram in common with the jokes
+    scenic = [f"山映{ch}云静" for ch in "竹梅花柳松雪溪"]  # no bigram in common with the jokes
     festive = [f"{marker}山与云开" for marker in ("新春", "迎春", "贺岁", "辞旧", "迎新", "新婚", "华诞")]
+    devotional = [f"{marker}山外云深" for marker in ("菩提", "般若", "禅房", "梵音", "佛光")]
     settings = write_indexed_site(
         tmp_path_factory.mktemp("mixed"),
-        pairs + [(line, "水流月落来") for line in jokey + scenic + festive + PUNS],
+        pairs + [(line, "水流月落来") for line in jokey + scenic + festive + devotional + PUNS],
         tiny_encoder,
     )
-    return settings, jokey, scenic, festive
+    return settings, jokey, scenic, festive + devotional
 
 
 @pytest.fixture

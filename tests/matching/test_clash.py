@@ -8,22 +8,25 @@ import numpy as np
 import pytest
 
 from couplet.matching import matcher
-from couplet.matching.clash import DAY_CHARS, NIGHT_CHARS, clashes, clashing_chars
+from couplet.matching.clash import DAY, NIGHT, clashes, clashing
 from couplet.matching.query import parse_tags
 
 
 def test_a_blue_sky_rules_out_the_moon_and_a_night_the_sun():
-    assert clashing_chars(["天空", "山"]) == NIGHT_CHARS == clashing_chars(["云", "海"])
-    assert clashing_chars(["夜", "云"]) == DAY_CHARS  # clouds lit by the moon or the city
-    assert clashing_chars(["夜", "山"]) == DAY_CHARS
-    assert clashing_chars(["天空", "夕阳"]) == frozenset()  # dusk under a blue sky: 暮 and 月 may fit
-    assert clashing_chars(["山", "湖"]) == frozenset()  # no time of day said
+    def scenes(*names: str) -> list[tuple[str, str]]:
+        return [(name, "scene") for name in names]
+
+    assert clashing(scenes("天空", "山")) == NIGHT == clashing(scenes("云", "海"))
+    assert clashing(scenes("夜", "云")) == DAY  # clouds lit by the moon or the city
+    assert clashing(scenes("天空", "夕阳")) == frozenset()  # dusk under a blue sky: 暮 and 月 may fit
+    assert clashing(scenes("山", "湖")) == frozenset()  # no time of day said
+    assert clashing([("云", "object"), ("山", "object")]) == frozenset()  # typed words say no time of day
 
 
 def test_clashes_mark_the_lines_that_name_the_other_time():
     lines = ["月落西山云放手", "雾锁千山树", "暮色横浮水岸边", "天气乍晴花满树"]
-    assert clashes(lines, NIGHT_CHARS).tolist() == [True, False, True, False]
-    assert clashes(lines, DAY_CHARS).tolist() == [False, False, False, True]
+    assert clashes(lines, NIGHT).tolist() == [True, False, True, False]
+    assert clashes(lines, DAY).tolist() == [False, False, False, True]
     assert clashes(lines, frozenset()).tolist() == [False] * 4
 
 

@@ -182,20 +182,27 @@ def test_scenic_tags_get_scenic_lines_not_jokes_that_spell_them(mixed_site, path
 
 
 @pytest.mark.parametrize("path", ["keyword", "encoder"])
-def test_festive_lines_lose_unless_a_tag_names_an_occasion(mixed_site, path):
+def test_festive_and_temple_lines_lose_unless_the_tags_ask_for_them(mixed_site, path):
     from dataclasses import replace
 
     from couplet.resources import get_corpus
 
-    site, _, scenic_lines, festive_lines = mixed_site
+    site, _, scenic_lines, topical_lines = mixed_site
     table = get_corpus(site)
-    ids = np.array([table.find(line)[0] for line in festive_lines + scenic_lines])
-    assert (table.festive[ids[: len(festive_lines)]] >= 0.5).all()  # each holds a marker
-    lost = matcher.penalty(table, ids, occasion=False) - matcher.penalty(table, ids, occasion=True)
-    assert lost == pytest.approx(matcher.FESTIVE_PENALTY * table.festive[ids].astype(np.float32))
+    topical = np.array([table.find(line)[0] for line in topical_lines])
+    assert ((table.festive[topical] >= 0.5) | (table.devotional[topical] >= 0.5)).all()  # each holds a marker
+    ids = np.concatenate([topical, [table.find(line)[0] for line in scenic_lines]])
+    lost = matcher.penalty(table, ids, frozenset()) - matcher.penalty(table, ids, frozenset(matcher.TOPICS))
+    topic_scores = table.festive[ids].astype(np.float32) + table.devotional[ids].astype(np.float32)
+    assert lost == pytest.approx(matcher.TOPIC_PENALTY * topic_scores)
     settings = site if path == "encoder" else replace(site, models_dir=site.models_dir / "none")
     scene = [Tag("山", 0.8, "local", kind="scene"), Tag("云", 0.6, "local", kind="scene")]
     picks = {m.upper for seed in range(5) for m in match(scene, k=3, seed=seed, settings=settings)}
-    assert not picks & set(festive_lines)
-    assert matcher.names_occasion(parse_tags([("新春", 0.9), ("山", 0.5)]))
-    assert not matcher.names_occasion(parse_tags(scene))
+    assert not picks & set(topical_lines)
+    assert matcher.asked_topics(parse_tags(scene)) == frozenset()
+    assert matcher.asked_topics(parse_tags([("新春", 0.9), ("山", 0.5)])) == {"festive"}
+    assert (
+        matcher.asked_topics(parse_tags([("寺", 0.9)]))
+        == {"devotional"}
+        == matcher.asked_topics(parse_tags([("禅", 0.9)]))
+    )
