@@ -51,8 +51,9 @@ def test_the_sheet_and_the_figures_hold_one_entry_per_photo(site_settings, tmp_p
     # Two photos carry labels (the PNG has none): their labelled concepts are scored.
     assert saved["labels_scored"] == 3 and 0 <= saved["label_recall"] <= 1
     assert 0 <= saved["straddling_picks"] <= 1
-    jokey = saved["jokey_or_negative_picks"]  # None where this checkout has no register signal
-    assert jokey is None or 0 <= jokey <= 1
+    for figure in ("jokey_or_negative_picks", "festive_picks", "devotional_picks"):
+        share = saved[figure]  # None where this checkout has no register signal
+        assert share is None or 0 <= share <= 1, figure
     assert 1 <= saved["distinct_drawn"] <= 3 and saved["most_repeated_drawn"] >= 1
     assert {"tag", "match", "generate", "render", "total (wall)"} <= set(saved["latency_ms"])
     assert result["photos"] == 3
