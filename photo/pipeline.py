@@ -107,7 +107,7 @@ def create(data: bytes, settings: Settings, openid: str | None = None) -> PhotoS
         photo, source = kept.result()
     session_id, result_id = new_id(), new_id()
     with timings.stage("render"):
-        image = render(photo, candidates[0], get_fonts(settings)).image
+        image = render(photo, candidates[0], get_fonts(settings), overlay=shows_scene(tags)).image
     with timings.stage("encode"):
         result = to_jpeg(image)
     with timings.stage("store"):
@@ -175,17 +175,25 @@ def render_candidate(session_id: str, number: int, settings: Settings) -> str:
             f"'candidate' must be between 1 and {len(candidates)} (1-based), got {number}",
             code="invalid_field",
         )
-    return _render_and_store(session_id, source, candidates[number - 1], settings)
+    return _render_and_store(session_id, source, candidates[number - 1], record.tags, settings)
 
 
 def render_custom(session_id: str, couplet: Couplet, settings: Settings) -> str:
     """Render the user's own couplet (one that `checked_couplet` returned); returns the result id."""
-    _, source = PhotoRecord.load(get_result_store(settings), session_id)
-    return _render_and_store(session_id, source, couplet, settings)
+    record, source = PhotoRecord.load(get_result_store(settings), session_id)
+    return _render_and_store(session_id, source, couplet, record.tags, settings)
 
 
-def _render_and_store(session_id: str, source: bytes, couplet: Couplet, settings: Settings) -> str:
-    image = render(open_image(source), couplet, get_fonts(settings)).image
+def shows_scene(tags: list[Tag]) -> bool:
+    """Whether the tagger sees a scene or a mood in the photo; without one it is a close-up (a cat, a dish,
+    a face), which the renderer frames rather than covers."""
+    return any(t.kind != "object" for t in tags)
+
+
+def _render_and_store(
+    session_id: str, source: bytes, couplet: Couplet, tags: list[Tag], settings: Settings
+) -> str:
+    image = render(open_image(source), couplet, get_fonts(settings), overlay=shows_scene(tags)).image
     result_id = new_id()
     Drawing(session_id, couplet).save(get_result_store(settings), result_id, to_jpeg(image))
     return result_id

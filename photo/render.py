@@ -17,7 +17,9 @@ Decisions (the README repeats them):
   enough to carry the scrolls on their left and right edges and the 横批 at the top centre, so the
   picture keeps its full width; unless a panel would hide the subject (`hides_subject`: it covers
   far more of the photo's detail than of its area), and then the photo is framed like a portrait
-  instead. Panoramas (wider than 2:1) are framed like portraits, the photo centred
+  instead. A close-up is framed too (the caller says so: photo.pipeline frames a photo the tagger
+  sees no scene in), since its subject fills the frame and the panels would lie on it evenly: the
+  blind reviews found them over a burger, a pizza and a cup. Panoramas (wider than 2:1) are framed like portraits, the photo centred
   between scrolls taller than it: drawn on the photo, a 32-character line would shrink to unreadable
   glyphs.
 - The output's long side is MAX_SIDE pixels (smaller photos are scaled up: the text stays sharp).
@@ -240,15 +242,18 @@ def plan_layout(
     )
 
 
-def render(photo: Image.Image, couplet: Couplet, fonts: FontSet, max_side: int = MAX_SIDE) -> Rendered:
-    """The photo (already upright, RGB) with the couplet drawn on it."""
+def render(
+    photo: Image.Image, couplet: Couplet, fonts: FontSet, max_side: int = MAX_SIDE, overlay: bool = True
+) -> Rendered:
+    """The photo (already upright, RGB) with the couplet drawn on it; overlay False frames a landscape photo
+    like a portrait (for a close-up, whose subject fills the frame)."""
     upper, lower, banner_text = (drawn_chars(t) for t in (couplet.upper, couplet.lower, couplet.horizontal))
     if not upper or not lower or not banner_text:
         raise ValueError("the upper line, the lower line and the 横批 each need a character to draw")
     chars = max(len(upper), len(lower))
     # Edited lines may break in different places; a gap in one scroll only would misalign the pair.
     breaks = tuple(sorted(set(clause_breaks(couplet.upper)) & set(clause_breaks(couplet.lower))))
-    layout = plan_layout(photo.size, chars, len(banner_text), max_side, breaks=breaks)
+    layout = plan_layout(photo.size, chars, len(banner_text), max_side, overlay, breaks=breaks)
     if not layout.framed and hides_subject(photo, layout):
         layout = plan_layout(photo.size, chars, len(banner_text), max_side, overlay=False, breaks=breaks)
     canvas = Image.new("RGB", layout.size, FRAME)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 from photos import encode, scene
 
-from photo.pipeline import PhotoError, checked_couplet
+from photo.pipeline import PhotoError, checked_couplet, shows_scene
 from photo.render import MAX_SIDE
 from vision.errors import UnsupportedImage
 from vision.imageio import decode, sniff
+from vision.tags import Tag
 
 
 @pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP"])
@@ -57,3 +58,10 @@ def test_every_broken_rule_is_named(site_settings):
         checked_couplet("春来春去", "春去", "四季平安", site_settings)
     assert caught.value.code == "broken_rule"
     assert "equal_length" in str(caught.value) and "no_reuse" in str(caught.value)
+
+
+def test_a_photo_without_scene_or_mood_tags_is_a_close_up():
+    cat = [Tag("猫", 0.9, "local"), Tag("毯子", 0.2, "local")]
+    assert not shows_scene(cat)
+    assert shows_scene([*cat, Tag("夜", 0.7, "local", kind="mood")])
+    assert shows_scene([Tag("山", 0.8, "local", kind="scene")])

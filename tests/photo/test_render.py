@@ -300,3 +300,13 @@ def test_a_landscape_is_framed_when_a_panel_would_hide_its_subject(fonts):
     left, top, right, bottom = framed.layout.photo
     for box in (framed.layout.right_scroll, framed.layout.left_scroll, framed.layout.banner):
         assert box[2] <= left or box[0] >= right or box[3] <= top  # no panel lies on the photo
+
+
+def test_a_close_up_is_framed_when_the_caller_says_so(fonts):
+    couplet = Couplet("青山不老", "绿水长流", "山高水长")
+    calm = scene((1200, 800))  # laid on the photo by default (the test above)
+    framed = render(calm, couplet, fonts, overlay=False)
+    assert framed.layout.orientation == "landscape" and framed.layout.framed
+    left, top, right, bottom = framed.layout.photo
+    for box in (framed.layout.right_scroll, framed.layout.left_scroll, framed.layout.banner):
+        assert box[2] <= left or box[0] >= right or box[3] <= top  # no panel lies on the photo
