@@ -24,6 +24,7 @@ from core.errors import DataError, UserError
 from core.settings import Settings
 from core.telemetry import stage_timer
 from couplet.couplets import checked_upper
+from couplet.matching.clash import clashing
 from couplet.model.generator import Candidate, DecodeOptions
 from couplet.resources import get_generator
 from couplet.rules import Couplet, InvalidUpper, broken_hard_rules, is_hanzi, normalise
@@ -97,7 +98,7 @@ def create(data: bytes, settings: Settings, openid: str | None = None) -> PhotoS
         with timings.stage("match"):
             matches = match(tags, k=CANDIDATES, seed=photo_seed(data), settings=settings)
         with timings.stage("generate"):
-            lines = _lower_lines([m.upper for m in matches], DecodeOptions(), settings)
+            lines = _lower_lines([m.upper for m in matches], DecodeOptions(), settings, tags)
         with timings.stage("horizontal"):
             written = _with_horizontals(tags, [(c.upper, c.lower) for c in lines], None, settings, openid)
         # Choosing takes microseconds: it is not a stage of its own.
@@ -133,17 +134,25 @@ def _keep_photo(data: bytes, timings: Timings) -> tuple[Image.Image, bytes]:
 
 
 def _lower_lines(
-    uppers: list[str], options: DecodeOptions, settings: Settings, avoid: list[str] | None = None
+    uppers: list[str],
+    options: DecodeOptions,
+    settings: Settings,
+    tags: list[Tag],
+    avoid: list[str] | None = None,
 ) -> list[Candidate]:
-    """The best lower line of each upper line, in one batched generator call; with avoid (the current
-    lower line of each upper line), a different lower line whenever the generator offers one."""
+    """The best lower line of each upper line, in one batched generator call: of the generator's best few,
+    the first whose time of day the photo does not contradict (couplet.matching.clash: the moon under a
+    blue sky), the best where none; with avoid (the current lower line of each upper line), a different
+    lower line whenever the generator offers one."""
     if not uppers:
         raise DataError("the matcher found no upper line for the photo")
-    n = 1 if avoid is None else CANDIDATES
+    untimely = clashing((t.name, t.kind) for t in tags)
+    n = 1 if avoid is None and not untimely else CANDIDATES
     found = get_generator(settings).generate_batch(uppers, n, options)
     lines = []
     for previous, offered in zip(avoid or [None] * len(uppers), found, strict=True):
         fresh = [c for c in offered if c.lower != previous] or offered
+        fresh = [c for c in fresh if untimely.isdisjoint(c.lower)] or fresh
         if fresh:
             lines.append(fresh[0])
     if not lines:
@@ -206,7 +215,7 @@ def regenerate(session_id: str, settings: Settings, openid: str | None = None) -
     old = record.candidates
     seed = secrets.randbelow(2**31)
     options = DecodeOptions(sample=True, seed=seed, temperature=1.0, top_k=20)
-    lines = _lower_lines([c.upper for c in old], options, settings, avoid=[c.lower for c in old])
+    lines = _lower_lines([c.upper for c in old], options, settings, record.tags, avoid=[c.lower for c in old])
     candidates = _with_horizontals(record.tags, [(c.upper, c.lower) for c in lines], seed, settings, openid)
     PhotoRecord(record.tags, candidates).save(store, session_id, source)
     return candidates

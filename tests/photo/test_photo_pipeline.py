@@ -65,3 +65,24 @@ def test_a_photo_without_scene_or_mood_tags_is_a_close_up():
     assert not shows_scene(cat)
     assert shows_scene([*cat, Tag("夜", 0.7, "local", kind="mood")])
     assert shows_scene([Tag("山", 0.8, "local", kind="scene")])
+
+
+def test_a_lower_line_keeps_to_the_photos_time_of_day(site_settings):
+    """Of the generator's best lower lines the first without the moon or dusk is drawn under a blue sky."""
+    from couplet.matching.clash import NIGHT
+    from couplet.model.generator import DecodeOptions
+    from couplet.resources import get_generator
+    from photo.pipeline import CANDIDATES, _lower_lines
+
+    uppers = ["春山藤绕树", "瀑挂青山云掩树", "云垂旷野天低树", "山高云淡千峰静"]
+    offered = get_generator(site_settings).generate_batch(uppers, CANDIDATES, DecodeOptions())
+    day = [Tag("天空", 0.8, "local", kind="scene"), Tag("山", 0.8, "local", kind="scene")]
+    chosen = _lower_lines(uppers, DecodeOptions(), site_settings, day)
+    swapped = 0
+    for lines, line in zip(offered, chosen, strict=True):
+        timely = [c for c in lines if NIGHT.isdisjoint(c.lower)]
+        assert line.lower == (timely or lines)[0].lower
+        swapped += bool(timely) and timely[0] is not lines[0]
+    assert swapped  # at least one best line named the moon and gave way
+    undated = _lower_lines(uppers, DecodeOptions(), site_settings, [Tag("山", 0.8, "local", kind="scene")])
+    assert [c.lower for c in undated] == [lines[0].lower for lines in offered]
