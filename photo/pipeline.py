@@ -140,21 +140,28 @@ def _lower_lines(
     tags: list[Tag],
     avoid: list[str] | None = None,
 ) -> list[Candidate]:
-    """The best lower line of each upper line, in one batched generator call: of the generator's best few,
-    the first whose time of day the photo does not contradict (couplet.matching.clash: the moon under a
-    blue sky), the best where none; with avoid (the current lower line of each upper line), a different
-    lower line whenever the generator offers one."""
+    """The best lower line of each upper line, in one batched generator call; with avoid (the current
+    lower line of each upper line), a different lower line whenever the generator offers one. A written
+    lower line whose time of day the photo contradicts (couplet.matching.clash: the moon under a blue sky)
+    gives way to the first of the generator's best few that does not, asked for those lines alone; a
+    corpus lower line of the same upper line (a person's answer to it: 山高月近人) stays."""
     if not uppers:
         raise DataError("the matcher found no upper line for the photo")
-    untimely = clashing((t.name, t.kind) for t in tags)
-    n = 1 if avoid is None and not untimely else CANDIDATES
-    found = get_generator(settings).generate_batch(uppers, n, options)
+    generator = get_generator(settings)
+    previous = avoid or [None] * len(uppers)
+    n = 1 if avoid is None else CANDIDATES
     lines = []
-    for previous, offered in zip(avoid or [None] * len(uppers), found, strict=True):
-        fresh = [c for c in offered if c.lower != previous] or offered
-        fresh = [c for c in fresh if untimely.isdisjoint(c.lower)] or fresh
+    for before, offered in zip(previous, generator.generate_batch(uppers, n, options), strict=True):
+        fresh = [c for c in offered if c.lower != before] or offered
         if fresh:
             lines.append(fresh[0])
+    untimely = clashing((t.name, t.kind) for t in tags)
+    swap = [i for i, c in enumerate(lines) if c.source == "model" and not untimely.isdisjoint(c.lower)]
+    if swap:
+        more = generator.generate_batch([lines[i].upper for i in swap], CANDIDATES, options)
+        for i, offered in zip(swap, more, strict=True):
+            timely = [c for c in offered if c.lower != previous[i] and untimely.isdisjoint(c.lower)]
+            lines[i] = timely[0] if timely else lines[i]
     if not lines:
         raise DataError("the generator found no lower line for the matched upper lines")
     return lines
