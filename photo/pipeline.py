@@ -150,18 +150,18 @@ def _lower_lines(
     generator = get_generator(settings)
     previous = avoid or [None] * len(uppers)
     n = 1 if avoid is None else CANDIDATES
-    lines = []
+    best: list[Candidate | None] = []
     for before, offered in zip(previous, generator.generate_batch(uppers, n, options), strict=True):
         fresh = [c for c in offered if c.lower != before] or offered
-        if fresh:
-            lines.append(fresh[0])
+        best.append(fresh[0] if fresh else None)
     untimely = clashing((t.name, t.kind) for t in tags)
-    swap = [i for i, c in enumerate(lines) if c.source == "model" and not untimely.isdisjoint(c.lower)]
+    swap = [i for i, c in enumerate(best) if c and c.source == "model" and not untimely.isdisjoint(c.lower)]
     if swap:
-        more = generator.generate_batch([lines[i].upper for i in swap], CANDIDATES, options)
+        more = generator.generate_batch([uppers[i] for i in swap], CANDIDATES, options)
         for i, offered in zip(swap, more, strict=True):
             timely = [c for c in offered if c.lower != previous[i] and untimely.isdisjoint(c.lower)]
-            lines[i] = timely[0] if timely else lines[i]
+            best[i] = timely[0] if timely else best[i]
+    lines = [c for c in best if c is not None]
     if not lines:
         raise DataError("the generator found no lower line for the matched upper lines")
     return lines
