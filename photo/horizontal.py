@@ -30,7 +30,7 @@ from core.errors import DataError
 from core.settings import Settings
 from couplet.banner import Classic, load_table, repeats_words, table_vectors
 from couplet.matching.clash import clashing
-from couplet.matching.matcher import TEMPLE_TAGS
+from couplet.matching.matcher import asked_topics
 from couplet.register import load_lexicon
 from couplet.rules import is_punct
 
@@ -98,28 +98,34 @@ def _embedding_scores(
     return queries @ table.T
 
 
+def _barred(items: Sequence[Classic], tags: Sequence[Any]) -> set[int]:
+    """The 横批 this photo never gets, whatever its couplets: of another theme than its tags' (吉祥 fits any),
+    written for an occasion, of a time of day it contradicts, or a temple's where it shows none."""
+    names = [_tag_fields(t)[0] for t in tags]
+    themes = {theme for _, _, theme in map(_tag_fields, tags) if theme}
+    untimely = clashing((name, getattr(t, "kind", "object")) for name, t in zip(names, tags, strict=True))
+    lexicon = load_lexicon()
+    temple_lines_fit = "devotional" in asked_topics(names)
+
+    def barred(item: Classic) -> bool:
+        off_theme = bool(themes) and item.theme not in themes | {GENERAL_THEME}
+        temple_line = not temple_lines_fit and lexicon.marked("devotional", item.text)
+        return off_theme or bool(item.occasion) or not untimely.isdisjoint(item.text) or temple_line
+
+    return {i for i, item in enumerate(items) if barred(item)}
+
+
 def pick_horizontals(
     tags: Sequence[Any], couplets: Sequence[tuple[str, str]], settings: Settings, seed: int | None = None
 ) -> list[str]:
     """One 横批 per (upper, lower) couplet, all different."""
     items = load_table()
-    themes = {theme for _, _, theme in map(_tag_fields, tags) if theme}
-    off_theme = {i for i, item in enumerate(items) if themes and item.theme not in themes | {GENERAL_THEME}}
-    occasional = {i for i, item in enumerate(items) if item.occasion}
-    untimely = clashing((_tag_fields(t)[0], getattr(t, "kind", "object")) for t in tags)
-    lexicon = load_lexicon()
-    names = [_tag_fields(t)[0] for t in tags]
-    temple = any(name in TEMPLE_TAGS or lexicon.marked("devotional", name) for name in names)
-    contrary = {
-        i
-        for i, item in enumerate(items)
-        if not untimely.isdisjoint(item.text) or (not temple and lexicon.marked("devotional", item.text))
-    }
+    barred = _barred(items, tags)
     similarity = _embedding_scores(tags, couplets, settings)
     rng = random.Random(seed) if seed is not None else None
     chosen: list[int] = []
     for k, (upper, lower) in enumerate(couplets):
         scores = similarity[k] if similarity is not None else overlap_scores(items, tags, upper, lower)
         repeated = {i for i, item in enumerate(items) if repeats_words(item.text, upper, lower)}
-        chosen.append(choose(scores, set(chosen) | off_theme | occasional | contrary | repeated, rng))
+        chosen.append(choose(scores, set(chosen) | barred | repeated, rng))
     return [items[i].text for i in chosen]

@@ -19,9 +19,9 @@ Decisions (the README repeats them):
   far more of the photo's detail than of its area), and then the photo is framed like a portrait
   instead. A close-up is framed too (the caller says so: photo.pipeline frames a photo the tagger
   sees no scene in), since its subject fills the frame and the panels would lie on it evenly: the
-  blind reviews found them over a burger, a pizza and a cup. Panoramas (wider than 2:1) are framed like portraits, the photo centred
-  between scrolls taller than it: drawn on the photo, a 32-character line would shrink to unreadable
-  glyphs.
+  blind reviews found them over a burger, a pizza and a cup. Panoramas (wider than 2:1) are framed
+  like portraits, the photo centred between scrolls taller than it: drawn on the photo, a 32-character
+  line would shrink to unreadable glyphs.
 - The output's long side is MAX_SIDE pixels (smaller photos are scaled up: the text stays sharp).
 
 The layout is a pure function of the photo size, the line lengths and the clause breaks (`plan_layout`);

@@ -20,28 +20,6 @@ NIGHT = frozenset("月夜星宵暮昏")
 DAY = frozenset("晴旭曙午")
 """What a line of the bright day says."""
 LIT_SKY = frozenset({"天空", "云"})
-DEVOTION = frozenset(
-    {
-        "佛",
-        "禅",
-        "僧",
-        "梵",
-        "菩提",
-        "般若",
-        "慈航",
-        "菩萨",
-        "观音",
-        "罗汉",
-        "袈裟",
-        "涅槃",
-        "如来",
-        "弥勒",
-        "法界",
-        "普渡",
-    }
-)
-"""What a temple's couplet says."""
-TEMPLE = frozenset({"寺", "塔"})
 
 
 def clashing(tags: Iterable[tuple[str, str]]) -> frozenset[str]:

@@ -7,16 +7,16 @@ candidate is re-scored by how many of the tags' concepts it says as whole words 
 and by how much of it names things one can see (couplet.matching.imagery), less how jokey and how
 melancholy it reads and, unless the tags ask for them, how festive and how devotional (the corpus store's
 learnt scores, couplet.register), and less a penalty where its time of day contradicts the photo's (the
-moon over a blue midday sky, couplet.matching.clash); a line that misreads a tag's word as other words, straddling two
-of its words (面包 in 铁面|包公) or holding only a piece of it (面 in 四面荷花), is dropped. MMR keeps the
-shortlist varied, and the k answers are drawn at random from the best of it (seeded). Without an index
+moon over a blue midday sky, couplet.matching.clash); a line that misreads a tag's word as other words,
+straddling two of its words (面包 in 铁面|包公) or holding only a piece of it (面 in 四面荷花), is dropped.
+MMR keeps the shortlist varied, and the k answers are drawn at random from the best of it (seeded). Without an index
 or an encoder, the same concepts are counted over the store's word postings instead, so the app keeps
 answering.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import reduce
 from typing import Any
@@ -59,8 +59,8 @@ IMAGERY_WEIGHT = 0.5
 earns as much as one saying every tag's concept, so among lines that fit the tags the one that paints
 the scene wins over a maxim or a jibe that only names them."""
 CLASH_PENALTY = 0.25
-"""Taken off a line that contradicts the photo (couplet.matching.clash: the moon over a blue midday sky,
-佛光 over a pizza): as much as a sure elegy loses, since the line may be fine verse, only not for this photo."""
+"""Taken off a line whose time of day contradicts the photo's (couplet.matching.clash: the moon over a blue
+midday sky): as much as a sure elegy loses, since the line may be fine verse, only not for this photo."""
 MMR_INPUT = 60
 """MMR looks at the best this many candidates (its cost grows with the square; the draw needs 3k <= 30)."""
 MMR_LAMBDA = 0.7
@@ -151,13 +151,14 @@ def _members(ids: np.ndarray, ascending: np.ndarray) -> np.ndarray:
     return ascending[pos] == ids
 
 
-def asked_topics(words: Sequence[QueryWord]) -> frozenset[str]:
-    """The topics the tags ask for: festive lines for a tag that names an occasion (春节, 婚礼: a festive
+def asked_topics(names: Iterable[str]) -> frozenset[str]:
+    """The topics the tag words ask for: festive lines for a tag that names an occasion (春节, 婚礼: a festive
     marker of couplet/register.tsv), devotional ones for a temple (寺, 塔) or a tag that names its teaching
     (禅)."""
     lexicon = load_lexicon()
-    asked = {topic for topic in TOPICS for w in words if lexicon.marked(topic, w.text)}
-    if any(w.text in TEMPLE_TAGS for w in words):
+    names = list(names)
+    asked = {topic for topic in TOPICS for name in names if lexicon.marked(topic, name)}
+    if TEMPLE_TAGS.intersection(names):
         asked.add("devotional")
     return frozenset(asked)
 
@@ -226,7 +227,7 @@ def rescored(
         sims
         + COVERAGE_BONUS * said
         + pictured(index.table, ids, words)
-        - penalty(index.table, ids, asked_topics(words))
+        - penalty(index.table, ids, asked_topics(w.text for w in words))
     )
     return _best_clean(ids, relevance, misread, index.table, badwords, n)
 
@@ -262,7 +263,7 @@ def _keyword(words, table, synonyms, badwords, min_len, max_len, ze_only, n) -> 
     hits = word_hits(concepts, table)
     said = np.flatnonzero(hits)
     scores = np.zeros(len(table), dtype=np.float32)
-    scores[said] = COVERAGE_BONUS * hits[said] - penalty(table, said, asked_topics(words))
+    scores[said] = COVERAGE_BONUS * hits[said] - penalty(table, said, asked_topics(w.text for w in words))
     ids = top(scores, table.allowed(min_len, max_len, ze_only), CANDIDATES)
     _, misread = said_and_misread(table, ids, concepts)
     relevance = scores[ids] + pictured(table, ids, words)
