@@ -13,8 +13,10 @@ year of the snake): a photo shows a scene, not the occasion, and on one the idio
 (the blind reviews found 门庭若市 on a quiet town, 白头偕老 on a train); and one that says a word of the
 couplet again (琼楼玉宇 under 玉宇琼楼天尺五), or one that contradicts the photo: of a time of day it does not
 show (皓月当空 under a blue sky, 晴空万里 over a night: couplet.matching.clash), or a temple's (佛光普照, by
-the devotional markers of couplet/register.tsv) where no temple shows. Sharing single characters is fine: 云山雾海 over a
-couplet of lakes, hills and clouds echoes it.
+the devotional markers of couplet/register.tsv) where no temple shows; nor one that names a plant, a creature
+or weather that neither the tags nor the couplet show (荷香满塘 over a row of houses, 鹤舞祥云 over a cow,
+蛙鸣稻香 over macaws, 桃红柳绿 over taxis: a 横批 of the right theme that pictures something else). Sharing single
+characters is fine: 云山雾海 over a couplet of lakes, hills and clouds echoes it.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Sequence
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -31,6 +34,7 @@ from core.settings import Settings
 from couplet.banner import Classic, load_table, repeats_words, table_vectors
 from couplet.matching.clash import clashing
 from couplet.matching.matcher import asked_topics
+from couplet.matching.synonyms import load_synonyms
 from couplet.register import load_lexicon
 from couplet.rules import is_punct
 
@@ -43,6 +47,11 @@ W_LINE_CHAR = (
 W_THEME = 1.0  # a tag's theme (动物, 水 …) says more than a shared character, which may mean something else
 GENERAL_THEME = "吉祥"  # fits any photo: a small prior so that they win when nothing else matches
 W_GENERAL = 0.05
+THING_SECTIONS = frozenset({"草木", "鸟兽虫鱼"})
+"""The synonym table's sections whose words name a plant or a creature one would see in the photo."""
+EMBLEMS = frozenset({"龙", "凤", "鹏"})
+"""Creatures no photo shows: a 横批 names them as emblems (龙马精神 speaks of vigour, 鹏程万里 of a career)."""
+WEATHER = tuple("雪冰霜雨雾虹")
 
 
 def _tag_fields(tag: Any) -> tuple[str, float, str | None]:
@@ -115,6 +124,25 @@ def _barred(items: Sequence[Classic], tags: Sequence[Any]) -> set[int]:
     return {i for i, item in enumerate(items) if barred(item)}
 
 
+@cache
+def _thing_words() -> tuple[str, ...]:
+    sections = load_synonyms().sections.items()
+    words = (word for word, section in sections if section in THING_SECTIONS and word not in EMBLEMS)
+    return (*words, *WEATHER)
+
+
+def shown_words(tags: Sequence[Any]) -> str:
+    """The tags' words and the classical words they stand for (狗 → 犬), joined: what the photo shows."""
+    synonyms = load_synonyms()
+    return " ".join(form for tag in tags for form in synonyms.concept(_tag_fields(tag)[0]))
+
+
+def names_unseen(text: str, shown: str) -> bool:
+    """Whether ``text`` names a plant, a creature or weather that ``shown`` (the tags' words and the couplet)
+    does not."""
+    return any(word in text and word not in shown for word in _thing_words())
+
+
 def pick_horizontals(
     tags: Sequence[Any], couplets: Sequence[tuple[str, str]], settings: Settings, seed: int | None = None
 ) -> list[str]:
@@ -123,9 +151,15 @@ def pick_horizontals(
     barred = _barred(items, tags)
     similarity = _embedding_scores(tags, couplets, settings)
     rng = random.Random(seed) if seed is not None else None
+    seen = shown_words(tags)
     chosen: list[int] = []
     for k, (upper, lower) in enumerate(couplets):
         scores = similarity[k] if similarity is not None else overlap_scores(items, tags, upper, lower)
-        repeated = {i for i, item in enumerate(items) if repeats_words(item.text, upper, lower)}
-        chosen.append(choose(scores, set(chosen) | barred | repeated, rng))
+        shown = f"{seen} {upper} {lower}"
+        unfit = {
+            i
+            for i, item in enumerate(items)
+            if repeats_words(item.text, upper, lower) or names_unseen(item.text, shown)
+        }
+        chosen.append(choose(scores, set(chosen) | barred | unfit, rng))
     return [items[i].text for i in chosen]

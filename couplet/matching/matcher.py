@@ -1,7 +1,8 @@
 """match(): upper lines for the tags of a photo.
 
 Tags become one query vector (their embeddings weighted by confidence, scene and mood tags below
-objects); the index returns the nearest allowed lines, and the few lines that say every tag's concept
+objects; a tag whose corpus lines do not picture it, 披萨 or 人, is queried as the words couplets say for it,
+couplet.matching.standins); the index returns the nearest allowed lines, and the few lines that say every tag's concept
 join them (the encoder ranks common concepts well but can miss a rare exact combination); each
 candidate is re-scored by how many of the tags' concepts it says as whole words of its own segmentation
 and by how much of it names things one can see (couplet.matching.imagery), less how jokey and how
@@ -30,6 +31,7 @@ from couplet.matching.imagery import imagery
 from couplet.matching.keyword import said_by, top, word_hits
 from couplet.matching.query import BadTags, QueryWord, parse_tags
 from couplet.matching.select import draw, mmr
+from couplet.matching.standins import load_standins, stand_in
 from couplet.matching.synonyms import Synonyms, load_synonyms
 from couplet.register import FLAG, load_lexicon
 from couplet.words import straddles
@@ -296,7 +298,7 @@ def match(
     from couplet.resources import get_badwords, get_corpus, get_encoder, get_vector_index
 
     settings = settings or Settings.from_env()
-    words = parse_tags(tags)
+    words = stand_in(parse_tags(tags), load_standins())
     if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= MAX_K:
         raise BadTags(f"k must be an integer between 1 and {MAX_K}, got {k!r}")
     pool = k * POOL_PER_PICK

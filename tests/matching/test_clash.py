@@ -38,3 +38,18 @@ def test_the_matcher_takes_the_clash_penalty_off_a_moonlit_line_under_a_blue_sky
     assert stone - moon == pytest.approx(matcher.CLASH_PENALTY)
     undated = parse_tags([("山", 0.9)])
     assert np.diff(matcher.pictured(lines, ids, undated)) == pytest.approx(0.0)
+
+
+def test_green_growth_without_a_snow_tag_rules_out_snow_and_ice():
+    green = [("树", "object"), ("海", "scene")]
+    assert {"雪", "冰"} <= clashing(green)
+    assert clashing([*green, ("雪", "mood")]).isdisjoint("雪冰")  # snow on the trees
+    assert clashing([("田野", "scene"), ("山", "scene")]) >= {"雪", "冰"}
+    assert clashing([("树", "object"), ("花", "object")]) == frozenset()  # typed words: no view, no season
+    assert clashing([("山", "scene"), ("湖", "scene")]).isdisjoint("雪冰")  # bare hills may be snowy
+
+
+def test_the_glow_of_a_low_sun_fits_dusk_and_dawn_only():
+    assert "霞" in clashing([("天空", "scene")])
+    assert "霞" not in clashing([("天空", "scene"), ("晨", "mood")])
+    assert "霞" not in clashing([("云", "scene"), ("夕阳", "mood")])

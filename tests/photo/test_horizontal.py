@@ -149,3 +149,26 @@ def test_a_horizontal_keeps_to_the_photos_time_of_day(site_settings):
     for seed in range(20):
         assert pick_horizontals(day, couplet, seed=seed, settings=site_settings)[0] not in moonlit
         assert pick_horizontals(night, couplet, seed=seed, settings=site_settings)[0] not in sunny
+
+
+def test_a_horizontal_names_no_plant_creature_or_weather_the_photo_lacks():
+    from photo.horizontal import names_unseen, shown_words
+
+    cow = shown_words([Tag("牛", 0.9, "local", theme="动物"), Tag("云", 0.6, "local", kind="scene")])
+    assert names_unseen("鹤舞祥云", cow) and names_unseen("荷香满塘", cow)
+    assert not names_unseen("云开日出", cow) and names_unseen("龙马精神", cow)
+    assert not names_unseen("龙马精神", shown_words([Tag("马", 0.9, "local")]))  # 龙 is an emblem
+    dog = shown_words([Tag("狗", 0.9, "local", theme="动物")])
+    assert not names_unseen("犬守平安", dog)  # 狗 stands for 犬
+    assert not names_unseen("雪映梅红", f"{cow} 梅花一树雪")  # the couplet shows what the tags do not
+    assert names_unseen("瑞雪纷飞", cow)
+
+
+def test_a_photo_of_a_cow_under_clouds_never_gets_another_creature(site_settings):
+    from photo.horizontal import names_unseen
+
+    tags = [Tag("牛", 0.9, "local", theme="动物"), Tag("云", 0.6, "local", theme="景", kind="scene")]
+    couplet = ("牛羊过溪水云起", "燕雀衔泥春意浓")
+    picks = {pick_horizontals(tags, [couplet], seed=seed, settings=site_settings)[0] for seed in range(30)}
+    assert len(picks) >= 3
+    assert not [p for p in picks if names_unseen(p, " ".join(("牛 云", *couplet)))]
