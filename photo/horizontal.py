@@ -137,10 +137,16 @@ def shown_words(tags: Sequence[Any]) -> str:
     return " ".join(form for tag in tags for form in synonyms.concept(_tag_fields(tag)[0]))
 
 
+@cache
+def named_things(text: str) -> tuple[str, ...]:
+    """The plants, creatures and weather ``text`` names (cached: the 横批 table's texts recur per photo)."""
+    return tuple(word for word in _thing_words() if word in text)
+
+
 def names_unseen(text: str, shown: str) -> bool:
     """Whether ``text`` names a plant, a creature or weather that ``shown`` (the tags' words and the couplet)
     does not."""
-    return any(word in text and word not in shown for word in _thing_words())
+    return any(word not in shown for word in named_things(text))
 
 
 def pick_horizontals(
