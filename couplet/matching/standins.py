@@ -1,10 +1,11 @@
-"""Stand-ins: the words couplets say for a thing they never name (standins.tsv: 披萨 → 佳肴 美味).
+"""Stand-ins: the words couplets say for a thing they never name (standins.tsv: 披萨 → 佳肴 香).
 
 A tag word with stand-ins is queried and counted as them, sharing its weight among them; the tag is still
 what the photo's tags show."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
@@ -35,13 +36,12 @@ def load_standins(path: Path = TABLE) -> dict[str, tuple[str, ...]]:
 def stand_in(words: Sequence[QueryWord], table: dict[str, tuple[str, ...]]) -> list[QueryWord]:
     """The query words with each tag that has stand-ins replaced by them (its weight shared equally, its
     kind kept); a word reached twice adds its weights. Best first, as parse_tags orders them."""
-    merged: dict[str, QueryWord] = {}
+    weights: dict[str, float] = defaultdict(float)
+    kinds: dict[str, str] = {}
     for word in words:
         subs = table.get(word.text, (word.text,))
         for text in subs:
-            weight = word.weight / len(subs)
-            old = merged.get(text)
-            merged[text] = QueryWord(
-                text, weight + (old.weight if old else 0.0), old.kind if old else word.kind
-            )
-    return sorted(merged.values(), key=lambda w: (-w.weight, w.text))
+            weights[text] += word.weight / len(subs)
+            kinds.setdefault(text, word.kind)
+    merged = (QueryWord(text, weight, kinds[text]) for text, weight in weights.items())
+    return sorted(merged, key=lambda w: (-w.weight, w.text))
