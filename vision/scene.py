@@ -6,10 +6,11 @@ Scene and object concepts (山, 海, 古建筑, 人, 花 …) sum the probabilit
 say 山, and a bonnet, a suit or a scuba diver say 人. The landscape concepts in REGIONAL also take their
 classes' sum in each cell of a 3×3 grid (vision.local), so a lake in the lower third counts. People,
 trees, snow, a city and a field also come from a small head on the classifier's features
-(vision.scene_head), trained on photos labelled for what they show. Moods (夜, 夕阳, 雪, 雾, 秋叶) and
-the sky (天空, 云) come from colours where they are measured: dark, warm, white, grey or blue pixels in
-the top or bottom third. Colours alone mislead on close-ups (a red hat is not a sunset, a white plate
-is not snow), so the colour rules are skipped when the classifier is sure of one object.
+(vision.scene_head), trained on photos labelled for what they show. Moods (夜, 夕阳, 雾, 秋叶) and the
+sky (天空, 云) come from colours where they are measured: dark, warm, white, grey or blue pixels in the
+top or bottom third. Colours alone mislead on close-ups (a red hat is not a sunset), so the colour
+rules are skipped when the classifier is sure of one object. Snow has no colour rule: white ground is
+as often stone, sand, surf or white flowers (README.md, "Scene and mood tags").
 
 Landscape lookalikes (城堡 for rock towers, 迷宫 for terraced fields, 屏 for a framed dark sky, 火山 for
 any peak) are dropped as object tags when they are weak and the photo shows a scene; their probability
@@ -56,7 +57,6 @@ whole photo only."""
 SKY_BLUE = 0.35  # 天空: blue sky covers a third of the top third
 CLOUD = 0.3  # 云: white or grey in a smooth (sky-like) top third
 SMOOTH_SKY = 0.5  # how smooth a top third must be to be sky rather than a wall of leaves or stones
-SNOW_GROUND = 0.25  # 雪: white (bright, unsaturated) ground in the bottom third, not only a white sky
 NIGHT_BRIGHTNESS = 0.3  # 夜: the whole photo and its top third (the sky) darker than this
 SUNSET_WARM = 0.2  # 夕阳: warm colours in the top third, the sky no darker than the ground …
 SUNSET_BRIGHTNESS = 0.3  # … in a photo that is not dark (a dark photo is night, not 夕阳)
@@ -156,10 +156,6 @@ def _cloud(s: ColourStats, view: bool) -> float:
     return pale if view and pale >= CLOUD and s.top.smooth >= SMOOTH_SKY else 0.0
 
 
-def _snow(s: ColourStats, view: bool) -> float:
-    return s.bottom.white if view and s.bottom.white >= SNOW_GROUND else 0.0
-
-
 def _night(s: ColourStats, view: bool) -> float:
     dark = max(s.whole.brightness, s.top.brightness) < NIGHT_BRIGHTNESS
     return 1.0 - s.whole.brightness if dark else 0.0
@@ -192,7 +188,6 @@ def _field(s: ColourStats, view: bool) -> float:
 COLOUR_RULES: dict[str, Rule] = {
     "天空": _sky,
     "云": _cloud,
-    "雪": _snow,
     "夜": _night,
     "夕阳": _sunset,
     "雾": _fog,
