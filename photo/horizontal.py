@@ -15,7 +15,8 @@ couplet again (琼楼玉宇 under 玉宇琼楼天尺五), or one that contradict
 show (皓月当空 under a blue sky, 晴空万里 over a night: couplet.matching.clash), or a temple's (佛光普照, by
 the devotional markers of couplet/register.tsv) where no temple shows; nor one that names a plant, a creature
 or weather that neither the tags nor the couplet show (荷香满塘 over a row of houses, 鹤舞祥云 over a cow,
-蛙鸣稻香 over macaws, 桃红柳绿 over taxis: a 横批 of the right theme that pictures something else). Sharing single
+蛙鸣稻香 over macaws, 桃红柳绿 over taxis: a 横批 of the right theme that pictures something else), a drink
+(茶香四溢 over a burger) or a place (万里长城 over the theatre of Athens) they do not show. Sharing single
 characters is fine: 云山雾海 over a couplet of lakes, hills and clouds echoes it.
 """
 
@@ -52,6 +53,11 @@ THING_SECTIONS = frozenset({"草木", "鸟兽虫鱼"})
 EMBLEMS = frozenset({"龙", "凤", "鹏"})
 """Creatures no photo shows: a 横批 names them as emblems (龙马精神 speaks of vigour, 鹏程万里 of a career)."""
 WEATHER = tuple("雪冰霜雨雾虹")
+DRINKS = ("茶", "酒", "佳酿")
+"""A drink is a thing one sees too: 茶香四溢 or 美酒飘香 over a burger names what is not on the table."""
+PLACES = ("长城", "江南", "北国", "华夏")
+"""Places the table's 横批 name (万里长城, 烟雨江南, 北国风光, 华夏瑰宝): true of one place, false of any other
+(万里长城 over the theatre of Athens)."""
 
 
 def _tag_fields(tag: Any) -> tuple[str, float, str | None]:
@@ -128,7 +134,7 @@ def _barred(items: Sequence[Classic], tags: Sequence[Any]) -> set[int]:
 def _thing_words() -> tuple[str, ...]:
     sections = load_synonyms().sections.items()
     words = (word for word, section in sections if section in THING_SECTIONS and word not in EMBLEMS)
-    return (*words, *WEATHER)
+    return (*words, *WEATHER, *DRINKS, *PLACES)
 
 
 def shown_words(tags: Sequence[Any]) -> str:
@@ -139,13 +145,14 @@ def shown_words(tags: Sequence[Any]) -> str:
 
 @cache
 def named_things(text: str) -> tuple[str, ...]:
-    """The plants, creatures and weather ``text`` names (cached: the 横批 table's texts recur per photo)."""
+    """The plants, creatures, weather, drinks and places ``text`` names (cached: the 横批 table's texts recur
+    per photo)."""
     return tuple(word for word in _thing_words() if word in text)
 
 
 def names_unseen(text: str, shown: str) -> bool:
-    """Whether ``text`` names a plant, a creature or weather that ``shown`` (the tags' words and the couplet)
-    does not."""
+    """Whether ``text`` names a plant, a creature, weather, a drink or a place that ``shown`` (the tags' words
+    and the couplet) does not."""
     return any(word not in shown for word in named_things(text))
 
 

@@ -164,6 +164,19 @@ def test_a_horizontal_names_no_plant_creature_or_weather_the_photo_lacks():
     assert names_unseen("瑞雪纷飞", cow)
 
 
+def test_a_horizontal_names_no_drink_or_place_the_photo_lacks():
+    from photo.horizontal import names_unseen, shown_words
+
+    burger = shown_words([Tag("汉堡", 0.8, "local", theme="饮食")])
+    assert names_unseen("茶香四溢", burger) and names_unseen("美酒飘香", burger)
+    assert names_unseen("佳酿飘香", burger) and not names_unseen("色香味美", burger)
+    assert not names_unseen("酒香四溢", shown_words([Tag("酒", 0.8, "local", theme="饮食")]))
+    assert not names_unseen("清茶一盏", f"{burger} 斗室茗茶香绿意")  # the couplet serves tea
+    ruins = shown_words([Tag("古建筑", 0.5, "local", kind="scene"), Tag("天空", 0.9, "local", kind="scene")])
+    assert names_unseen("万里长城", ruins) and names_unseen("烟雨江南", ruins)
+    assert not names_unseen("万里长城", f"{ruins} 长城万里接云天")
+
+
 def test_a_photo_of_a_cow_under_clouds_never_gets_another_creature(site_settings):
     from photo.horizontal import names_unseen
 
