@@ -166,12 +166,13 @@ def test_the_whole_tagger_does_not_call_a_dark_warm_photo_a_sunset():
 
 
 def test_the_whole_tagger_gives_snow_to_a_snow_scene_not_to_white_tops_or_white_ground():
+    tagger = LocalTagger()
     for top, middle, bottom in [
         ((245, 245, 248), (245, 245, 248), (70, 110, 50)),  # white top over a field
         ((240, 240, 240), (150, 100, 60), (120, 80, 40)),  # white top over brown ground
         ((110, 160, 225), (235, 238, 242), (225, 230, 238)),  # blue sky over white ground
     ]:
-        tags = LocalTagger().tag(jpeg(bands(top, middle, bottom, size=(480, 360))))
+        tags = tagger.tag(jpeg(bands(top, middle, bottom, size=(480, 360))))
         assert "雪" not in {t.name for t in tags}
     mirror = os.environ.get("COUPLET_DATA_MIRROR")
     if not mirror:
@@ -179,5 +180,5 @@ def test_the_whole_tagger_gives_snow_to_a_snow_scene_not_to_white_tops_or_white_
             "COUPLET_DATA_MIRROR is not set: the snow photo is images/scenes/cn_huangshan_snow_peaks.jpg"
         )
     snow_peaks = Path(mirror).expanduser() / "images" / "scenes" / "cn_huangshan_snow_peaks.jpg"
-    tags = LocalTagger().tag(snow_peaks.read_bytes())
+    tags = tagger.tag(snow_peaks.read_bytes())
     assert any(t.name == "雪" and t.kind == "mood" for t in tags)
