@@ -188,7 +188,7 @@ def main() -> None:
             query_vector(qwords(q), encode), 10, MIN_LEN, MAX_LEN, False
         )[0],
         "matcher: encoder + exact-concept candidates + re-scoring": lambda q: rescored(
-            qwords(q), index, encode, synonyms, badwords, MIN_LEN, MAX_LEN, False
+            qwords(q), frozenset(), index, encode, synonyms, badwords, MIN_LEN, MAX_LEN, False
         )[0],
     }
     test_uppers = list(dict.fromkeys(u for u, _ in read_split(settings.prepared_dir, "test")))

@@ -10,6 +10,11 @@ fitting. Snow is the same fault in another form (几树梅花几树雪 over a pa
 梅花 and 雪 over a summer meadow): where the photo shows trees, fields or flowers and no 雪 tag, snow and ice
 are not in it. Only a photo's scene and mood tags make it a view that can contradict a line: words typed to
 /api/couplet/match (object tags) say nothing of the time or the season.
+
+A dish or a drink is the other case: no couplet names a pizza or an espresso, so the matcher asks for its
+stand-ins (couplet.matching.standins: 佳肴, 美味, 香, 杯), and those draw in their collocates, a drink that is not on
+the table (旨酒佳肴 and 茶香 over a pizza, 杯里酒 over an espresso). Whether the tags are typed or tagged, a
+line of wine or tea under them names what is not there, unless a tag names that drink.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 import numpy as np
+
+from couplet.matching.standins import load_standins
 
 NIGHT = frozenset("月夜星宵暮昏霞")
 """What a line of the night, dusk or dawn says (霞 is the glow of a low sun)."""
@@ -28,17 +35,22 @@ LIT_SKY = frozenset({"天空", "云"})
 LOW_SUN = frozenset({"夕阳", "晨"})
 GROWTH = frozenset({"树", "森林", "田野", "花", "春花"})
 """Tags of green growth (树 and 花 are object tags, the others scene and mood ones)."""
+DRINKS = frozenset("酒茶茗醪醴觞")
+"""What a line of wine or tea says (醪 and 醴 are wines, 觞 a wine cup)."""
+FARE = frozenset({"佳肴", "美味", "甜", "香"})
+"""The stand-ins of the dishes, sweets and drinks of the stand-in table (披萨 → 佳肴 美味, 咖啡 → 香 杯): a tag
+whose stand-ins include one of them is something to eat or drink."""
 
 
 def clashing(tags: Iterable[tuple[str, str]]) -> frozenset[str]:
     """The characters that contradict the photo's time of day and season, given its tags as (word, kind)
     pairs."""
     tags = list(tags)
+    names = {name for name, _ in tags}
+    out = set(_unserved(names))
     views = {name for name, kind in tags if kind != "object"}
     if not views:
-        return frozenset()
-    names = {name for name, _ in tags}
-    out: set[str] = set()
+        return frozenset(out)
     if "夜" in views:
         out |= DAY
     elif views & LIT_SKY and not views & LOW_SUN:
@@ -46,6 +58,14 @@ def clashing(tags: Iterable[tuple[str, str]]) -> frozenset[str]:
     if names & GROWTH and "雪" not in names:
         out |= WINTER
     return frozenset(out)
+
+
+def _unserved(names: set[str]) -> frozenset[str]:
+    """The drinks a line must not name over a dish or a drink the tags name: those no tag names."""
+    standins = load_standins()
+    if not any(FARE.intersection(standins.get(name, ())) for name in names):
+        return frozenset()
+    return DRINKS - {ch for name in names for ch in name}
 
 
 def clashes(lines: Sequence[str], chars: frozenset[str]) -> np.ndarray:

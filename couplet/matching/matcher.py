@@ -177,12 +177,12 @@ def penalty(table: Corpus, ids: np.ndarray, asked: frozenset[str]) -> np.ndarray
     return out
 
 
-def pictured(table: Corpus, ids: np.ndarray, words: Sequence[QueryWord]) -> np.ndarray:
-    """What the lines' imagery adds to their relevance, less the clash penalty where a line contradicts the
-    photo and the jokey penalty for a homophone game (couplet.matching.wordplay; counted line by line: for
-    candidates only)."""
+def pictured(table: Corpus, ids: np.ndarray, untimely: frozenset[str]) -> np.ndarray:
+    """What the lines' imagery adds to their relevance, less the clash penalty where a line says a character
+    that contradicts the photo (``untimely``, couplet.matching.clash) and the jokey penalty for a homophone
+    game (couplet.matching.wordplay; counted line by line: for candidates only)."""
     lines = [table.lines[i] for i in ids]
-    clash = clashes(lines, clashing((w.text, w.kind) for w in words))
+    clash = clashes(lines, untimely)
     return IMAGERY_WEIGHT * imagery(lines) - CLASH_PENALTY * clash - JOKEY_PENALTY * homophone_games(lines)
 
 
@@ -214,10 +214,11 @@ def concept_lines(concepts: Concepts, table: Corpus) -> np.ndarray:
 
 
 def rescored(
-    words, index, encode, synonyms, badwords, min_len, max_len, ze_only, n: int = MMR_INPUT
+    words, untimely, index, encode, synonyms, badwords, min_len, max_len, ze_only, n: int = MMR_INPUT
 ) -> tuple[np.ndarray, np.ndarray]:
     """(ids, relevance) of the best ``n`` candidate lines without bad words or misread tags, best first:
-    cosine similarity plus the concept-coverage bonus and the imagery bonus, less the register penalties."""
+    cosine similarity plus the concept-coverage bonus and the imagery bonus, less the register and clash
+    penalties."""
     query, concepts = query_vector(words, encode), concepts_of(words, synonyms)
     ids, sims = index.search(query, CANDIDATES, min_len, max_len, ze_only)
     exact = concept_lines(concepts, index.table)
@@ -230,7 +231,7 @@ def rescored(
     relevance = (
         sims
         + COVERAGE_BONUS * said
-        + pictured(index.table, ids, words)
+        + pictured(index.table, ids, untimely)
         - penalty(index.table, ids, asked_topics(w.text for w in words))
     )
     return _best_clean(ids, relevance, misread, index.table, badwords, n)
@@ -248,8 +249,8 @@ def _best_clean(ids, relevance, misread, table: Corpus, badwords, n: int) -> tup
     return ids[keep], relevance[keep]
 
 
-def _dense(words, index, encode, synonyms, badwords, min_len, max_len, ze_only, n) -> list[Match]:
-    ids, relevance = rescored(words, index, encode, synonyms, badwords, min_len, max_len, ze_only)
+def _dense(words, untimely, index, encode, synonyms, badwords, min_len, max_len, ze_only, n) -> list[Match]:
+    ids, relevance = rescored(words, untimely, index, encode, synonyms, badwords, min_len, max_len, ze_only)
     if not len(ids):
         return []
     vectors = index.vectors(ids)
@@ -262,7 +263,7 @@ def _match(table: Corpus, i: int, score: float, source: str) -> Match:
     return Match(table.lines[i], score, source, *scores)
 
 
-def _keyword(words, table, synonyms, badwords, min_len, max_len, ze_only, n) -> list[Match]:
+def _keyword(words, untimely, table, synonyms, badwords, min_len, max_len, ze_only, n) -> list[Match]:
     concepts = concepts_of(words, synonyms)
     hits = word_hits(concepts, table)
     said = np.flatnonzero(hits)
@@ -270,7 +271,7 @@ def _keyword(words, table, synonyms, badwords, min_len, max_len, ze_only, n) -> 
     scores[said] = COVERAGE_BONUS * hits[said] - penalty(table, said, asked_topics(w.text for w in words))
     ids = top(scores, table.allowed(min_len, max_len, ze_only), CANDIDATES)
     _, misread = said_and_misread(table, ids, concepts)
-    relevance = scores[ids] + pictured(table, ids, words)
+    relevance = scores[ids] + pictured(table, ids, untimely)
     ids, relevance = _best_clean(ids, relevance, misread, table, badwords, MMR_INPUT)
     if not len(ids):
         return []
@@ -300,7 +301,10 @@ def match(
     from couplet.resources import get_badwords, get_corpus, get_encoder, get_vector_index
 
     settings = settings or Settings.from_env()
-    words = stand_in(parse_tags(tags), load_standins())
+    tagged = parse_tags(tags)
+    # What contradicts the photo is read from its own tags, not from the stand-ins asked for them.
+    untimely = clashing((w.text, w.kind) for w in tagged)
+    words = stand_in(tagged, load_standins())
     if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= MAX_K:
         raise BadTags(f"k must be an integer between 1 and {MAX_K}, got {k!r}")
     pool = k * POOL_PER_PICK
@@ -311,7 +315,7 @@ def match(
         table = get_corpus(settings)
 
         def rank(ze_only: bool) -> list[Match]:
-            return _keyword(words, table, synonyms, badwords, *lengths, ze_only, pool)
+            return _keyword(words, untimely, table, synonyms, badwords, *lengths, ze_only, pool)
     else:
         table, encoder = index.table, get_encoder(settings)
 
@@ -321,7 +325,7 @@ def match(
             return embed(encoder, texts)
 
         def rank(ze_only: bool) -> list[Match]:
-            return _dense(words, index, encode, synonyms, badwords, *lengths, ze_only, pool)
+            return _dense(words, untimely, index, encode, synonyms, badwords, *lengths, ze_only, pool)
 
     ranked = rank(True) if settings.match_prefer_ze else []
     if len(ranked) < pool:  # too few lines end on 仄: take the others after them

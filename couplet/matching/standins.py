@@ -1,4 +1,4 @@
-"""Stand-ins: the words couplets say for a thing they never name (standins.tsv: 披萨 → 佳肴 香).
+"""Stand-ins: the words couplets say for a thing they never name (standins.tsv: 披萨 → 佳肴 美味).
 
 A tag word with stand-ins is queried and counted as them, sharing its weight among them; the tag is still
 what the photo's tags show."""

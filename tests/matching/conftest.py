@@ -73,6 +73,12 @@ def tiny_encoder(tmp_path_factory, pairs) -> Path:
 
 
 @pytest.fixture
+def keyword_site_with(tmp_path, pairs):
+    """A keyword site whose corpus also holds the given pairs."""
+    return lambda extra: write_site(tmp_path, pairs + extra)
+
+
+@pytest.fixture
 def keyword_site(tmp_path, pairs) -> Settings:
     """A site with a corpus but no encoder: the matcher falls back to keywords."""
     return write_site(tmp_path, pairs)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
-from couplet.matching import matcher
-from couplet.matching.clash import DAY, NIGHT, clashes, clashing
-from couplet.matching.query import parse_tags
+from couplet.matching import clash, matcher
+from couplet.matching.clash import DAY, DRINKS, NIGHT, clashes, clashing
 
 
 def test_a_blue_sky_rules_out_the_moon_and_a_night_the_sun():
@@ -33,10 +33,10 @@ def test_clashes_mark_the_lines_that_name_the_other_time():
 def test_the_matcher_takes_the_clash_penalty_off_a_moonlit_line_under_a_blue_sky():
     lines = SimpleNamespace(lines=["云开山月白", "云开山石白"])  # the same imagery share
     ids = np.array([0, 1])
-    day = parse_tags([("山", 0.9), ("天空", 0.6, "scene")])
+    day = clashing([("山", "object"), ("天空", "scene")])
     moon, stone = matcher.pictured(lines, ids, day)
     assert stone - moon == pytest.approx(matcher.CLASH_PENALTY)
-    undated = parse_tags([("山", 0.9)])
+    undated = clashing([("山", "object")])
     assert np.diff(matcher.pictured(lines, ids, undated)) == pytest.approx(0.0)
 
 
@@ -53,3 +53,29 @@ def test_the_glow_of_a_low_sun_fits_dusk_and_dawn_only():
     assert "霞" in clashing([("天空", "scene")])
     assert "霞" not in clashing([("天空", "scene"), ("晨", "mood")])
     assert "霞" not in clashing([("云", "scene"), ("夕阳", "mood")])
+
+
+def test_a_dish_or_a_drink_rules_out_the_wine_and_tea_no_tag_names():
+    for meal in (["披萨"], ["咖啡"], ["汉堡", "土豆"]):
+        assert clashing((name, "object") for name in meal) >= DRINKS
+    assert clashing([("披萨", "object"), ("酒", "object")]).isdisjoint("酒")  # a glass of wine beside it
+    assert "茶" in clashing([("披萨", "object"), ("酒", "object")])
+    assert clashing([("山", "object"), ("船", "object")]).isdisjoint(DRINKS)  # 把酒临风 suits a view
+    assert clashing([("茶", "object")]) == frozenset()  # tea is named: lines of tea fit
+
+
+def test_the_matcher_keeps_wine_off_a_pizza(keyword_site_with, monkeypatch):
+    """Over a pizza (here answered by the stand-in 犬), vivid lines of 犬 and wine, picked without the rule,
+    lose to the plain lines of 犬."""
+    scenes = "山水花云湖松竹梅江天日雪舟"
+    wine = [(f"{a}犬{b}酒{a}月", "长春秋新老老") for a, b in zip(scenes, scenes[3:], strict=False)]
+    site = replace(keyword_site_with(wine), match_prefer_ze=False)  # every wine line ends on 仄
+    monkeypatch.setattr(matcher, "load_standins", lambda: {"披萨": ("犬", "香")})
+
+    def picks(standins: dict) -> list[str]:
+        monkeypatch.setattr(clash, "load_standins", lambda: standins)
+        return [m.upper for m in matcher.match([("披萨", 1.0)], k=3, seed=0, settings=site)]
+
+    assert any("酒" in line for line in picks({}))  # no dish known: nothing rules wine out
+    served = picks({"披萨": ("犬", "香")})
+    assert served and all("犬" in line and DRINKS.isdisjoint(line) for line in served)

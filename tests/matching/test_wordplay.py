@@ -9,7 +9,6 @@ import pytest
 
 from couplet.matching import matcher
 from couplet.matching.imagery import imagery
-from couplet.matching.query import parse_tags
 from couplet.matching.wordplay import homophone_games, homophone_pairs
 
 
@@ -39,5 +38,5 @@ def test_the_matcher_takes_the_jokey_penalty_off_a_homophone_game():
     ]  # 饥鸡 and 凉梁: a game; 饥禽 leaves 凉梁 alone, a chance pair
     assert homophone_games(lines).tolist() == [True, False]
     assert np.diff(imagery(lines)) == pytest.approx(0.0)
-    game, verse = matcher.pictured(SimpleNamespace(lines=lines), np.array([0, 1]), parse_tags([("鸡", 0.9)]))
+    game, verse = matcher.pictured(SimpleNamespace(lines=lines), np.array([0, 1]), frozenset())
     assert verse - game == pytest.approx(matcher.JOKEY_PENALTY)
