@@ -3,10 +3,10 @@ measured colours (vision.colours).
 
 Scene and object concepts (山, 海, 古建筑, 人, 花 …) sum the probabilities of their ImageNet classes
 (scene_classes.tsv): ImageNet has no "mountain" or "person" class, but alp, valley and cliff together
-say 山, and a bonnet, a suit or a scuba diver say 人. The landscape concepts in REGIONAL also take their
-classes' sum in each cell of a 3×3 grid (vision.local), so a lake in the lower third counts. People,
-trees, snow, a city and a field also come from a small head on the classifier's features
-(vision.scene_head), trained on photos labelled for what they show. Moods (夜, 夕阳, 雾, 秋叶) and the
+say 山, a bonnet, a suit or a scuba diver say 人, and a whale, a shark or a sea lion say 海. The landscape
+concepts in REGIONAL also take their classes' sum in each cell of a 3×3 grid (vision.local), so a lake in
+the lower third counts. People, trees, snow, a city and a field also come from a small head on the
+classifier's features (vision.scene_head), trained on photos labelled for what they show. Moods (夜, 夕阳, 雾, 秋叶) and the
 sky (天空, 云) come from colours where they are measured: dark, warm, white, grey or blue pixels in the
 top or bottom third. Colours alone mislead on close-ups (a red hat is not a sunset), so the colour
 rules are skipped when the classifier is sure of one object. Snow has no colour rule: white ground is
@@ -57,7 +57,8 @@ whole photo only."""
 SKY_BLUE = 0.35  # 天空: blue sky covers a third of the top third
 CLOUD = 0.3  # 云: white or grey in a smooth (sky-like) top third
 SMOOTH_SKY = 0.5  # how smooth a top third must be to be sky rather than a wall of leaves or stones
-NIGHT_BRIGHTNESS = 0.3  # 夜: the whole photo and its top third (the sky) darker than this
+NIGHT_BRIGHTNESS = 0.3  # 夜: the whole photo and its top third (the sky) darker than this, …
+NIGHT_SKY = 0.1  # … or, in a view, a smooth top third darker than this: a black sky over lit streets or ice
 SUNSET_WARM = 0.2  # 夕阳: warm colours in the top third, the sky no darker than the ground …
 SUNSET_BRIGHTNESS = 0.3  # … in a photo that is not dark (a dark photo is night, not 夕阳)
 FOG_CONTRAST = 0.12  # 雾: low contrast …
@@ -158,7 +159,8 @@ def _cloud(s: ColourStats, view: bool) -> float:
 
 def _night(s: ColourStats, view: bool) -> float:
     dark = max(s.whole.brightness, s.top.brightness) < NIGHT_BRIGHTNESS
-    return 1.0 - s.whole.brightness if dark else 0.0
+    black_sky = view and s.top.brightness < NIGHT_SKY and s.top.smooth >= SMOOTH_SKY
+    return 1.0 - s.whole.brightness if dark or black_sky else 0.0
 
 
 def _sunset(s: ColourStats, view: bool) -> float:

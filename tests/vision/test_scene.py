@@ -68,6 +68,25 @@ def test_sunset_colours_give_sunset_not_night():
     assert "夜" not in tags
 
 
+def test_a_black_sky_over_a_lit_view_is_night_but_a_dark_top_alone_is_not():
+    lit_city = bands((8, 8, 12), (230, 200, 120), (90, 200, 220))  # black sky over lit ice and streets
+    stats = measure(lit_city)
+    assert max(stats.whole.brightness, stats.top.brightness) >= 0.3  # not dark overall: the old rule's miss
+    assert names(lit_city, probs_of(palace=0.3)).get("夜") == "mood"
+    assert "夜" not in names(lit_city, probs_of(bonnet=0.2))  # no view: a portrait before a black backdrop
+    textured = bands((8, 8, 12), (230, 200, 120), (90, 200, 220), noise=40.0)  # a dark wall of leaves
+    assert "夜" not in names(textured, probs_of(palace=0.3))
+    grey_sky = bands((150, 150, 155), (230, 200, 120), (90, 200, 220))
+    assert "夜" not in names(grey_sky, probs_of(palace=0.3))
+
+
+def test_the_large_sea_animals_say_sea_a_faint_one_or_a_ray_does_not():
+    water = bands((40, 90, 140))
+    assert names(water, probs_of(grey_whale=0.06, sea_lion=0.05, tiger_shark=0.04)).get("海") == "scene"
+    assert "海" not in names(water, probs_of(sea_lion=0.05))
+    assert "海" not in names(water, probs_of(stingray=0.08, electric_ray=0.08))  # often behind glass
+
+
 def test_white_is_never_snow_by_colour_alone():
     clouds_over_fields = bands((245, 245, 248), (110, 160, 225), (60, 110, 50))
     white_ground = bands((110, 160, 225), (235, 238, 242), (225, 230, 238))  # stone, sand, surf or snow
