@@ -7,6 +7,7 @@ import json
 from photos import encode, scene
 from PIL import Image
 
+from benchmarks.blind_sheet import write_sheet
 from benchmarks.photo_review import review, straddles
 
 
@@ -57,3 +58,28 @@ def test_the_sheet_and_the_figures_hold_one_entry_per_photo(site_settings, tmp_p
     assert 1 <= saved["distinct_drawn"] <= 3 and saved["most_repeated_drawn"] >= 1
     assert {"tag", "match", "generate", "render", "total (wall)"} <= set(saved["latency_ms"])
     assert result["photos"] == 3
+
+
+def test_the_blind_sheet_hides_the_photos_names_and_draws_the_same_sample_for_a_seed(tmp_path):
+    run = tmp_path / "run"
+    (run / "images").mkdir(parents=True)
+    rows = []
+    for number in range(6):
+        photo = f"photo_{number}.jpg"
+        (run / "images" / photo).write_bytes(encode(scene((320, 240)), quality=80))
+        couplets = [{"upper": f"上联{n}", "lower": f"下联{n}", "horizontal": "山高水长"} for n in range(3)]
+        tags = [{"name": "山", "kind": "scene", "confidence": 0.9}]
+        rows.append({"photo": photo, "tags": tags, "candidates": couplets, "image": f"images/{photo}"})
+    review_json = tmp_path / "review.json"
+    review_json.write_text(json.dumps({"per_photo": rows, "sheet": {"html": str(run / "sheet.html")}}))
+
+    key = write_sheet(review_json, tmp_path / "blind", 4, seed=3)
+
+    assert sorted(key) == ["R01", "R02", "R03", "R04"] and len(set(key.values())) == 4
+    sheet = (tmp_path / "blind" / "sheet.md").read_text(encoding="utf-8")
+    assert "photo_" not in sheet and sheet.count("(drawn)") == 4
+    for name, photo in key.items():
+        assert (tmp_path / "blind" / f"{name}.jpg").read_bytes() == (run / "images" / photo).read_bytes()
+    assert json.loads((tmp_path / "blind" / "key.json").read_text(encoding="utf-8")) == key
+    assert write_sheet(review_json, tmp_path / "again", 4, seed=3) == key
+    assert write_sheet(review_json, tmp_path / "other", 4, seed=4) != key
