@@ -48,15 +48,11 @@ def write_sheet(review: Path, out: Path, size: int, seed: int) -> dict[str, str]
     result = json.loads(review.read_text(encoding="utf-8"))
     rows = {row["photo"]: row for row in result["per_photo"]}
     images = Path(result["sheet"]["html"]).parent
+    chosen = sample(list(rows), size, seed)
     out.mkdir(parents=True, exist_ok=True)
     key: dict[str, str] = {}
-    cards = [
-        f"# Blind review: {min(size, len(rows))} photos turned into couplets",
-        "",
-        f"Score each: {SCORES}.",
-        "",
-    ]
-    for number, photo in enumerate(sample(list(rows), size, seed), 1):
+    cards = [f"# Blind review: {len(chosen)} photos turned into couplets", "", f"Score each: {SCORES}.", ""]
+    for number, photo in enumerate(chosen, 1):
         name = f"R{number:02d}"
         shutil.copyfile(images / rows[photo]["image"], out / f"{name}.jpg")
         cards.append(card(name, rows[photo]))

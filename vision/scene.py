@@ -6,9 +6,9 @@ Scene and object concepts (山, 海, 古建筑, 人, 花 …) sum the probabilit
 say 山, a bonnet, a suit or a scuba diver say 人, and a whale, a shark or a sea lion say 海. The landscape
 concepts in REGIONAL also take their classes' sum in each cell of a 3×3 grid (vision.local), so a lake in
 the lower third counts. People, trees, snow, a city and a field also come from a small head on the
-classifier's features (vision.scene_head), trained on photos labelled for what they show. Moods (夜, 夕阳, 雾, 秋叶) and the
-sky (天空, 云) come from colours where they are measured: dark, warm, white, grey or blue pixels in the
-top or bottom third. Colours alone mislead on close-ups (a red hat is not a sunset), so the colour
+classifier's features (vision.scene_head), trained on photos labelled for what they show. Moods (夜, 夕阳,
+雾, 秋叶) and the sky (天空, 云) come from colours where they are measured: dark, warm, white, grey or blue
+pixels in the top or bottom third. Colours alone mislead on close-ups (a red hat is not a sunset), so the colour
 rules are skipped when the classifier is sure of one object. Snow has no colour rule: white ground is
 as often stone, sand, surf or white flowers (README.md, "Scene and mood tags").
 

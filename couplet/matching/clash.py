@@ -43,8 +43,8 @@ whose stand-ins include one of them is something to eat or drink."""
 
 
 def clashing(tags: Iterable[tuple[str, str]]) -> frozenset[str]:
-    """The characters that contradict the photo's time of day and season, given its tags as (word, kind)
-    pairs."""
+    """The characters that contradict the photo's time of day and season, or name a drink that is not on
+    its table, given its tags as (word, kind) pairs."""
     tags = list(tags)
     names = {name for name, _ in tags}
     out = set(_unserved(names))
