@@ -9,6 +9,13 @@ The score adds what the matcher and the generator already measure:
   after the others, so that the same line does not lead on every mountain photo (the person still sees
   it among the three).
 
+Before all of these, a couplet that contradicts the photo (couplet.matching.clash: the moon or dusk under a
+blue midday sky, snow over green fields, in either line or the 横批) goes after those that do not. The
+matcher and the written lower lines already keep clear of such words, but a lower line that a person wrote
+for the upper line (the corpus's own answer) is kept as it is, and a good upper line can still say one:
+in the last blind review 13 of 96 drawn couplets did (风月无边白发多 over a fjord at noon, 竹院月敲诗 over
+Niagara by day), each with a candidate that did not, which the reviewers often named as the better one.
+
 LINE_WEIGHT is a round value set from the two scales, not fitted to photos: one nat per character of
 the generator's score counts half the matcher's bonus for saying every tag's concept (0.5). A typical
 spread among a photo's three candidates is 0.05–0.15 of fit and 0.1–0.5 nats of line score, so both
@@ -37,6 +44,8 @@ class Option:
     """The matcher's relevance of the upper line to the tags."""
     line: float
     """The generator's score of the lower line."""
+    clashes: bool = False
+    """Whether the couplet says something the photo contradicts (couplet.matching.clash)."""
 
 
 class RecentPicks:
@@ -64,8 +73,11 @@ def score(option: Option) -> float:
 
 
 def ranked(options: Sequence[Option], recent: RecentPicks) -> list[Couplet]:
-    """The couplets best first, those drawn first lately after the others (ties keep the matcher's order)."""
-    return [o.couplet for o in sorted(options, key=lambda o: (o.couplet.upper in recent, -score(o)))]
+    """The couplets best first: those that contradict the photo last, then those drawn first lately after
+    the others (ties keep the matcher's order)."""
+    return [
+        o.couplet for o in sorted(options, key=lambda o: (o.clashes, o.couplet.upper in recent, -score(o)))
+    ]
 
 
 def photo_seed(data: bytes) -> int:

@@ -33,7 +33,7 @@ import numpy as np
 from core.errors import DataError
 from core.settings import Settings
 from couplet.banner import Classic, load_table, repeats_words, table_vectors
-from couplet.matching.clash import clashing
+from couplet.matching.clash import clash, clashing
 from couplet.matching.matcher import asked_topics
 from couplet.matching.synonyms import load_synonyms
 from couplet.register import load_lexicon
@@ -125,7 +125,7 @@ def _barred(items: Sequence[Classic], tags: Sequence[Any]) -> set[int]:
     def barred(item: Classic) -> bool:
         off_theme = bool(themes) and item.theme not in themes | {GENERAL_THEME}
         temple_line = not temple_lines_fit and lexicon.marked("devotional", item.text)
-        return off_theme or bool(item.occasion) or not untimely.isdisjoint(item.text) or temple_line
+        return off_theme or bool(item.occasion) or clash(item.text, untimely) or temple_line
 
     return {i for i, item in enumerate(items) if barred(item)}
 

@@ -24,7 +24,7 @@ from core.errors import DataError, UserError
 from core.settings import Settings
 from core.telemetry import stage_timer
 from couplet.couplets import checked_upper
-from couplet.matching.clash import clashing
+from couplet.matching.clash import clash, clashes, clashing
 from couplet.model.generator import Candidate, DecodeOptions
 from couplet.resources import get_generator
 from couplet.rules import Couplet, InvalidUpper, broken_hard_rules, is_hanzi, normalise
@@ -103,7 +103,12 @@ def create(data: bytes, settings: Settings, openid: str | None = None) -> PhotoS
             written = _with_horizontals(tags, [(c.upper, c.lower) for c in lines], None, settings, openid)
         # Choosing takes microseconds: it is not a stage of its own.
         fit, line = {m.upper: m.score for m in matches}, {c.upper: c.score for c in lines}
-        candidates = ranked([Option(c, fit[c.upper], line[c.upper]) for c in written], RECENT_PICKS)
+        untimely = clashing((t.name, t.kind) for t in tags)
+        said = clashes([" ".join((c.upper, c.lower, c.horizontal)) for c in written], untimely)
+        options = [
+            Option(c, fit[c.upper], line[c.upper], bool(x)) for c, x in zip(written, said, strict=True)
+        ]
+        candidates = ranked(options, RECENT_PICKS)
         RECENT_PICKS.add(candidates[0].upper)
         photo, source = kept.result()
     session_id, result_id = new_id(), new_id()
@@ -155,11 +160,11 @@ def _lower_lines(
         fresh = [c for c in offered if c.lower != before] or offered
         best.append(fresh[0] if fresh else None)
     untimely = clashing((t.name, t.kind) for t in tags)
-    swap = [i for i, c in enumerate(best) if c and c.source == "model" and not untimely.isdisjoint(c.lower)]
+    swap = [i for i, c in enumerate(best) if c and c.source == "model" and clash(c.lower, untimely)]
     if swap:
         more = generator.generate_batch([uppers[i] for i in swap], CANDIDATES, options)
         for i, offered in zip(swap, more, strict=True):
-            timely = [c for c in offered if c.lower != previous[i] and untimely.isdisjoint(c.lower)]
+            timely = [c for c in offered if c.lower != previous[i] and not clash(c.lower, untimely)]
             best[i] = timely[0] if timely else best[i]
     lines = [c for c in best if c is not None]
     if not lines:

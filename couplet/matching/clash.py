@@ -15,10 +15,15 @@ A dish or a drink is the other case: no couplet names a pizza or an espresso, so
 stand-ins (couplet.matching.standins: 佳肴, 美味, 香, 杯), and those draw in their collocates, a drink that is not on
 the table (旨酒佳肴 and 茶香 over a pizza, 杯里酒 over an espresso). Whether the tags are typed or tagged, a
 line of wine or tea under them names what is not there, unless a tag names that drink.
+
+A word in which such a character means something else says nothing of the sky (FIGURES): 岁月 is the
+years, 风月 the scenery, 春花秋月 the seasons going round, 日夜 all the time, 明星 a celebrity. The blind
+review kept 湖山一棹红尘远，风月无边白发多 over a fjord at noon.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -40,6 +45,11 @@ DRINKS = frozenset("酒茶茗醪醴觞")
 FARE = frozenset({"佳肴", "美味", "甜", "香"})
 """The stand-ins of the dishes, sweets and drinks of the stand-in table (披萨 → 佳肴 美味, 咖啡 → 香 杯): a tag
 whose stand-ins include one of them is something to eat or drink."""
+WATCHES = re.compile("三更|五更|更深|深更|更阑")
+"""Words of the night's watches, which name the night with no character of NIGHT (更 alone means "more"):
+read as 夜. The blind review faulted 野渡三更柳絮飞 under sunlit houses."""
+FIGURES = re.compile("岁月|年月|日月|风月|春花秋月|秋月春风|日夜|昼夜|明星|福星|寿星|星火|零星")
+"""Words that hold a character of the night or the day and do not mean the sky."""
 
 
 def clashing(tags: Iterable[tuple[str, str]]) -> frozenset[str]:
@@ -69,5 +79,11 @@ def _unserved(names: set[str]) -> frozenset[str]:
 
 
 def clashes(lines: Sequence[str], chars: frozenset[str]) -> np.ndarray:
-    """bool per line: it holds one of ``chars``."""
-    return np.array([not chars.isdisjoint(line) for line in lines], dtype=bool)
+    """bool per line: whether it clashes (``clash``)."""
+    return np.array([clash(line, chars) for line in lines], dtype=bool)
+
+
+def clash(line: str, chars: frozenset[str]) -> bool:
+    """Whether the line holds one of ``chars``, outside the words that do not mean the sky (FIGURES) and
+    with the night's watches (WATCHES) read as 夜."""
+    return bool(chars) and not chars.isdisjoint(WATCHES.sub("夜", FIGURES.sub("", line)))

@@ -30,6 +30,13 @@ def test_clashes_mark_the_lines_that_name_the_other_time():
     assert clashes(lines, frozenset()).tolist() == [False] * 4
 
 
+def test_words_in_which_the_moon_or_the_stars_mean_something_else_do_not_clash():
+    lines = ["湖山一棹红尘远", "风月无边白发多", "春花秋月总关情", "岁月如歌", "明星闪耀", "一山一水月题诗"]
+    assert clashes(lines, NIGHT).tolist() == [False, False, False, False, False, True]
+    # The night's watches name the night without a character of NIGHT; 更 alone means "more".
+    assert clashes(["野渡三更柳絮飞", "更上一层楼"], NIGHT).tolist() == [True, False]
+
+
 def test_the_matcher_takes_the_clash_penalty_off_a_moonlit_line_under_a_blue_sky():
     lines = SimpleNamespace(lines=["云开山月白", "云开山石白"])  # the same imagery share
     ids = np.array([0, 1])

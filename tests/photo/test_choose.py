@@ -35,6 +35,39 @@ def test_a_line_drawn_first_lately_goes_after_the_others_while_it_is_remembered(
     assert "乙乙乙" not in recent
 
 
+def test_a_couplet_that_contradicts_the_photo_goes_last_even_when_it_scores_best_or_was_drawn_lately():
+    recent = RecentPicks()
+    moonlit = Option(Couplet("山山山", "月月月", "四字横批"), fit=0.9, line=-0.2, clashes=True)
+    plain, repeated = option("水水水", 0.5, -0.8), option("云云云", 0.4, -0.8)
+    recent.add("云云云")
+    assert [c.upper for c in ranked([moonlit, plain, repeated], recent)] == ["水水水", "云云云", "山山山"]
+
+
+def test_the_pipeline_marks_the_candidates_the_photo_contradicts(site_settings, monkeypatch):
+    """Under a blue midday sky (a 天空 tag) a candidate that names the moon or dusk in either line or the 横批
+    is marked, and the others are not (岁月, the years, is not the moon)."""
+    from couplet.matching.clash import NIGHT, clash
+    from vision.tags import Tag
+
+    class DayTagger:
+        def tag(self, data: bytes) -> list[Tag]:
+            return [Tag("山", 0.9, "local"), Tag("天空", 0.9, "local", kind="scene")]
+
+    seen: list[Option] = []
+
+    def ranking(options, recent):
+        seen.extend(options)
+        return ranked(options, recent)
+
+    monkeypatch.setattr(pipeline, "get_tagger", lambda settings: DayTagger())
+    monkeypatch.setattr(pipeline, "ranked", ranking)
+    pipeline.create(encode(scene((640, 480))), site_settings)
+    assert len(seen) == 3
+    for o in seen:
+        text = " ".join((o.couplet.upper, o.couplet.lower, o.couplet.horizontal))
+        assert o.clashes == clash(text, NIGHT), text
+
+
 def test_the_seed_is_the_photos_own():
     a, b = encode(scene((640, 480))), encode(scene((640, 480), marker=True))
     assert photo_seed(a) == photo_seed(a) != photo_seed(b)
