@@ -24,6 +24,7 @@ from couplet.model import rerank
 from couplet.model.decoding import CoupletConstraints, TokenTable, adjacent_repeats
 from couplet.model.incremental import DecoderState, IncrementalDecoder
 from couplet.model.search import Lookahead, SearchInput, beam_search, sample
+from couplet.model.set_answers import load_set_answers
 from couplet.model.stock import load_stock_phrases
 from couplet.model.tasks import has_markers, keyword_source, reverse_source
 from couplet.rules import RuleResult, broken_hard_rules, check, is_punct
@@ -134,6 +135,9 @@ class Generator:
         self.device = device
         self._table = TokenTable(self.tokenizer)
         self.stock = load_stock_phrases()
+        # A lower line of its own must not recite a contest's set answer (couplet.model.set_answers): its
+        # telltale pairs are searched around like bad words.
+        self.unrecited = BadWords((badwords.words if badwords else frozenset()) | load_set_answers())
         self.synonyms = rerank.synonym_pairs(load_synonyms())
         pos_classes("春风化雨")  # jieba loads its dictionary on first use: at load, not in a request
         self.load_seconds = time.perf_counter() - started
@@ -166,7 +170,8 @@ class Generator:
         """Ranked lower lines that keep the characters ``fixed`` by position (couplet.locks.lock checked them)
         and fill every other position under the hard rules."""
         opts = options or DecodeOptions()
-        return _offered(self.nbest([upper], self._rows(n, opts), opts, [fixed])[0], n)
+        # The kept characters are the person's: they may spell what a set answer says.
+        return _offered(self.nbest([upper], self._rows(n, opts), opts, [fixed], self.badwords)[0], n)
 
     @torch.inference_mode()
     def uppers_for(
@@ -268,10 +273,12 @@ class Generator:
         rows_per_upper: int,
         opts: DecodeOptions,
         locks: list[dict[int, str]] | None = None,
+        banned: BadWords | None = None,
     ) -> list[list[Candidate]]:
         """Every distinct lower line of a constrained beam search (or sampling) with ``rows_per_upper`` rows
-        per upper line, ranked by score."""
-        found = self._lines(uppers, rows_per_upper, opts, locks)
+        per upper line, ranked by score. ``banned``: the words no line may hold; by default the bad words and
+        the telltale pairs of the set answers."""
+        found = self._lines(uppers, rows_per_upper, opts, locks, banned=banned or self.unrecited)
         return [
             sorted(
                 (self._candidate(upper, lower, model_score) for lower, model_score in lines),
@@ -290,11 +297,14 @@ class Generator:
         endings: torch.Tensor | None = None,
         reads: list[list[str]] | None = None,
         avoid: list[str] | None = None,
+        banned: BadWords | None = None,
     ) -> list[list[tuple[str, float]]]:
         """The distinct lines the constrained search writes for each source line, with their model scores
         (CoupletConstraints says what ``locks`` and ``endings`` are). ``reads``: what the model reads for each
         line where that is not the line itself (a task's input, couplet/model/tasks.py); the rules, the
-        written line's length included, still follow the source line."""
+        written line's length included, still follow the source line. ``banned``: the words the lines may
+        not hold, the bad words unless given."""
+        banned = banned or self.badwords
         pad = self.tokenizer.pad_token_id
         ids = self._padded([self._ids(u) for u in (reads or sources)], pad)
         src = SearchInput(
@@ -305,9 +315,7 @@ class Generator:
             pad_token=pad,
         )
         rows_per_source = n if opts.sample else max(opts.beams, n)
-        constraints = CoupletConstraints(
-            sources, self._table, self.badwords, rows_per_source, locks, endings, avoid
-        )
+        constraints = CoupletConstraints(sources, self._table, banned, rows_per_source, locks, endings, avoid)
         if opts.sample:
             out = sample(self.decoder, src, constraints, n, opts.temperature, opts.top_k, opts.seed)
         else:
@@ -321,7 +329,7 @@ class Generator:
                 line = self._text(source, sequences[r], locks[k] if locks else None)
                 # The search looks for bad words around each character it writes, not around the copies a
                 # repeat makes later in the line; those few lines are dropped here.
-                if not (self.badwords and self.badwords.find(line)):
+                if not (banned and banned.find(line)):
                     lines.setdefault(line, model_scores[r])
             results.append(list(lines.items()))
         return results

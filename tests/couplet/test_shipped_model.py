@@ -95,3 +95,11 @@ def test_a_repeat_copy_never_completes_a_bad_word(shipped):
     candidates = shipped.uppers_for(lower, n=3)
     assert len(candidates) == 3
     assert all(shipped.badwords.find(c.upper) is None for c in candidates)
+
+
+def test_the_shipped_model_does_not_recite_a_contests_set_answer(shipped):
+    """Unbanned, it answered both lines with 风过泸州带酒香 and its variants (风过泸州月满楼), a distiller's
+    contest line the corpus gives for 139 upper lines."""
+    for upper in ("烟浮古驿青通市", "云生海市天织锦"):
+        lowers = [c.lower for c in shipped.generate(upper, n=3)]
+        assert lowers and not any("泸州" in lower for lower in lowers), lowers
