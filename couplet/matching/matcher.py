@@ -122,13 +122,15 @@ def said_and_misread(table: Corpus, ids: np.ndarray, concepts: Concepts) -> tupl
     """Per line id: the weighted share of the concepts it says (one of their forms is a word of the line),
     and whether it misreads a tag, reading its word as other words: the word straddles two of the line's
     words (面包 in 铁面|包公), or the line holds only a piece of it (面 of 面包 in 四面荷花三面柳, 汉 of 汉堡 in
-    出关逢汉壁): the encoder, which reads characters, ranks such lines near the tag."""
+    出关逢汉壁): the encoder, which reads characters, ranks such lines near the tag. A piece that a tag says in
+    its own right is not one: with 花 and 油菜花 both tagged, a line of 花 speaks of the photo."""
     said = np.zeros(len(ids), dtype=np.float32)
     misread = np.zeros(len(ids), dtype=bool)
+    tagged = frozenset().union(*(forms for forms, _ in concepts))
     for forms, weight in concepts:
         says = _members(ids, said_by(forms, table))
         said += weight * says
-        pieces = _pieces(forms)
+        pieces = _pieces(forms) - tagged
         if not pieces:  # only a form of two or more characters can be misread
             continue
         for j in np.flatnonzero(~says & ~misread):

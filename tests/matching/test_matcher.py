@@ -83,6 +83,22 @@ def test_whole_words_hit_and_a_tag_word_across_two_words_or_in_pieces_is_misread
         assert [table.lines[i] for i in np.flatnonzero(misread)] == misread_by
 
 
+def test_a_piece_of_a_tag_that_another_tag_says_is_no_misreading(mixed_site):
+    """With 油菜花 and 花 both tagged, flower lines fit the photo; here 面 beside 面包: 四面荷花三面柳 holds 面 as
+    a piece, which the 面 tag asks for, while 铁面包公官榜样 still reads 面包 across two words."""
+    from couplet.resources import get_corpus
+
+    table = get_corpus(mixed_site[0])
+    ids = np.arange(len(table))
+    lines = [table.lines[i] for i in ids]
+    alone = concepts_of(parse_tags([("面包", 1.0)]), load_synonyms())
+    both = concepts_of(parse_tags([("面包", 1.0), ("面", 0.5)]), load_synonyms())
+    misread_alone = {lines[i] for i in np.flatnonzero(said_and_misread(table, ids, alone)[1])}
+    misread_both = {lines[i] for i in np.flatnonzero(said_and_misread(table, ids, both)[1])}
+    assert "四面荷花三面柳" in misread_alone and "四面荷花三面柳" not in misread_both
+    assert "铁面包公官榜样" in misread_both
+
+
 def test_a_piece_of_a_tag_is_no_misreading_when_it_is_a_form_of_the_tag_itself():
     """田野 stands for 田 and 野 (synonyms.tsv): a line with 野 says the field, not a piece of its word."""
     from couplet.matching.matcher import _pieces
