@@ -35,6 +35,13 @@ def test_words_in_which_the_moon_or_the_stars_mean_something_else_do_not_clash()
     assert clashes(lines, NIGHT).tolist() == [False, False, False, False, False, True]
     # The night's watches name the night without a character of NIGHT; 更 alone means "more".
     assert clashes(["野渡三更柳絮飞", "更上一层楼"], NIGHT).tolist() == [True, False]
+    # So do the Milky Way and the setting sun.
+    assert clashes(["天空河汉暗", "余晖斜落云峰外", "孤城落日云烟锁", "河水向东流"], NIGHT).tolist() == [
+        True,
+        True,
+        True,
+        False,
+    ]
 
 
 def test_the_matcher_takes_the_clash_penalty_off_a_moonlit_line_under_a_blue_sky():
