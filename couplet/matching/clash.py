@@ -45,7 +45,7 @@ DRINKS = frozenset("酒茶茗醪醴觞")
 FARE = frozenset({"佳肴", "美味", "甜", "香"})
 """The stand-ins of the dishes, sweets and drinks of the stand-in table (披萨 → 佳肴 美味, 咖啡 → 香 杯): a tag
 whose stand-ins include one of them is something to eat or drink."""
-WATCHES = re.compile("三更|五更|更深|深更|更阑|河汉|银汉|夕阳|斜阳|残阳|落日|余晖|夕照|晚照")
+NIGHT_WORDS = re.compile("三更|五更|更深|深更|更阑|河汉|银汉|夕阳|斜阳|残阳|落日|余晖|夕照|晚照")
 """Words of the night and of dusk with no character of NIGHT (the watches, 三更: 更 alone means "more"; the
 Milky Way, 河汉; the setting sun, 夕阳, 落日, 余晖): read as 夜. The blind reviews faulted 野渡三更柳絮飞 under
 sunlit houses, 天空河汉暗 over the Temple of Heaven at noon and 余晖斜落云峰外 over a midday lighthouse."""
@@ -86,5 +86,5 @@ def clashes(lines: Sequence[str], chars: frozenset[str]) -> np.ndarray:
 
 def clash(line: str, chars: frozenset[str]) -> bool:
     """Whether the line holds one of ``chars``, outside the words that do not mean the sky (FIGURES) and
-    with the words of the night and of dusk (WATCHES) read as 夜."""
-    return bool(chars) and not chars.isdisjoint(WATCHES.sub("夜", FIGURES.sub("", line)))
+    with the words of the night and of dusk (NIGHT_WORDS) read as 夜."""
+    return bool(chars) and not chars.isdisjoint(NIGHT_WORDS.sub("夜", FIGURES.sub("", line)))
