@@ -13,8 +13,9 @@ Before all of these, a couplet that contradicts the photo (couplet.matching.clas
 blue midday sky, snow over green fields, in either line or the 横批) goes after those that do not. The
 matcher and the written lower lines already keep clear of such words, but a lower line that a person wrote
 for the upper line (the corpus's own answer) is kept as it is, and a good upper line can still say one:
-in the last blind review 13 of 96 drawn couplets did (风月无边白发多 over a fjord at noon, 竹院月敲诗 over
-Niagara by day), each with a candidate that did not, which the reviewers often named as the better one.
+on the 96 photos of the review sheet 12 drawn couplets did (竹院月敲诗 over Niagara by day, 寒江月冷水长流
+over horses on a grassland at noon), each with a candidate that did not, which the reviewers often named
+as the better one.
 
 LINE_WEIGHT is a round value set from the two scales, not fitted to photos: one nat per character of
 the generator's score counts half the matcher's bonus for saying every tag's concept (0.5). A typical

@@ -171,7 +171,8 @@ class Generator:
         and fill every other position under the hard rules."""
         opts = options or DecodeOptions()
         # The kept characters are the person's: they may spell what a set answer says.
-        return _offered(self.nbest([upper], self._rows(n, opts), opts, [fixed], self.badwords)[0], n)
+        banned = self.badwords or BadWords(frozenset())
+        return _offered(self.nbest([upper], self._rows(n, opts), opts, [fixed], banned)[0], n)
 
     @torch.inference_mode()
     def uppers_for(

@@ -17,8 +17,9 @@ compared without punctuation). The model does not only recite it whole; it keeps
 rest (风过泸州月满楼, 风过泸州绿到城). So what is listed (set_answers.txt) are its telltale pairs: a pair of
 adjacent characters of a set answer that the train split's lower lines hold MIN_UPPERS times or more, at
 least SHARE of them inside set answers (泸州 139 of 147, 广府 175 of 188; not 风过 or 酒香, which many lines
-say). The generator drops a line it wrote that holds such a pair, unless it wrote nothing else. A corpus
-lower line of the very upper line asked for is still offered (couplet.memory): that line was written for it.
+say). The generator's lower-line search avoids them as it avoids bad words (couplet.badwords), except when
+it refills the characters a person kept. A corpus lower line of the very upper line asked for is still
+offered (couplet.memory): that line was written for it.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ def derive(couplets: Iterable[tuple[str, str]]) -> frozenset[str]:
     for upper, lower in couplets:
         uppers[bare(lower)].add(bare(upper))
     answers = {lower for lower, ups in uppers.items() if lower and len(ups) >= MIN_UPPERS}
-    candidates = set().union(*(pairs_of(a) for a in answers)) if answers else set()
+    candidates = set().union(*(pairs_of(a) for a in answers))
     said, in_answers = Counter(), Counter()
     for lower, ups in uppers.items():
         found = pairs_of(lower) & candidates
@@ -60,11 +61,6 @@ def derive(couplets: Iterable[tuple[str, str]]) -> frozenset[str]:
         if lower in answers:
             in_answers.update({pair: len(ups) for pair in found})
     return frozenset(p for p in candidates if said[p] >= MIN_UPPERS and in_answers[p] >= SHARE * said[p])
-
-
-def recited(line: str, pairs: frozenset[str]) -> bool:
-    """Whether the line holds a telltale pair of a set answer."""
-    return not pairs.isdisjoint(pairs_of(bare(line)))
 
 
 def parse(text: str) -> frozenset[str]:

@@ -30,8 +30,8 @@ def test_punctuation_does_not_split_a_set_answer_and_a_recital_is_found_anywhere
     corpus = contest("广府古城，百花芳草淹春秋", 6) + contest("广府古城百花芳草淹春秋", 6, first=6)
     pairs = set_answers.derive(corpus)
     assert "城百" in pairs  # the twelve count as one line
-    assert set_answers.recited("春到广府百花开", pairs)
-    assert not set_answers.recited("春到江南万木新", pairs)
+    assert BadWords(pairs).find("春到广府百花开")  # as the generator's search looks for them
+    assert not BadWords(pairs).find("春到江南万木新")
     assert set_answers.parse("# header\n广府\n城百\n") == frozenset({"广府", "城百"})
 
 
