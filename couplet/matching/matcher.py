@@ -33,7 +33,7 @@ from couplet.matching.query import BadTags, QueryWord, parse_tags
 from couplet.matching.select import draw, mmr
 from couplet.matching.standins import load_standins, stand_in
 from couplet.matching.synonyms import Synonyms, load_synonyms
-from couplet.matching.wordplay import homophone_games
+from couplet.matching.wordplay import word_games
 from couplet.register import FLAG, load_lexicon
 from couplet.words import straddles
 
@@ -181,11 +181,11 @@ def penalty(table: Corpus, ids: np.ndarray, asked: frozenset[str]) -> np.ndarray
 
 def pictured(table: Corpus, ids: np.ndarray, untimely: frozenset[str]) -> np.ndarray:
     """What the lines' imagery adds to their relevance, less the clash penalty where a line says a character
-    that contradicts the photo (``untimely``, couplet.matching.clash) and the jokey penalty for a homophone
-    game (couplet.matching.wordplay; counted line by line: for candidates only)."""
+    that contradicts the photo (``untimely``, couplet.matching.clash) and the jokey penalty for a word game
+    of sounds or order (couplet.matching.wordplay; counted line by line: for candidates only)."""
     lines = [table.lines[i] for i in ids]
     clash = clashes(lines, untimely)
-    return IMAGERY_WEIGHT * imagery(lines) - CLASH_PENALTY * clash - JOKEY_PENALTY * homophone_games(lines)
+    return IMAGERY_WEIGHT * imagery(lines) - CLASH_PENALTY * clash - JOKEY_PENALTY * word_games(lines)
 
 
 def query_vector(words: Sequence[QueryWord], encode) -> np.ndarray:

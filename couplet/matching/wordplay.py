@@ -1,15 +1,20 @@
-"""Homophone word games: lines built on characters that sound alike, side by side.
+"""Word games the learnt register (couplet.register) does not catch: it learnt jokes from words, and these
+are games of sound and order.
 
-暑鼠凉梁笔，描猫惊暑鼠 (shǔ shǔ, liáng liáng) is a tongue-twister: a game of sounds, not a picture, and on a
-photo of a cat it reads as a joke on the user. The register signal (couplet.register) learnt jokes from words,
-so such games slip through it. Two neighbours read alike (pypinyin, tone included) happen by chance, once in
-a line now and then (世事, 意义); two such pairs in one line are a game: 0.03% of the corpus's training lines
-(蒙朦看世事, 拾市适时适世十施仕试, 赤岩研药研岩赤), none of them verse one would hang over a photo.
+- Homophones side by side: 暑鼠凉梁笔，描猫惊暑鼠 (shǔ shǔ, liáng liáng) is a tongue-twister, a game of
+  sounds, not a picture, and on a photo of a cat it reads as a joke on the user. Two neighbours read alike
+  (pypinyin, tone included) happen by chance, once in a line now and then (世事, 意义); two such pairs in
+  one line are a game: 0.03% of the corpus's training lines (蒙朦看世事, 拾市适时适世十施仕试,
+  赤岩研药研岩赤), none of them verse one would hang over a photo.
+- A pair said again reversed in one clause (回环): 穿云石树云穿树, 雾锁山头山锁雾, 久不开会开不久. 0.42% of
+  the training split's upper lines, none of the 4,498 lines of the classic couplets; the regatta on the
+  review sheet drew 穿云石树云穿树 / 映日荷花日映花, which reads as a game, not as the race.
 """
 
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Sequence
 from functools import cache
 
@@ -20,6 +25,9 @@ from couplet.rules import is_hanzi
 
 GAME_PAIRS = 2
 """Neighbouring homophone pairs that make a line a game."""
+MIRROR_GAP = 3
+"""A pair reversed this many characters after the pair, or more, makes a game: reversed right after itself
+(致富年年富: 富年, 年富) it is a reduplication."""
 
 
 @cache
@@ -36,6 +44,20 @@ def homophone_pairs(line: str) -> int:
     )
 
 
-def homophone_games(lines: Sequence[str]) -> np.ndarray:
-    """bool per line: it is a homophone game."""
-    return np.array([homophone_pairs(line) >= GAME_PAIRS for line in lines], dtype=bool)
+def mirrored(line: str) -> bool:
+    """A clause of the line says two different characters side by side and, later, the two reversed."""
+    for clause in re.split(r"[^\u4e00-\u9fff]+", line):
+        first: dict[str, int] = {}
+        for i in range(len(clause) - 1):
+            pair = clause[i : i + 2]
+            if pair[0] == pair[1]:
+                continue
+            if first.get(pair[::-1], i) <= i - MIRROR_GAP:
+                return True
+            first.setdefault(pair, i)
+    return False
+
+
+def word_games(lines: Sequence[str]) -> np.ndarray:
+    """bool per line: it is a homophone game or says a pair again reversed."""
+    return np.array([homophone_pairs(line) >= GAME_PAIRS or mirrored(line) for line in lines], dtype=bool)
