@@ -5,6 +5,10 @@ The score adds what the matcher and the generator already measure:
   query, in which scene and mood tags take part, plus its bonus for saying the tags' concepts);
 - line: the generator's score of the lower line (mean log-probability per character plus its rule
   terms: ends on 平, tone opposition, 对仗, stock phrases), LINE_WEIGHT to one;
+- less the lower line's register: the matcher's penalty for each register signal whose marker the lower
+  line holds (couplet.matching.matcher.marked_penalty). The upper line's register is in its fit already,
+  but a lower line that a person wrote for it is kept as written, and some are a New Year's (玉兔春回大地新
+  under Machu Picchu) or a jibe (拍马溜羊喜叫牛 under a cat);
 - variety: an upper line that was drawn first for one of the last RECENT photos of this process goes
   after the others, so that the same line does not lead on every mountain photo (the person still sees
   it among the three).
@@ -47,6 +51,8 @@ class Option:
     """The generator's score of the lower line."""
     clashes: bool = False
     """Whether the couplet says something the photo contradicts (couplet.matching.clash)."""
+    lower_penalty: float = 0.0
+    """What the lower line's register takes off the fit (couplet.matching.matcher.marked_penalty)."""
 
 
 class RecentPicks:
@@ -70,7 +76,7 @@ class RecentPicks:
 
 
 def score(option: Option) -> float:
-    return option.fit + LINE_WEIGHT * option.line
+    return option.fit - option.lower_penalty + LINE_WEIGHT * option.line
 
 
 def ranked(options: Sequence[Option], recent: RecentPicks) -> list[Couplet]:

@@ -86,6 +86,7 @@ def create(data: bytes, settings: Settings, openid: str | None = None) -> PhotoS
     """Tags, three couplets and the first one rendered, for an uploaded photo; `openid` names the user to
     WeChat's content check of what was written."""
     from couplet.matching import match
+    from couplet.matching.matcher import marked_penalty
 
     sniff(data)
     timings = Timings()
@@ -105,8 +106,10 @@ def create(data: bytes, settings: Settings, openid: str | None = None) -> PhotoS
         fit, line = {m.upper: m.score for m in matches}, {c.upper: c.score for c in lines}
         untimely = clashing((t.name, t.kind) for t in tags)
         said = clashes([" ".join((c.upper, c.lower, c.horizontal)) for c in written], untimely)
+        register = marked_penalty(tags, [c.lower for c in written])
         options = [
-            Option(c, fit[c.upper], line[c.upper], bool(x)) for c, x in zip(written, said, strict=True)
+            Option(c, fit[c.upper], line[c.upper], clashes=bool(x), lower_penalty=float(r))
+            for c, x, r in zip(written, said, register, strict=True)
         ]
         candidates = ranked(options, RECENT_PICKS)
         RECENT_PICKS.add(candidates[0].upper)

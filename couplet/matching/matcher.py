@@ -168,15 +168,31 @@ def asked_topics(names: Iterable[str]) -> frozenset[str]:
     return frozenset(asked)
 
 
-def penalty(table: Corpus, ids: np.ndarray, asked: frozenset[str]) -> np.ndarray:
-    """What the lines' register and mood take off their relevance; a topic (festive, devotional) only
+def _penalties(asked: frozenset[str]) -> dict[str, float]:
+    """Signal (couplet.register.SIGNALS) -> what a score of 1 takes off; a topic (festive, devotional) only
     when the tags do not ask for it."""
-    out = JOKEY_PENALTY * table.jokey[ids].astype(np.float32)
-    out += MELANCHOLY_PENALTY * table.melancholy[ids].astype(np.float32)
-    for topic in TOPICS:
-        if topic not in asked:
-            out += TOPIC_PENALTY * table.fields[topic][ids].astype(np.float32)
+    weights = {"jokey": JOKEY_PENALTY, "melancholy": MELANCHOLY_PENALTY}
+    return weights | {topic: TOPIC_PENALTY for topic in TOPICS if topic not in asked}
+
+
+def penalty(table: Corpus, ids: np.ndarray, asked: frozenset[str]) -> np.ndarray:
+    """What the lines' register and mood (the store's learnt scores) take off their relevance."""
+    out = np.zeros(len(ids), dtype=np.float32)
+    for signal, weight in _penalties(asked).items():
+        out += weight * table.fields[signal][ids].astype(np.float32)
     return out
+
+
+def marked_penalty(tags: Sequence[Any], lines: Sequence[str]) -> np.ndarray:
+    """float32 per line: ``penalty`` for lines the store holds no score for (the lower lines of a photo's
+    couplets), from the register's markers alone: a marked line scores 1 in the store, so each signal that
+    marks it takes its whole penalty (紫气东来 and 玉兔 festive, 拍马 jokey)."""
+    lexicon = load_lexicon()
+    weights = _penalties(asked_topics(w.text for w in parse_tags(tags)))
+    return np.array(
+        [sum(w for signal, w in weights.items() if lexicon.marked(signal, line)) for line in lines],
+        dtype=np.float32,
+    )
 
 
 def pictured(table: Corpus, ids: np.ndarray, untimely: frozenset[str]) -> np.ndarray:

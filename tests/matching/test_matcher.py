@@ -219,3 +219,19 @@ def test_festive_and_temple_lines_lose_unless_the_tags_ask_for_them(mixed_site, 
     assert matcher.asked_topics(t.name for t in scene) == frozenset()
     assert matcher.asked_topics(["新春", "山"]) == {"festive"}
     assert matcher.asked_topics(["寺"]) == {"devotional"} == matcher.asked_topics(["禅"])
+
+
+def test_a_marked_line_outside_the_store_takes_the_penalty_of_each_signal_that_marks_it():
+    """A lower line has no learnt score; a marker scores 1 in the store, so it costs the whole penalty."""
+    lines = [
+        "紫气东来燕赵春",
+        "拍马溜羊喜叫牛",
+        "明月当空恨月圆",
+        "细雨轻敲野径花",
+    ]  # festive, jokey, melancholy
+    scenic = matcher.marked_penalty([("山", 0.9), ("云", 0.5)], lines)
+    assert scenic.tolist() == pytest.approx(
+        [matcher.TOPIC_PENALTY, matcher.JOKEY_PENALTY, matcher.MELANCHOLY_PENALTY, 0.0]
+    )
+    assert matcher.marked_penalty([("新春", 0.9)], lines[:1]).tolist() == [0.0]  # the tags ask for it
+    assert matcher.marked_penalty([("山", 0.9)], []).shape == (0,)

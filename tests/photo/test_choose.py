@@ -35,6 +35,13 @@ def test_a_line_drawn_first_lately_goes_after_the_others_while_it_is_remembered(
     assert "乙乙乙" not in recent
 
 
+def test_a_lower_line_the_register_marks_costs_its_couplet_the_penalty():
+    festive_answer = Option(Couplet("山山山", "紫气东来", "四字横批"), 0.9, -0.4, lower_penalty=0.25)
+    plain = option("水水水", fit=0.8, line=-0.4)
+    assert score(festive_answer) == pytest.approx(0.9 - 0.25 - 0.4 * LINE_WEIGHT)
+    assert [c.upper for c in ranked([festive_answer, plain], RecentPicks())] == ["水水水", "山山山"]
+
+
 def test_a_couplet_that_contradicts_the_photo_goes_last_even_when_it_scores_best_or_was_drawn_lately():
     recent = RecentPicks()
     moonlit = Option(Couplet("山山山", "月月月", "四字横批"), fit=0.9, line=-0.2, clashes=True)
@@ -45,8 +52,10 @@ def test_a_couplet_that_contradicts_the_photo_goes_last_even_when_it_scores_best
 
 def test_the_pipeline_marks_the_candidates_the_photo_contradicts(site_settings, monkeypatch):
     """Under a blue midday sky (a 天空 tag) a candidate that names the moon or dusk in either line or the 横批
-    is marked, and the others are not (岁月, the years, is not the moon)."""
+    is marked, and the others are not (岁月, the years, is not the moon); each carries its lower line's
+    register penalty."""
     from couplet.matching.clash import NIGHT, clash
+    from couplet.matching.matcher import marked_penalty
     from vision.tags import Tag
 
     class DayTagger:
@@ -66,6 +75,7 @@ def test_the_pipeline_marks_the_candidates_the_photo_contradicts(site_settings, 
     for o in seen:
         text = " ".join((o.couplet.upper, o.couplet.lower, o.couplet.horizontal))
         assert o.clashes == clash(text, NIGHT), text
+        assert o.lower_penalty == pytest.approx(marked_penalty(DayTagger().tag(b""), [o.couplet.lower])[0])
 
 
 def test_the_seed_is_the_photos_own():
