@@ -1,5 +1,5 @@
 """Lines whose time of day or season contradicts the photo: the moon, the stars or dusk over a blue midday
-sky, the sun over a night scene, snow and ice over green trees and fields.
+sky, the sun or its glow over a night scene, snow and ice over green trees and fields.
 
 Couplets are full of the moon (明月, 月落西山), and the imagery bonus rewards it like any other thing one
 can see; but on a photo of a clear day it names what is not there. The blind reviews of the photo sheet
@@ -45,10 +45,15 @@ DRINKS = frozenset("酒茶茗醪醴觞")
 FARE = frozenset({"佳肴", "美味", "甜", "香"})
 """The stand-ins of the dishes, sweets and drinks of the stand-in table (披萨 → 佳肴 美味, 咖啡 → 香 杯): a tag
 whose stand-ins include one of them is something to eat or drink."""
-NIGHT_WORDS = re.compile("三更|五更|更深|深更|更阑|河汉|银汉|夕阳|斜阳|残阳|落日|余晖|夕照|晚照")
-"""Words of the night and of dusk with no character of NIGHT (the watches, 三更: 更 alone means "more"; the
-Milky Way, 河汉; the setting sun, 夕阳, 落日, 余晖): read as 夜. The blind reviews faulted 野渡三更柳絮飞 under
-sunlit houses, 天空河汉暗 over the Temple of Heaven at noon and 余晖斜落云峰外 over a midday lighthouse."""
+GLOW = frozenset("霞")
+"""What a line of a low sun's glow says: not in a night sky (晚霞如火 over the Milky Way)."""
+NIGHT_WORDS = re.compile("三更|五更|更深|深更|更阑|河汉|银汉")
+"""Words of the night with no character of NIGHT (the watches, 三更: 更 alone means "more"; the Milky Way,
+河汉): read as 夜. The blind reviews faulted 野渡三更柳絮飞 under sunlit houses and 天空河汉暗 over the Temple
+of Heaven at noon."""
+SUNSET_WORDS = re.compile("夕阳|斜阳|残阳|落日|余晖|夕照|晚照")
+"""Words of the setting sun with no character of NIGHT or GLOW: read as 霞, the glow, which neither a midday
+sky (余晖斜落云峰外 over a midday lighthouse, faulted by the blind review) nor a night sky shows."""
 FIGURES = re.compile("岁月|年月|日月|风月|春花秋月|秋月春风|日夜|昼夜|明星|福星|寿星|星火|零星")
 """Words that hold a character of the night or the day and do not mean the sky."""
 
@@ -63,7 +68,7 @@ def clashing(tags: Iterable[tuple[str, str]]) -> frozenset[str]:
     if not views:
         return frozenset(out)
     if "夜" in views:
-        out |= DAY
+        out |= DAY if views & LOW_SUN else DAY | GLOW
     elif views & LIT_SKY and not views & LOW_SUN:
         out |= NIGHT
     if names & GROWTH and "雪" not in names:
@@ -86,5 +91,6 @@ def clashes(lines: Sequence[str], chars: frozenset[str]) -> np.ndarray:
 
 def clash(line: str, chars: frozenset[str]) -> bool:
     """Whether the line holds one of ``chars``, outside the words that do not mean the sky (FIGURES) and
-    with the words of the night and of dusk (NIGHT_WORDS) read as 夜."""
-    return bool(chars) and not chars.isdisjoint(NIGHT_WORDS.sub("夜", FIGURES.sub("", line)))
+    with the words of the night (NIGHT_WORDS) read as 夜 and those of the setting sun (SUNSET_WORDS) as 霞."""
+    text = SUNSET_WORDS.sub("霞", NIGHT_WORDS.sub("夜", FIGURES.sub("", line)))
+    return bool(chars) and not chars.isdisjoint(text)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from couplet.matching import clash, matcher
-from couplet.matching.clash import DAY, DRINKS, NIGHT, clashes, clashing
+from couplet.matching.clash import DAY, DRINKS, GLOW, NIGHT, clashes, clashing
 
 
 def test_a_blue_sky_rules_out_the_moon_and_a_night_the_sun():
@@ -17,7 +17,8 @@ def test_a_blue_sky_rules_out_the_moon_and_a_night_the_sun():
         return [(name, "scene") for name in names]
 
     assert clashing(scenes("天空", "山")) == NIGHT == clashing(scenes("云", "海"))
-    assert clashing(scenes("夜", "云")) == DAY  # clouds lit by the moon or the city
+    assert clashing(scenes("夜", "云")) == DAY | GLOW  # clouds lit by the moon or the city
+    assert clashing(scenes("夜", "夕阳")) == DAY  # a dark dusk keeps its glow
     assert clashing(scenes("天空", "夕阳")) == frozenset()  # dusk under a blue sky: 暮 and 月 may fit
     assert clashing(scenes("山", "湖")) == frozenset()  # no time of day said
     assert clashing([("云", "object"), ("山", "object")]) == frozenset()  # typed words say no time of day
@@ -65,8 +66,12 @@ def test_green_growth_without_a_snow_tag_rules_out_snow_and_ice():
 
 def test_the_glow_of_a_low_sun_fits_dusk_and_dawn_only():
     assert "霞" in clashing([("天空", "scene")])
+    assert "霞" in clashing([("夜", "mood")])  # 晚霞如火 over the Milky Way
     assert "霞" not in clashing([("天空", "scene"), ("晨", "mood")])
     assert "霞" not in clashing([("云", "scene"), ("夕阳", "mood")])
+    night = clashing([("夜", "mood"), ("山", "scene")])
+    lines = ["晚霞如火", "落日熔金", "夕阳西下", "星垂平野阔", "天气乍晴花满树"]
+    assert clashes(lines, night).tolist() == [True, True, True, False, True]  # the setting sun reads as 霞
 
 
 def test_a_dish_or_a_drink_rules_out_the_wine_and_tea_no_tag_names():
