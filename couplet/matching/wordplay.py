@@ -25,9 +25,10 @@ from couplet.rules import is_hanzi
 
 GAME_PAIRS = 2
 """Neighbouring homophone pairs that make a line a game."""
-MIRROR_GAP = 3
-"""A pair reversed this many characters after the pair, or more, makes a game: reversed right after itself
-(致富年年富: 富年, 年富) it is a reduplication."""
+HANZI = "[\u4e00-\u9fff]"
+MIRROR = re.compile(f"({HANZI})(?!\\1)({HANZI}){HANZI}+?\\2\\1")
+"""Two different characters, at least one more character of the same clause (no punctuation between), and
+the two reversed: reversed right after itself (致富年年富: 富年, 年富) a pair is a reduplication."""
 
 
 @cache
@@ -46,16 +47,7 @@ def homophone_pairs(line: str) -> int:
 
 def mirrored(line: str) -> bool:
     """A clause of the line says two different characters side by side and, later, the two reversed."""
-    for clause in re.split(r"[^\u4e00-\u9fff]+", line):
-        first: dict[str, int] = {}
-        for i in range(len(clause) - 1):
-            pair = clause[i : i + 2]
-            if pair[0] == pair[1]:
-                continue
-            if first.get(pair[::-1], i) <= i - MIRROR_GAP:
-                return True
-            first.setdefault(pair, i)
-    return False
+    return MIRROR.search(line) is not None
 
 
 def word_games(lines: Sequence[str]) -> np.ndarray:
