@@ -21,14 +21,14 @@ from functools import cache
 import numpy as np
 from pypinyin import Style, lazy_pinyin
 
+from couplet.register import clauses
 from couplet.rules import is_hanzi
 
 GAME_PAIRS = 2
 """Neighbouring homophone pairs that make a line a game."""
-HANZI = "[\u4e00-\u9fff]"
-MIRROR = re.compile(f"({HANZI})(?!\\1)({HANZI}){HANZI}+?\\2\\1")
-"""Two different characters, at least one more character of the same clause (no punctuation between), and
-the two reversed: reversed right after itself (致富年年富: 富年, 年富) a pair is a reduplication."""
+MIRROR = re.compile(r"(.)(?!\1)(.).+?\2\1")
+"""In a clause: two different characters, at least one more character, and the two reversed; reversed right
+after itself (致富年年富: 富年, 年富) a pair is a reduplication."""
 
 
 @cache
@@ -47,7 +47,8 @@ def homophone_pairs(line: str) -> int:
 
 def mirrored(line: str) -> bool:
     """A clause of the line says two different characters side by side and, later, the two reversed."""
-    return MIRROR.search(line) is not None
+    # A line that repeats no character (most do not) holds no reversed pair: only the others are split.
+    return len(set(line)) < len(line) and any(MIRROR.search(clause) for clause in clauses(line))
 
 
 def word_games(lines: Sequence[str]) -> np.ndarray:

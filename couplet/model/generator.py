@@ -279,7 +279,9 @@ class Generator:
         """Every distinct lower line of a constrained beam search (or sampling) with ``rows_per_upper`` rows
         per upper line, ranked by score. ``banned``: the words no line may hold; by default the bad words and
         the telltale pairs of the set answers."""
-        found = self._lines(uppers, rows_per_upper, opts, locks, banned=banned or self.unrecited)
+        found = self._lines(
+            uppers, rows_per_upper, opts, locks, banned=self.unrecited if banned is None else banned
+        )
         return [
             sorted(
                 (self._candidate(upper, lower, model_score) for lower, model_score in lines),
@@ -305,7 +307,7 @@ class Generator:
         line where that is not the line itself (a task's input, couplet/model/tasks.py); the rules, the
         written line's length included, still follow the source line. ``banned``: the words the lines may
         not hold, the bad words unless given."""
-        banned = banned or self.badwords
+        banned = self.badwords if banned is None else banned
         pad = self.tokenizer.pad_token_id
         ids = self._padded([self._ids(u) for u in (reads or sources)], pad)
         src = SearchInput(
