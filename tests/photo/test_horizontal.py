@@ -185,3 +185,31 @@ def test_a_photo_of_a_cow_under_clouds_never_gets_another_creature(site_settings
     picks = {pick_horizontals(tags, [couplet], seed=seed, settings=site_settings)[0] for seed in range(30)}
     assert len(picks) >= 3
     assert not [p for p in picks if names_unseen(p, " ".join(("牛 云", *couplet)))]
+
+
+def test_a_horizontal_of_a_tags_theme_earns_the_subject_bonus_unless_it_names_an_emblem():
+    from photo.horizontal import _of_subject
+
+    items = load_table()
+    texts = [h.text for h in items]
+    bonus = _of_subject(items, [Tag("狗", 0.7, "local", theme="动物"), Tag("人", 0.9, "local", theme="人物")])
+    assert bonus[texts.index("犬守平安")] == 1.0 and bonus[texts.index("笑逐颜开")] == 1.0
+    assert bonus[texts.index("龙飞凤舞")] == 0.0  # of the 动物 theme, but names an emblem
+    assert bonus[texts.index("人寿年丰")] == 0.0  # generic (吉祥)
+    assert bonus[texts.index("湖光山色")] == 0.0  # no tag's theme
+    assert not _of_subject(items, [("狗", 0.7)]).any()  # a tag without a theme brings none
+
+
+def test_a_photo_of_a_woman_and_her_dog_gets_a_horizontal_of_its_subject_not_a_generic_one(
+    site_settings, monkeypatch
+):
+    import photo.horizontal as horizontal
+
+    if not (site_settings.models_dir / "matcher" / "config.json").exists():
+        pytest.skip("the shipped matcher encoder (data/models/matcher) is missing")
+    themes = {h.text: h.theme for h in load_table()}
+    tags = [Tag("人", 0.92, "local", theme="人物"), Tag("狗", 0.71, "local", theme="动物")]
+    couplet = [("游人不晓春将老", "流水无声月正圆")]
+    assert themes[pick_horizontals(tags, couplet, settings=site_settings)[0]] in {"人物", "动物"}
+    monkeypatch.setattr(horizontal, "W_SUBJECT", 0.0)  # the encoder alone prefers a generic one here
+    assert themes[pick_horizontals(tags, couplet, settings=site_settings)[0]] == "吉祥"
