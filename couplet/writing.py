@@ -139,6 +139,18 @@ def acrostic(
     return _written(sets, length, n, upper_locks, lower_locks, banner, settings, theme or "")
 
 
+def unbannered(
+    keywords: Sequence[str], n: int = 3, length: int = DEFAULT_LENGTH, settings: Settings | None = None
+) -> list[WrittenCouplet]:
+    """``write``'s couplets for the keywords alone, without a 横批 (their ``banner`` is empty): for a caller
+    that chooses its own (the photo path, from the classic table)."""
+    settings = settings or Settings.from_env()
+    words = _checked_words(keywords, length, settings)
+    _check_count(n, length)
+    found = _couplets([words] * n, length, n, [{}] * n, [{}] * n, settings)
+    return [WrittenCouplet(upper, lower, "", score, kept) for score, upper, lower, kept in found]
+
+
 def _written(
     sets: list[list[str]],
     length: int,
@@ -149,6 +161,23 @@ def _written(
     settings: Settings,
     occasion: str = "",
 ) -> list[WrittenCouplet]:
+    out, taken = [], set()
+    for score, upper, lower, words in _couplets(sets, length, n, upper_locks, lower_locks, settings):
+        text = banner or _banner(upper, lower, frozenset(taken), settings, occasion)
+        taken.add(text)
+        out.append(WrittenCouplet(upper, lower, text, score, words))
+    return out
+
+
+def _couplets(
+    sets: list[list[str]],
+    length: int,
+    n: int,
+    upper_locks: list[dict[int, str]],
+    lower_locks: list[dict[int, str]],
+    settings: Settings,
+) -> list[tuple[float, str, str, tuple[str, ...]]]:
+    """(score, upper, lower, keywords) of up to ``n`` diverse couplets without bad words, best first."""
     generator = get_generator(settings)
     # Each distinct (keywords, lock) search once; a keyword missing from the free search's lines gets a
     # search of its own with it locked at the head of the upper line.
@@ -196,16 +225,8 @@ def _written(
         couplets.append((covered == len(words), upper_score + best.score, upper, best.lower, tuple(words)))
     couplets.sort(key=lambda c: (c[0], c[1]), reverse=True)
     chosen = diverse([c[2] for c in couplets], n)[:n]
-    out, taken = [], set()
     bad = get_badwords(settings)
-    for k in chosen:
-        _, score, upper, lower, words = couplets[k]
-        if bad.find(upper) or bad.find(lower):
-            continue
-        text = banner or _banner(upper, lower, frozenset(taken), settings, occasion)
-        taken.add(text)
-        out.append(WrittenCouplet(upper, lower, text, score, words))
-    return out
+    return [couplets[k][1:] for k in chosen if not bad.find(couplets[k][2]) and not bad.find(couplets[k][3])]
 
 
 def _banner(upper: str, lower: str, taken: frozenset[str], settings: Settings, occasion: str) -> str:

@@ -3,7 +3,8 @@
 `create` runs the whole pipeline for an upload and keeps a session (tags, candidates and the
 downscaled upright photo) in the result store under a random id, so that `render_candidate`,
 `render_custom` and `regenerate` can work on it later without the upload. The candidates are kept best
-first by one score (photo/choose.py) and the best is drawn. Every step is timed
+first by one score (photo/choose.py) and the best is drawn. A close-up of a person is not matched: its
+couplets are written (photo/portrait.py). Every step is timed
 (`Timings`), for the Server-Timing header, the log, Prometheus and benchmarks/photo.py; decode runs
 beside tag → match → generate, so the stages add up to more than the wall time.
 """
@@ -32,6 +33,7 @@ from couplet.safety import safe_couplets
 from photo.choose import Option, RecentPicks, photo_seed, ranked
 from photo.fonts import get_fonts
 from photo.horizontal import pick_horizontals
+from photo.portrait import portrait_couplets, shows_person
 from photo.render import MAX_SIDE, render
 from photo.results import get_result_store, new_id
 from photo.session import Drawing, PhotoRecord
@@ -96,19 +98,25 @@ def create(data: bytes, settings: Settings, openid: str | None = None) -> PhotoS
         kept = pool.submit(_keep_photo, data, timings)
         with timings.stage("tag"):
             tags = get_tagger(settings).tag(data)
-        with timings.stage("match"):
-            matches = match(tags, k=CANDIDATES, seed=photo_seed(data), settings=settings)
-        with timings.stage("generate"):
-            lines = _lower_lines([m.upper for m in matches], DecodeOptions(), settings, tags)
+        seed, lines, fit = photo_seed(data), [], {}
+        if not shows_scene(tags) and shows_person(tags):
+            with timings.stage("generate"):  # a close-up of a person: written couplets (photo/portrait.py)
+                lines = portrait_couplets(tags, seed, CANDIDATES, settings)
+        if not lines:
+            with timings.stage("match"):
+                matches = match(tags, k=CANDIDATES, seed=seed, settings=settings)
+            with timings.stage("generate"):
+                lines = _lower_lines([m.upper for m in matches], DecodeOptions(), settings, tags)
+            fit = {m.upper: m.score for m in matches}
         with timings.stage("horizontal"):
             written = _with_horizontals(tags, [(c.upper, c.lower) for c in lines], None, settings, openid)
-        # Choosing takes microseconds: it is not a stage of its own.
-        fit, line = {m.upper: m.score for m in matches}, {c.upper: c.score for c in lines}
+        # Choosing takes microseconds: it is not a stage of its own. A written couplet has no fit to the tags.
+        line = {c.upper: c.score for c in lines}
         untimely = clashing((t.name, t.kind) for t in tags)
         said = clashes([" ".join((c.upper, c.lower, c.horizontal)) for c in written], untimely)
         register = marked_penalty(tags, [c.lower for c in written])
         options = [
-            Option(c, fit[c.upper], line[c.upper], clashes=bool(x), lower_penalty=float(r))
+            Option(c, fit.get(c.upper, 0.0), line[c.upper], clashes=bool(x), lower_penalty=float(r))
             for c, x, r in zip(written, said, register, strict=True)
         ]
         candidates = ranked(options, RECENT_PICKS)

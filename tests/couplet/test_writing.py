@@ -12,7 +12,7 @@ from sites import site_settings
 from core.settings import Settings
 from couplet.banner import banners, repeats_couplet
 from couplet.rules import broken_hard_rules
-from couplet.writing import BadRequest, acrostic, write, zodiac
+from couplet.writing import BadRequest, acrostic, unbannered, write, zodiac
 
 
 @pytest.fixture(scope="module")
@@ -70,6 +70,18 @@ def test_written_couplets_hold_every_keyword_and_every_rule(settings, keywords):
         assert all(k in whole(c) for k in keywords), (keywords, c)
         assert not broken_hard_rules(c.upper, c.lower)
         assert len(c.banner) == 4 and not repeats_couplet(c.banner, c.upper, c.lower)
+
+
+def test_couplets_written_without_a_banner_are_writes_couplets(settings):
+    """The photo path chooses its own 横批: the same couplets as ``write``, without one."""
+    plain = unbannered(["春风"], n=3, length=7, settings=settings)
+    assert [(c.upper, c.lower) for c in plain] == [
+        (c.upper, c.lower) for c in write(["春风"], n=3, length=7, settings=settings)
+    ]
+    assert all(c.banner == "" and "春风" in whole(c) for c in plain)
+    with pytest.raises(BadRequest) as caught:
+        unbannered(["坏词"], settings=settings)
+    assert caught.value.code == "bad_word"
 
 
 def test_a_theme_gives_each_couplet_its_own_words(settings):
