@@ -68,7 +68,10 @@ AUTUMN_FOLIAGE = 0.25  # 秋叶: strong red, orange and yellow over the photo �
 AUTUMN_TEXTURED = 0.5  # … in textured areas (leaves), not a smooth painted door
 TREE_GREEN = 0.25  # 树: green in the top third …
 TREE_TEXTURED = 0.4  # … that is textured (a canopy), not smooth (a green wall)
-FIELD_GREEN = 0.5  # 田野: green ground in the bottom third of a view
+FIELD_GREEN = (
+    0.5  # 田野: green ground in the bottom third of a view, textured (grass, crops), not as smooth as
+)
+# a sky (SMOOTH_SKY): calm green water at a pier or a shore is that smooth
 
 
 @dataclass(frozen=True)
@@ -184,7 +187,8 @@ def _tree(s: ColourStats, view: bool) -> float:
 
 
 def _field(s: ColourStats, view: bool) -> float:
-    return s.bottom.green if view and s.bottom.green >= FIELD_GREEN else 0.0
+    ground = view and s.bottom.green >= FIELD_GREEN and s.bottom.smooth < SMOOTH_SKY
+    return s.bottom.green if ground else 0.0
 
 
 COLOUR_RULES: dict[str, Rule] = {

@@ -201,3 +201,15 @@ def test_the_whole_tagger_gives_snow_to_a_snow_scene_not_to_white_tops_or_white_
     snow_peaks = Path(mirror).expanduser() / "images" / "scenes" / "cn_huangshan_snow_peaks.jpg"
     tags = tagger.tag(snow_peaks.read_bytes())
     assert any(t.name == "雪" and t.kind == "mood" for t in tags)
+
+
+def test_green_ground_is_a_field_when_textured_not_when_smooth_as_calm_water():
+    sky, green = (110, 160, 225), (60, 120, 60)
+    rng = np.random.default_rng(1)
+    grass = np.array(bands(sky, sky, green), dtype=np.float32)
+    grass[120:] += rng.normal(0, 40, grass[120:].shape)  # blades and clods: a textured bottom third
+    grass = Image.fromarray(np.clip(grass, 0, 255).astype(np.uint8))
+    water = bands(sky, sky, green)  # the same green, flat as a calm sea
+    assert measure(water).bottom.smooth >= 0.5 > measure(grass).bottom.smooth
+    assert "田野" in names(grass, A_VIEW)
+    assert "田野" not in names(water, A_VIEW)
