@@ -57,3 +57,13 @@ def test_the_pipeline_writes_the_couplets_of_a_close_up_of_a_person(site_setting
     viewed = pipeline.create(data, site_settings)
     assert not {c.upper for c in viewed.candidates} & written
     assert "match" in viewed.timings.stages
+
+
+def test_the_couplets_of_a_pair_are_written_once_per_process(site_settings):
+    from photo.portrait import _written
+
+    tags = [Tag("人", 0.9, "local")]
+    first = portrait_couplets(tags, 0, 3, site_settings)
+    hits = _written.cache_info().hits
+    assert portrait_couplets(tags, 0, 3, site_settings) == first
+    assert _written.cache_info().hits == hits + 1
