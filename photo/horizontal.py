@@ -183,14 +183,13 @@ def pick_horizontals(
     items = load_table()
     barred = _barred(items, tags)
     similarity = _embedding_scores(tags, couplets, settings)
+    if similarity is not None:
+        similarity = similarity + W_SUBJECT * _of_subject(items, tags)
     rng = random.Random(seed) if seed is not None else None
     seen = shown_words(tags)
-    subject = W_SUBJECT * _of_subject(items, tags) if similarity is not None else 0.0
     chosen: list[int] = []
     for k, (upper, lower) in enumerate(couplets):
-        scores = (
-            similarity[k] + subject if similarity is not None else overlap_scores(items, tags, upper, lower)
-        )
+        scores = similarity[k] if similarity is not None else overlap_scores(items, tags, upper, lower)
         shown = f"{seen} {upper} {lower}"
         unfit = {
             i

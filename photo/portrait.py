@@ -31,8 +31,6 @@ PERSON = "人"
 SURE = 0.5
 """人 at this confidence or more: a person the tagger is sure of (OBJECT_SURE of vision.scene)."""
 KEYWORDS = (("笑脸", "阳光"), ("笑语", "春风"))
-
-
 PLANTS = frozenset({"树", "花"})
 """Object tags that put a person out among trees or flowers (the scene head says 树 for a forest path): a
 scene of its own, which the matcher pictures."""
@@ -56,6 +54,6 @@ def portrait_couplets(tags: Sequence[Tag], seed: int, n: int, settings: Settings
 @lru_cache(maxsize=len(KEYWORDS) * 2)
 def _written(keywords: tuple[str, ...], n: int, settings: Settings) -> tuple[WrittenCouplet, ...]:
     """The writer's couplets for the words: the same every time for the same words and models (its search is
-    deterministic), so written once per process; writing costs about 250 ms, a tenth of a second more than
-    matching and its lower lines."""
+    deterministic), so written once per process: writing costs about 250 ms, matching and its lower lines
+    about 80."""
     return tuple(unbannered(keywords, n=n, settings=settings))

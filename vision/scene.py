@@ -68,10 +68,7 @@ AUTUMN_FOLIAGE = 0.25  # 秋叶: strong red, orange and yellow over the photo �
 AUTUMN_TEXTURED = 0.5  # … in textured areas (leaves), not a smooth painted door
 TREE_GREEN = 0.25  # 树: green in the top third …
 TREE_TEXTURED = 0.4  # … that is textured (a canopy), not smooth (a green wall)
-FIELD_GREEN = (
-    0.5  # 田野: green ground in the bottom third of a view, textured (grass, crops), not as smooth as
-)
-# a sky (SMOOTH_SKY): calm green water at a pier or a shore is that smooth
+FIELD_GREEN = 0.5  # 田野: green ground in the bottom third of a view, rougher than a sky (calm water is not)
 
 
 @dataclass(frozen=True)
